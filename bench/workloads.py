@@ -1,0 +1,198 @@
+"""The benchmark workloads (W1-W6), built the same way for every framework.
+
+Each `run_<framework>(workload)` returns a dict of timings in seconds. Data is
+made with NumPy from a fixed seed so every framework sees the same arrays.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def data_w1():
+    seq = np.array([i / 5.0 for i in range(5)], np.float32)
+    return seq.reshape(5, 1, 1), seq.reshape(5, 1)
+
+
+def data_w2():
+    raw = np.arange(10, 1000, 10, dtype=np.float32)  # 10, 20, ..., 990
+    x = np.stack([raw[i:i + 3] for i in range(len(raw) - 3)])
+    y = raw[3:]
+    return x.reshape(-1, 3, 1), y.reshape(-1, 1)
+
+
+def data_w3():
+    rng = np.random.default_rng(0)
+    walk = np.cumsum(rng.normal(size=2030)).astype(np.float32)
+    x = np.stack([walk[i:i + 30] for i in range(2000)])
+    y = walk[30:2030]
+    return x.reshape(2000, 30, 1), y.reshape(-1, 1)
+
+
+def data_w4():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(1280, 100, 32)).astype(np.float32), rng.normal(size=(1280, 1)).astype(np.float32)
+
+
+SPECS = {
+    # name: (data, layers description, batch, epochs)
+    "W1": dict(data=data_w1, units=[5], activation="tanh", batch=5, epochs=1000),
+    "W2": dict(data=data_w2, units=[50], activation="relu", batch=32, epochs=200),
+    "W3": dict(data=data_w3, units=[64, 64], activation="tanh", batch=60, epochs=5),
+    "W4": dict(data=data_w4, units=[256], activation="tanh", batch=64, epochs=1),
+}
+
+W4_FLOPS_PER_SAMPLE = None  # filled by lstm_train_flops
+
+
+def lstm_train_flops(n, t, f, u):
+    """Matmul FLOPs of one training pass of an LSTM(u) over n sequences of t steps, f features.
+
+    Forward: x@W (2*f*4u) and h@U (2*u*4u) per step; backward does about twice that.
+    """
+    per_step = 2 * (f + u) * 4 * u
+    return 3 * n * t * per_step
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+# ----------------------------------------------------------------- lstmkit and Keras share an API
+def _keras_like(modules, name, spec):
+    Sequential, LSTM, Dense, Input = modules
+    x, y = spec["data"]()
+    layers = [Input(x.shape[1:])]
+    for i, u in enumerate(spec["units"]):
+        layers.append(LSTM(u, activation=spec["activation"], return_sequences=i < len(spec["units"]) - 1))
+    layers.append(Dense(1))
+    model = Sequential(layers)
+    model.compile(optimizer="adam", loss="mse")
+    fit = lambda: model.fit(x, y, batch_size=spec["batch"], epochs=spec["epochs"], verbose=0, shuffle=True)
+    return {"fresh": timed(fit), "steady": timed(fit)}
+
+
+def _keras_like_latency(modules, calls=200):
+    Sequential, LSTM, Dense, Input = modules
+    model = Sequential([Input((3, 1)), LSTM(50, activation="relu"), Dense(1)])
+    x = np.array([70, 80, 90], np.float32).reshape(1, 3, 1)
+    model.predict(x, verbose=0)
+    model.predict(x, verbose=0)
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        model.predict(x, verbose=0)
+    return {"per_call": (time.perf_counter() - t0) / calls}
+
+
+def _keras_like_generation(modules, extra, steps=1000):
+    Sequential, LSTM, Dense, Input = modules
+    Embedding = extra
+    model = Sequential([Input(batch_shape=(1, 1)), Embedding(65, 64), LSTM(256, stateful=True, return_sequences=True),
+                        Dense(65)])
+    rng = np.random.default_rng(0)
+    token = np.zeros((1, 1), np.int32)
+    model.predict(token, verbose=0)
+
+    def gen():
+        tok = token
+        for _ in range(steps):
+            logits = model.predict(tok, verbose=0)[0, -1]
+            p = np.exp(logits - logits.max())
+            tok = np.array([[rng.choice(65, p=p / p.sum())]], np.int32)
+
+    return {"total": timed(gen)}
+
+
+def lstmkit_modules():
+    from lstmkit import Input
+    from lstmkit.layers import LSTM, Dense
+    from lstmkit.models import Sequential
+
+    return Sequential, LSTM, Dense, Input
+
+
+def keras_modules():
+    import keras
+
+    return keras.Sequential, keras.layers.LSTM, keras.layers.Dense, keras.Input
+
+
+def run_keras_like(framework, workload):
+    mods = lstmkit_modules() if framework == "lstmkit" else keras_modules()
+    if workload in SPECS:
+        return _keras_like(mods, workload, SPECS[workload])
+    if workload == "W5":
+        return _keras_like_latency(mods)
+    if workload == "W6":
+        if framework == "lstmkit":
+            from lstmkit.layers import Embedding
+        else:
+            from keras.layers import Embedding
+        return _keras_like_generation(mods, Embedding)
+    raise ValueError(workload)
+
+
+# ----------------------------------------------------------------- plain PyTorch
+def run_torch(workload):
+    import torch
+
+    torch.manual_seed(0)
+    if workload not in SPECS:
+        return None
+    spec = SPECS[workload]
+    x, y = spec["data"]()
+    act = spec["activation"]
+    if act != "tanh":
+        return None  # nn.LSTM has no relu variant: no like-for-like peer
+    n_features = x.shape[2]
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstms = torch.nn.ModuleList()
+            f = n_features
+            for u in spec["units"]:
+                self.lstms.append(torch.nn.LSTM(f, u, batch_first=True))
+                f = u
+            self.head = torch.nn.Linear(f, 1)
+
+        def forward(self, inp):
+            h = inp
+            for lstm in self.lstms:
+                h, _ = lstm(h)
+            return self.head(h[:, -1])
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    n, bs = len(xt), spec["batch"]
+
+    def fit():
+        for _ in range(spec["epochs"]):
+            perm = torch.randperm(n)
+            for s in range(0, n, bs):
+                idx = perm[s:s + bs]
+                opt.zero_grad()
+                loss = torch.nn.functional.mse_loss(net(xt[idx]), yt[idx])
+                loss.backward()
+                opt.step()
+
+    return {"fresh": timed(fit), "steady": timed(fit)}
+
+
+def matmul_rate(size=1024, repeats=20):
+    """This machine's float32 matmul rate (FLOP/s) through XLA, measured now."""
+    import jax
+    import jax.numpy as jnp
+
+    a = jnp.ones((size, size), jnp.float32)
+    f = jax.jit(lambda a: a @ a)
+    f(a).block_until_ready()
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        f(a).block_until_ready()
+    return 2 * size**3 * repeats / (time.perf_counter() - t0)

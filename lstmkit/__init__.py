@@ -1,0 +1,35 @@
+"""lstmkit: Keras-compatible LSTM, GRU and SimpleRNN sequence models on JAX.
+
+Change `from keras.models import Sequential` to `from lstmkit.models import Sequential`
+(and likewise for layers, optimizers, losses, metrics, callbacks, ...).
+"""
+
+__version__ = "0.1.0"
+
+from lstmkit import _jax_setup
+
+_jax_setup.configure()
+
+from lstmkit import (  # noqa: E402  (public Keras-named submodules)
+    activations,
+    callbacks,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
+)
+from lstmkit.layers import Input  # noqa: E402
+from lstmkit.models import Model, Sequential  # noqa: E402
+
+# `import lstmkit as tf` keeps `tf.keras.layers.LSTM(...)` code working unchanged.
+keras = __import__("sys").modules[__name__]
+
+__all__ = [
+    "Input", "Model", "Sequential", "activations", "callbacks", "constraints", "initializers", "layers",
+    "losses", "metrics", "models", "optimizers", "regularizers", "utils", "__version__",
+]

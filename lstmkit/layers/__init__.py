@@ -1,0 +1,15 @@
+"""Layers, with Keras 3's names and arguments."""
+
+from lstmkit.layers.base import Layer, Variable
+from lstmkit.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Masking, RepeatVector, Reshape
+from lstmkit.layers.input_layer import Input, InputLayer, KerasTensor
+from lstmkit.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, concatenate, add
+from lstmkit.layers.time_distributed import TimeDistributed
+from lstmkit.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
+from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
+
+__all__ = [
+    "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "Embedding", "Flatten",
+    "GRU", "Input", "InputLayer", "KerasTensor", "LSTM", "Layer", "Masking", "Maximum", "Minimum", "Multiply",
+    "RepeatVector", "Reshape", "SimpleRNN", "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
+]

@@ -1,0 +1,280 @@
+"""Dense, Activation, Dropout, Flatten, RepeatVector, Reshape, Masking and Embedding."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lstmkit import activations as activations_mod
+from lstmkit import constraints as constraints_mod
+from lstmkit import initializers as initializers_mod
+from lstmkit import regularizers as regularizers_mod
+from lstmkit.layers.base import Layer
+
+
+def _positive_int(value, argname, layer):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"Received an invalid value for `{argname}` of {layer}: expected a positive integer, received {value!r}.")
+    return int(value)
+
+
+def _no_lora(lora_rank, layer):
+    if lora_rank is not None:
+        raise NotImplementedError(f"{layer}(lora_rank=...) is not supported by lstmkit.")
+
+
+def _ser(mod, obj):
+    return None if obj is None else mod.serialize(obj)
+
+
+class Dense(Layer):
+    """`activation(inputs @ kernel + bias)` on the last axis (so it also maps every time step of a sequence)."""
+
+    supports_masking = True
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _no_lora(lora_rank, "Dense")
+        self.units = _positive_int(units, "units", "Dense")
+        self.activation = activations_mod.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers_mod.get(kernel_initializer)
+        self.bias_initializer = initializers_mod.get(bias_initializer)
+        self.kernel_regularizer = regularizers_mod.get(kernel_regularizer)
+        self.bias_regularizer = regularizers_mod.get(bias_regularizer)
+        self.kernel_constraint = constraints_mod.get(kernel_constraint)
+        self.bias_constraint = constraints_mod.get(bias_constraint)
+
+    def build(self, input_shape):
+        if len(input_shape) < 2 or input_shape[-1] is None:
+            raise ValueError(f"Dense layer '{self.name}' needs inputs with a known last dimension; received shape {input_shape}.")
+        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                                      self.kernel_regularizer, self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
+                                        self.bias_constraint)
+        self.built = True
+
+    def call(self, params, inputs, ctx):
+        y = jnp.matmul(inputs.astype(jnp.float32), params["kernel"])
+        if self.use_bias:
+            y = y + params["bias"]
+        return self.activation(y)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": activations_mod.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers_mod.serialize(self.kernel_initializer),
+                "bias_initializer": initializers_mod.serialize(self.bias_initializer),
+                "kernel_regularizer": _ser(regularizers_mod, self.kernel_regularizer),
+                "bias_regularizer": _ser(regularizers_mod, self.bias_regularizer),
+                "kernel_constraint": _ser(constraints_mod, self.kernel_constraint),
+                "bias_constraint": _ser(constraints_mod, self.bias_constraint)}
+
+
+class Activation(Layer):
+    """Applies an activation function: `Activation('sigmoid')`."""
+
+    supports_masking = True
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations_mod.get(activation)
+
+    def call(self, params, inputs, ctx):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations_mod.serialize(self.activation)}
+
+
+class Dropout(Layer):
+    """Sets a fraction `rate` of inputs to 0 while training, scaling the rest by 1/(1-rate)."""
+
+    supports_masking = True
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate` of Dropout: expected a float between 0 and 1, received {rate!r}.")
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+
+    def call(self, params, inputs, ctx):
+        if not ctx.training or self.rate == 0:
+            return inputs
+        if self.rate == 1:
+            return jnp.zeros_like(inputs)
+        shape = inputs.shape
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(inputs.shape, self.noise_shape))
+        key = ctx.next_rng()
+        if self.seed is not None:
+            key = jax.random.fold_in(key, self.seed)
+        keep = jax.random.bernoulli(key, 1.0 - self.rate, shape)
+        return jnp.where(keep, inputs / (1.0 - self.rate), 0.0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape), "seed": self.seed}
+
+
+class Flatten(Layer):
+    """Flattens each sample to one dimension: (batch, a, b) -> (batch, a*b)."""
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ValueError(f"Flatten: `data_format` must be 'channels_last' or 'channels_first', received {data_format!r}.")
+        self.data_format = data_format or "channels_last"
+
+    def call(self, params, inputs, ctx):
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = jnp.moveaxis(inputs, 1, -1)
+        return inputs.reshape((inputs.shape[0], -1))
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        size = None if any(d is None for d in rest) else int(np.prod(rest)) if rest else 1
+        return (input_shape[0], size)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+class RepeatVector(Layer):
+    """Repeats a (batch, features) input n times: (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = _positive_int(n, "n", "RepeatVector")
+
+    def _check_input_shape(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=2, '
+                             f"found ndim={len(shape)}. Full shape received: {tuple(shape)}")
+
+    def call(self, params, inputs, ctx):
+        return jnp.repeat(inputs[:, None, :], self.n, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+class Reshape(Layer):
+    """Reshapes each sample: `Reshape((3, 4))`; one dimension may be -1."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(d == -1 for d in self.target_shape) > 1:
+            raise ValueError(f"Reshape: at most one dimension of `target_shape` can be -1; received {self.target_shape}.")
+
+    def _resolved(self, input_shape):
+        rest = input_shape[1:]
+        if any(d is None for d in rest):
+            return tuple(None if d == -1 else d for d in self.target_shape)
+        total = int(np.prod(rest))
+        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        if -1 in self.target_shape:
+            if total % known:
+                raise ValueError(f"Reshape: cannot reshape samples of shape {tuple(rest)} into {self.target_shape}.")
+            return tuple(total // known if d == -1 else d for d in self.target_shape)
+        if known != total:
+            raise ValueError(f"Reshape: total size of samples {tuple(rest)} ({total}) differs from target_shape {self.target_shape} ({known}).")
+        return self.target_shape
+
+    def call(self, params, inputs, ctx):
+        return inputs.reshape((inputs.shape[0],) + self.target_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + self._resolved(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+class Masking(Layer):
+    """Masks time steps whose features all equal `mask_value`; downstream RNNs skip them."""
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+
+    def compute_mask(self, inputs, mask=None):
+        return jnp.any(inputs != self.mask_value, axis=-1)
+
+    def call(self, params, inputs, ctx):
+        keep = jnp.any(inputs != self.mask_value, axis=-1, keepdims=True)
+        return inputs * keep.astype(inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+class Embedding(Layer):
+    """Maps integer ids (batch, time) to vectors (batch, time, output_dim); `mask_zero` masks id 0."""
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 input_length=None, **kwargs):
+        if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length,)
+        super().__init__(**kwargs)
+        _no_lora(lora_rank, "Embedding")
+        self.input_dim = _positive_int(input_dim, "input_dim", "Embedding")
+        self.output_dim = _positive_int(output_dim, "output_dim", "Embedding")
+        self.embeddings_initializer = initializers_mod.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers_mod.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints_mod.get(embeddings_constraint)
+        self.mask_zero = bool(mask_zero)
+        self.input_length = input_length
+        self._initial_weights = weights
+
+    def build(self, input_shape=None):
+        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          self.embeddings_regularizer, self.embeddings_constraint)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def call(self, params, inputs, ctx):
+        ids = inputs.astype(jnp.int32)
+        return jnp.take(params["embeddings"], ids, axis=0, mode="clip")
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return inputs != 0
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers_mod.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": _ser(regularizers_mod, self.embeddings_regularizer),
+                "embeddings_constraint": _ser(constraints_mod, self.embeddings_constraint),
+                "mask_zero": self.mask_zero}

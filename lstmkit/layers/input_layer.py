@@ -1,0 +1,128 @@
+"""Symbolic tensors for the functional API: `Input`, `InputLayer`, `KerasTensor`, nodes."""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from lstmkit.layers.base import Layer, _as_shape, unique_name
+
+
+class KerasTensor:
+    """A placeholder for a tensor in a model graph: a shape (None = unknown) and a dtype."""
+
+    def __init__(self, shape, dtype="float32", name=None, node=None, index=0):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.name = name
+        self._node = node
+        self._index = index
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def __iter__(self):
+        raise TypeError(
+            "A KerasTensor is a single symbolic tensor and cannot be unpacked; "
+            "a layer returns a list of tensors only when it has several outputs (e.g. return_state=True)."
+        )
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor has no truth value.")
+
+
+def _is_kt(x) -> bool:
+    return isinstance(x, KerasTensor)
+
+
+class Node:
+    """One call of a layer in a graph: its symbolic arguments and outputs."""
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.layer = layer
+        self.call_args = call_args  # (inputs, *args) with KerasTensors as leaves
+        self.call_kwargs = call_kwargs
+        self.outputs = outputs
+        flat = jax.tree_util.tree_leaves((call_args, call_kwargs), is_leaf=_is_kt)
+        self.input_tensors = [t for t in flat if _is_kt(t)]
+
+    @property
+    def inputs(self):
+        return self.call_args[0]
+
+
+class InputLayer(Layer):
+    """The layer behind `Input`: it declares a model input's shape (without batch)."""
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+                 input_tensor=None, name=None, **kwargs):
+        legacy_shape = kwargs.pop("input_shape", None)
+        legacy_batch = kwargs.pop("batch_input_shape", None)
+        if sparse:
+            raise ValueError("InputLayer: sparse inputs are not supported by lstmkit.")
+        if input_tensor is not None:
+            raise ValueError("InputLayer: `input_tensor` is not supported; pass `shape` instead.")
+        shape = shape if shape is not None else legacy_shape
+        batch_shape = batch_shape if batch_shape is not None else legacy_batch
+        if shape is not None and batch_shape is not None:
+            raise ValueError("Pass either `shape` or `batch_shape` to Input, not both.")
+        if batch_shape is not None:
+            batch_shape = _as_shape(batch_shape, "batch_shape")
+        elif shape is not None:
+            batch_shape = (batch_size,) + _as_shape(shape, "shape")
+        else:
+            raise ValueError("Input() needs a `shape` (the shape of one sample, without the batch size).")
+        super().__init__(name=name or unique_name("input_layer"), dtype=None, **kwargs)
+        self.batch_shape = batch_shape
+        self.input_dtype = dtype or "float32"
+        self.built = True
+        self._output = KerasTensor(batch_shape, self.input_dtype, name=self.name)
+        self._output._node = Node(self, ((),), {}, self._output)
+        self._inbound_nodes.append(self._output._node)
+
+    @property
+    def output(self):
+        return self._output
+
+    def call(self, params, inputs, ctx):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {"batch_shape": list(self.batch_shape), "dtype": self.input_dtype, "sparse": False, "name": self.name}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, **kwargs):
+    """Declare a model input: `Input(shape=(timesteps, features))` returns a symbolic tensor."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name, input_tensor=tensor, **kwargs)
+    return layer.output
+
+
+def symbolic_call(layer: Layer, inputs, args, kwargs):
+    """Record `layer(inputs, ...)` in the graph and return symbolic outputs."""
+    shapes = jax.tree_util.tree_map(lambda t: t.shape if _is_kt(t) else t, inputs, is_leaf=_is_kt)
+    layer._check_input_shape(shapes) if hasattr(layer, "_check_input_shape") else None
+    layer._maybe_build(shapes)
+    static_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
+    kt_kwargs = {k: v for k, v in static_kwargs.items() if any(_is_kt(t) for t in jax.tree_util.tree_leaves(v, is_leaf=_is_kt))}
+    shape_kwargs = {k: (jax.tree_util.tree_map(lambda t: t.shape, v, is_leaf=_is_kt) if k in kt_kwargs else v)
+                    for k, v in static_kwargs.items()}
+    out_shapes = layer.compute_output_shape(shapes, **shape_kwargs) if shape_kwargs else layer.compute_output_shape(shapes)
+    is_shape = lambda s: isinstance(s, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
+    counter = iter(range(1 << 30))
+    outputs = jax.tree_util.tree_map(
+        lambda s: KerasTensor(tuple(None if d is None else int(d) for d in s), "float32",
+                              name=f"{layer.name}_output_{next(counter)}"),
+        out_shapes, is_leaf=is_shape)
+    node = Node(layer, (inputs,) + tuple(args), kwargs, outputs)
+    for i, t in enumerate(jax.tree_util.tree_leaves(outputs, is_leaf=_is_kt)):
+        t._node, t._index = node, i
+    layer._inbound_nodes.append(node)
+    return outputs

@@ -1,0 +1,49 @@
+"""TimeDistributed: apply one layer (same weights) to every time step of a sequence."""
+
+from __future__ import annotations
+
+import jax
+
+from lstmkit.layers.base import Layer
+
+
+class TimeDistributed(Layer):
+    """`TimeDistributed(Dense(1))` maps (batch, time, features) -> (batch, time, 1) with one Dense."""
+
+    supports_masking = True
+
+    def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            raise ValueError(
+                f"TimeDistributed wraps a Layer instance, e.g. TimeDistributed(Dense(1)); received {layer!r}."
+            )
+        super().__init__(**kwargs)
+        self.layer = self._track("layer", layer)
+
+    def _check_input_shape(self, shape):
+        if len(shape) < 3:
+            raise ValueError(
+                f"`TimeDistributed` layer '{self.name}' needs input of at least rank 3 (batch, time, ...); "
+                f"received input shape {tuple(shape)}. Does the layer before it use return_sequences=True?"
+            )
+
+    def build(self, input_shape):
+        self._check_input_shape(input_shape)
+        self.layer._maybe_build((input_shape[0],) + tuple(input_shape[2:]))
+        self.built = True
+
+    def call(self, params, inputs, ctx, mask=None):
+        b, t = inputs.shape[0], inputs.shape[1]
+        flat = inputs.reshape((b * t,) + inputs.shape[2:])
+        out, _ = self.layer.apply(params["layer"], flat, ctx)
+        return jax.tree_util.tree_map(lambda o: o.reshape((b, t) + o.shape[1:]), out)
+
+    def compute_output_shape(self, input_shape):
+        inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
+        return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+
+    def compute_mask(self, inputs, mask=None):
+        return mask
+
+    def get_config(self):
+        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()}}

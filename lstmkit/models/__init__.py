@@ -1,0 +1,6 @@
+"""Models: `Sequential` and the functional `Model`."""
+
+from lstmkit.models.model import Model
+from lstmkit.models.sequential import Sequential
+
+__all__ = ["Model", "Sequential"]

@@ -1,0 +1,78 @@
+"""Layer graphs of the functional API: ordering the nodes and running them."""
+
+from __future__ import annotations
+
+import jax
+
+from lstmkit.layers.input_layer import InputLayer, KerasTensor, _is_kt
+
+
+def flatten_tensors(struct) -> list[KerasTensor]:
+    return [t for t in jax.tree_util.tree_leaves(struct, is_leaf=_is_kt) if _is_kt(t)]
+
+
+def topological_nodes(inputs: list[KerasTensor], outputs: list[KerasTensor]):
+    """Nodes needed to compute `outputs` from `inputs`, in execution order."""
+    input_ids = {id(t) for t in inputs}
+    order, seen, visiting = [], set(), set()
+
+    def visit(tensor: KerasTensor):
+        node = tensor._node
+        if node is None:
+            raise ValueError(f"Tensor {tensor} was not produced by a layer or `Input`.")
+        if id(node) in seen:
+            return
+        if id(node) in visiting:
+            raise ValueError("The layer graph has a cycle.")
+        visiting.add(id(node))
+        if id(tensor) not in input_ids:
+            if isinstance(node.layer, InputLayer):
+                raise ValueError(
+                    f"Graph disconnected: output depends on input '{node.layer.name}', which is not "
+                    f"in the model's `inputs` ({[t.name for t in inputs]})."
+                )
+            for t in node.input_tensors:
+                visit(t)
+        visiting.discard(id(node))
+        seen.add(id(node))
+        order.append(node)
+
+    for t in outputs:
+        visit(t)
+    return order
+
+
+def run_graph(nodes, flat_inputs, input_values, input_masks, flat_outputs, params, ctx):
+    """Evaluate the graph on concrete values; returns (output values, output masks) as lists."""
+    values = {}
+    for t, v, m in zip(flat_inputs, input_values, input_masks):
+        values[id(t)] = (v, m)
+    for node in nodes:
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            continue
+        args = jax.tree_util.tree_map(lambda t: values[id(t)][0] if _is_kt(t) else t, node.call_args, is_leaf=_is_kt)
+        kwargs = jax.tree_util.tree_map(lambda t: values[id(t)][0] if _is_kt(t) else t, node.call_kwargs, is_leaf=_is_kt)
+        primary = node.call_args[0]
+        masks = [values[id(t)][1] for t in flatten_tensors(primary)]
+        if "mask" not in kwargs:
+            if _is_kt(primary):
+                mask = masks[0]
+            else:
+                mask = None if all(m is None for m in masks) else masks
+            kwargs["mask"] = mask
+        mask = kwargs.pop("mask")
+        out, out_mask = layer.apply(params[layer.name], args[0], ctx, mask=mask, **kwargs)
+        out_tensors = flatten_tensors(node.outputs)
+        out_values = jax.tree_util.tree_leaves(out)
+        if len(out_values) != len(out_tensors):
+            raise RuntimeError(
+                f"Layer '{layer.name}' returned {len(out_values)} outputs, expected {len(out_tensors)}."
+            )
+        if isinstance(out_mask, (list, tuple)) and len(out_mask) == len(out_tensors):
+            out_masks = list(out_mask)
+        else:
+            out_masks = [out_mask] + [None] * (len(out_tensors) - 1)
+        for t, v, m in zip(out_tensors, out_values, out_masks):
+            values[id(t)] = (v, m)
+    return [values[id(t)][0] for t in flat_outputs], [values[id(t)][1] for t in flat_outputs]

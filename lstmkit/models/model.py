@@ -1,0 +1,233 @@
+"""`Model`: a graph of layers with Keras's training API (see lstmkit.training.trainer)."""
+
+from __future__ import annotations
+
+import warnings
+
+import jax
+import jax.numpy as jnp
+
+from lstmkit.layers.base import Layer, unique_name
+from lstmkit.layers.input_layer import InputLayer, KerasTensor, _is_kt
+from lstmkit.models import functional
+from lstmkit.training.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A model built with the functional API: `Model(inputs, outputs)`.
+
+    Models are layers too, so a model can be called on tensors inside
+    another model.
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if inputs is None or outputs is None:
+            if type(self) is Model:
+                raise ValueError(
+                    "Model() needs `inputs` and `outputs` (functional API), e.g. "
+                    "`Model(inputs=Input((3, 1)), outputs=y)`; or use `Sequential`."
+                )
+        Layer.__init__(self, name=name or unique_name(self._default_name()), trainable=trainable, **kwargs)
+        Trainer.__init__(self)
+        self._graph_ready = False
+        if inputs is not None and outputs is not None:
+            self._init_graph(inputs, outputs)
+
+    @classmethod
+    def _default_name(cls):
+        return "functional"
+
+    # ----------------------------------------------------------------- graph
+    def _init_graph(self, inputs, outputs):
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
+        self._input_struct = inputs
+        self._output_struct = outputs
+        self._flat_inputs = functional.flatten_tensors(inputs)
+        self._flat_outputs = functional.flatten_tensors(outputs)
+        for t in self._flat_inputs + self._flat_outputs:
+            if not _is_kt(t):
+                raise ValueError(f"Model inputs and outputs must be symbolic tensors from `Input` and layers, received: {t!r}")
+        for t in self._flat_inputs:
+            if not isinstance(t._node.layer, InputLayer):
+                raise ValueError(f"Model inputs must come from `Input(...)`; '{t.name}' is the output of layer '{t._node.layer.name}'.")
+        self._nodes = functional.topological_nodes(self._flat_inputs, self._flat_outputs)
+        layers, seen = [], set()
+        for t in self._flat_inputs:
+            layers.append(t._node.layer)
+            seen.add(id(t._node.layer))
+        for node in self._nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                layers.append(node.layer)
+        names = [l.name for l in layers]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"All layer names in a model must be unique; found duplicates: {dup}.")
+        self._graph_layers = layers
+        self._sublayers = {l.name: l for l in layers if not isinstance(l, InputLayer)}
+        self._sublayers_trainable_sync()
+        self._graph_ready = True
+        self.built = True
+
+    def _sublayers_trainable_sync(self):
+        if not self._trainable:
+            for l in self._sublayers.values():
+                l.trainable = False
+
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._graph_layers) if self._graph_ready else []
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        return list(self._flat_inputs)
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        return list(self._flat_outputs)
+
+    @property
+    def input(self):
+        return self._input_struct
+
+    @property
+    def output(self):
+        return self._output_struct
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t._node.layer.name for t in self._flat_inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._node.layer.name for t in self._flat_outputs]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            if name is not None:
+                raise ValueError("Provide only a layer name or a layer index, not both.")
+            if not 0 <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+
+    # ----------------------------------------------------------------- execution
+    def _flatten_call_inputs(self, inputs) -> list:
+        n = len(self._flat_inputs)
+        if isinstance(inputs, dict):
+            missing = [k for k in self.input_names if k not in inputs]
+            if missing:
+                raise ValueError(f"Model '{self.name}' expects inputs named {self.input_names}; missing {missing}.")
+            return [inputs[k] for k in self.input_names]
+        if n == 1:
+            if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
+                return [inputs[0]]
+            return [inputs]
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != n:
+            got = f"{len(inputs)} arrays" if isinstance(inputs, (list, tuple)) else "a single array"
+            raise ValueError(f"Model '{self.name}' expects {n} inputs ({self.input_names}), but received {got}.")
+        return list(inputs)
+
+    def _structure_outputs(self, flat):
+        it = iter(flat)
+        return jax.tree_util.tree_map(lambda t: next(it), self._output_struct, is_leaf=_is_kt)
+
+    def _run(self, params, inputs, ctx, mask=None):
+        self._require_graph()
+        flat = self._flatten_call_inputs(inputs)
+        if mask is None:
+            masks = [None] * len(flat)
+        elif isinstance(mask, (list, tuple)):
+            masks = list(mask)
+        else:
+            masks = [mask]
+        return functional.run_graph(self._nodes, self._flat_inputs, flat, masks, self._flat_outputs, params, ctx)
+
+    def call(self, params, inputs, ctx, mask=None):
+        return self._structure_outputs(self._run(params, inputs, ctx, mask)[0])
+
+    def apply(self, params, inputs, ctx, mask=None, **kwargs):
+        if "training" in kwargs and kwargs["training"] is not None:
+            from lstmkit.layers.base import _with_training
+
+            ctx = _with_training(ctx, kwargs.pop("training"))
+        kwargs.pop("training", None)
+        if kwargs:
+            raise TypeError(f"Model '{self.name}' got unexpected call arguments: {sorted(kwargs)}")
+        outs, out_masks = self._run(params, inputs, ctx, mask)
+        if len(self._flat_outputs) == 1:
+            return outs[0], out_masks[0]
+        return self._structure_outputs(outs), out_masks
+
+    def apply_flat(self, values, states, inputs, training=False, rng=None):
+        """Pure forward pass of the whole model.
+
+        values: dict Variable.key -> array; states: dict of stateful layers' states.
+        Returns (flat outputs list, flat output masks list, new states, extra losses).
+        """
+        from lstmkit.layers.base import CallContext
+
+        ctx = CallContext(training=training, rng=rng, state_in=states)
+        params = self.gather_params(values)
+        outs, masks = self._run(params, inputs, ctx)
+        new_states = dict(states)
+        new_states.update(ctx.state_out)
+        return outs, masks, new_states, ctx.losses
+
+    def _require_graph(self):
+        if not self._graph_ready:
+            raise ValueError(
+                f"Model '{self.name}' has not been built yet: it does not know its input shape. "
+                "Give the first layer an `input_shape=`, start with `Input(shape=...)`, call `build()`, "
+                "or call the model on data first."
+            )
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        self._require_graph()
+        return super().compute_output_shape(input_shape, **kwargs)
+
+    def __call__(self, inputs, *args, **kwargs):
+        if not self._graph_ready:
+            self._build_from_data(inputs)
+        return Layer.__call__(self, inputs, *args, **kwargs)
+
+    def _build_from_data(self, inputs):
+        self._require_graph()
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras 3's table: Layer (type), Output Shape, Param #, then the totals."""
+        from lstmkit.models.summary import print_summary
+
+        if line_length is not None or positions is not None or expand_nested or layer_range is not None:
+            warnings.warn("summary(): line_length, positions, expand_nested and layer_range do not change "
+                          "lstmkit's fixed Keras-3 layout.", stacklevel=2)
+        print_summary(self, print_fn=print_fn, show_trainable=show_trainable)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        return config
+
+    def reset_states(self):
+        """Zero the carried state of every stateful layer (Keras: `model.reset_states()`)."""
+        for layer in self._stateful_layers():
+            layer.reset_states()
+
+    # Keras 3 spelling
+    reset_state = reset_states
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _to_array(x):
+    return jnp.asarray(x)

@@ -1,0 +1,174 @@
+"""Turning user data into checked float32/int32 NumPy arrays, before anything is compiled."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _to_numpy(a, argname):
+    if hasattr(a, "to_numpy"):  # pandas DataFrame / Series
+        a = a.to_numpy()
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:  # ragged lists etc.
+        raise ValueError(f"`{argname}` could not be converted to an array: {exc}") from None
+    if arr.dtype == object:
+        raise ValueError(
+            f"`{argname}` must be numeric; received an array of Python objects with shape {arr.shape} "
+            "(ragged lists or strings?)."
+        )
+    if arr.dtype == bool:
+        arr = arr.astype(np.float32)
+    if np.issubdtype(arr.dtype, np.floating):
+        return arr.astype(np.float32, copy=False)
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr.astype(np.int32, copy=False)
+    raise ValueError(f"`{argname}` must be numeric; received dtype {arr.dtype}.")
+
+
+def flatten_data(data, names, argname, n_expected=None):
+    """x or y as a list of arrays, one per model input/output, in model order."""
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"`{argname}` is a dict but lacks keys {missing}; expected keys {names}.")
+        unknown = [k for k in data if k not in names]
+        if unknown:
+            raise ValueError(f"`{argname}` has keys {unknown} that match no model {argname == 'x' and 'input' or 'output'}; expected keys {names}.")
+        items = [data[n] for n in names]
+    elif isinstance(data, (list, tuple)) and n_expected is not None and n_expected > 1:
+        if len(data) != n_expected:
+            raise ValueError(
+                f"The model has {n_expected} {'inputs' if argname == 'x' else 'outputs'} ({names}), "
+                f"but `{argname}` is a list of {len(data)} arrays."
+            )
+        items = list(data)
+    elif isinstance(data, (list, tuple)) and len(data) == 1 and hasattr(data[0], "shape"):
+        items = [data[0]]
+    else:
+        items = [data]
+    arrays = [_to_numpy(a, argname if len(items) == 1 else f"{argname}[{i}]") for i, a in enumerate(items)]
+    for i, a in enumerate(arrays):
+        if a.ndim == 0:
+            raise ValueError(f"`{argname}` must have a leading samples dimension; received a scalar.")
+    return arrays
+
+
+def check_finite(arrays, argname):
+    for i, a in enumerate(arrays or []):
+        if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+            bad = np.argwhere(~np.isfinite(a))[0]
+            label = argname if len(arrays) == 1 else f"{argname}[{i}]"
+            raise ValueError(
+                f"`{label}` contains NaN or inf values (first at index {tuple(int(j) for j in bad)}); "
+                "remove or fill them before training."
+            )
+
+
+def check_cardinality(x, y, sample_weight):
+    sizes = {"x": [a.shape[0] for a in x]}
+    if y is not None:
+        sizes["y"] = [a.shape[0] for a in y]
+    if sample_weight is not None:
+        sizes["sample_weight"] = [sample_weight.shape[0]]
+    flat = {s for v in sizes.values() for s in v}
+    if len(flat) > 1:
+        detail = " ".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
+        raise ValueError(
+            "Data cardinality is ambiguous: x and y must contain the same number of samples. " + detail
+        )
+    return flat.pop()
+
+
+def check_input_shapes(model, x):
+    for i, (t, a) in enumerate(zip(model.inputs, x)):
+        expected = t.shape
+        label = "x" if len(x) == 1 else f"x[{i}]"
+        if len(expected) != a.ndim:
+            hint = ""
+            if len(expected) == 3 and a.ndim == 2:
+                hint = (" Recurrent layers take 3-D input (samples, timesteps, features): reshape with "
+                        f"x.reshape(({a.shape[0]}, {a.shape[1]}, 1)) for one feature per step.")
+            raise ValueError(
+                f"Input {i} of model '{model.name}' expects arrays of shape {_fmt(expected)} "
+                f"(ndim={len(expected)}), but received `{label}` with shape {a.shape} (ndim={a.ndim}).{hint}"
+            )
+        for d_exp, d_got in zip(expected[1:], a.shape[1:]):
+            if d_exp is not None and d_exp != d_got:
+                raise ValueError(
+                    f"Input {i} of model '{model.name}' expects arrays of shape {_fmt(expected)}, "
+                    f"but received `{label}` with shape {a.shape}."
+                )
+
+
+def check_target_shapes(model, y):
+    for i, (t, a) in enumerate(zip(model.outputs, y)):
+        pred = t.shape
+        label = "y" if len(y) == 1 else f"y[{i}]"
+        ok = False
+        if a.ndim == len(pred):
+            ok = all(p is None or p == d or d == 1 or p == 1 for p, d in zip(pred[1:], a.shape[1:]))
+        elif a.ndim == len(pred) - 1:
+            # Sparse labels, or a dropped trailing 1 (Keras expands it).
+            ok = all(p is None or p == d for p, d in zip(pred[1:-1], a.shape[1:]))
+        if not ok:
+            raise ValueError(
+                f"Target `{label}` has shape {a.shape}, which does not match output {i} of model "
+                f"'{model.name}' with shape {_fmt(pred)}."
+            )
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def sample_weights(n, y, sample_weight, class_weight):
+    """Per-sample weights (n,) float32, folding in class weights as Keras does."""
+    w = np.ones((n,), np.float32)
+    if sample_weight is not None:
+        sw = _to_numpy(sample_weight, "sample_weight").astype(np.float32)
+        if sw.ndim != 1:
+            raise ValueError(f"`sample_weight` must be 1-D with one weight per sample; received shape {sw.shape}.")
+        check_finite([sw], "sample_weight")
+        w = w * sw
+    if class_weight is not None:
+        if y is None or len(y) != 1:
+            raise ValueError("`class_weight` is only supported for models with a single output.")
+        labels = y[0]
+        if labels.ndim > 1 and labels.shape[-1] > 1:
+            cls = np.argmax(labels, axis=-1)
+        else:
+            cls = np.round(labels.reshape(labels.shape[0], -1)[:, 0]).astype(np.int64)
+        if cls.ndim > 1:
+            raise ValueError("`class_weight` is not supported for sequence targets; use `sample_weight`.")
+        cw = np.ones_like(w)
+        for c, weight in class_weight.items():
+            cw[cls == int(c)] = float(weight)
+        w = w * cw
+    return w
+
+
+def split_validation(arrays_list, validation_split, n):
+    """Keras's validation_split: the last fraction of the samples, taken before shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"`validation_split` must be between 0 and 1 (exclusive); received {validation_split}.")
+    split_at = int(np.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} with {n} samples leaves no samples for "
+            f"{'training' if split_at == 0 else 'validation'}."
+        )
+    train, val = [], []
+    for arrays in arrays_list:
+        if arrays is None:
+            train.append(None)
+            val.append(None)
+        elif isinstance(arrays, np.ndarray):
+            train.append(arrays[:split_at])
+            val.append(arrays[split_at:])
+        else:
+            train.append([a[:split_at] for a in arrays])
+            val.append([a[split_at:] for a in arrays])
+    return train, val

@@ -1,0 +1,344 @@
+"""The compiled training engine.
+
+Everything here is a pure function of arrays, built once per `compile()` and
+jit-compiled on first use:
+
+- `run_epochs`: up to `n` whole epochs in one XLA program — shuffle on the
+  device, `lax.scan` over batches (loss, gradients, optax update, constraints,
+  metric accumulation), then validation — with the data already on the device.
+- `evaluate`, `predict_chunk`, `train_batch`, `test_batch`: the same pieces
+  for the other entry points.
+
+A last partial batch is padded to the batch size and its padding rows get
+weight 0, so one program serves every batch and the numbers equal Keras's
+(which runs a smaller last batch): losses are divided by the number of real
+elements, metrics weight padding by 0.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+# Room for this many epochs' logs per compiled call (the call itself runs n <= CHUNK).
+EPOCH_CHUNK = 512
+
+
+class CompiledLoss:
+    """compile()'s `loss` and `loss_weights`, resolved per model output."""
+
+    def __init__(self, model, loss, loss_weights):
+        from lstmkit import losses as losses_mod
+
+        names = model.output_names
+        n = len(names)
+        if isinstance(loss, dict):
+            unknown = [k for k in loss if k not in names]
+            if unknown:
+                raise ValueError(f"compile(loss=...) has keys {unknown} that are not outputs of the model; outputs are {names}.")
+            per_output = [loss.get(k) for k in names]
+        elif isinstance(loss, (list, tuple)):
+            if len(loss) != n:
+                raise ValueError(f"compile(loss=...) got {len(loss)} losses for a model with {n} outputs ({names}).")
+            per_output = list(loss)
+        else:
+            per_output = [loss] * n
+        self.losses = [None if l is None else losses_mod.get(l) for l in per_output]
+        if all(l is None for l in self.losses):
+            raise ValueError("compile() needs a `loss`, e.g. compile(optimizer='adam', loss='mse').")
+        if loss_weights is None:
+            weights = [1.0] * n
+        elif isinstance(loss_weights, dict):
+            weights = [float(loss_weights.get(k, 1.0)) for k in names]
+        else:
+            loss_weights = list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+            if len(loss_weights) != n:
+                raise ValueError(f"compile(loss_weights=...) got {len(loss_weights)} weights for a model with {n} outputs.")
+            weights = [float(w) for w in loss_weights]
+        self.weights = weights
+        self.names = names
+
+    def __call__(self, ys, preds, masks, sample_weight, valid):
+        """Total weighted loss and the per-output losses, Keras's reductions, padding excluded."""
+        total = 0.0
+        per_output = []
+        for loss, w, y, p, m in zip(self.losses, self.weights, ys, preds, masks):
+            if loss is None:
+                per_output.append(jnp.zeros(()))
+                continue
+            values = loss.call(y, p)
+            value = reduce_loss(values, sample_weight, valid, m, getattr(loss, "reduction", "sum_over_batch_size"))
+            per_output.append(value)
+            total = total + w * value
+        return total, per_output
+
+
+def _expand_to(w, values):
+    while w.ndim < values.ndim:
+        w = w[..., None]
+    return w
+
+
+def reduce_loss(values, sample_weight, valid, mask, reduction):
+    """Keras 3's loss reduction over the real (unpadded) rows of a batch."""
+    values = jnp.asarray(values, jnp.float32)
+    if values.ndim == 0:
+        return values
+    pad = _expand_to(valid, values) * jnp.ones_like(values)
+    weight = _expand_to(sample_weight, values) * jnp.ones_like(values)
+    n_real = jnp.sum(pad)
+    if mask is not None:
+        m = mask.astype(jnp.float32)
+        while m.ndim > values.ndim:
+            m = m[..., 0] if m.shape[-1] == 1 else m.reshape(m.shape[: values.ndim])
+        m = _expand_to(m, values) * jnp.ones_like(values)
+        if reduction in ("sum_over_batch_size", "mean"):
+            n_valid = jnp.sum(m * pad)
+            m = jnp.where(m > 0, jnp.where(n_valid > 0, n_real / jnp.maximum(n_valid, 1e-12), 0.0), 0.0)
+        weight = weight * m
+    weighted = values * weight * pad
+    total = jnp.sum(weighted)
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight":
+        return total / jnp.maximum(jnp.sum(weight * pad), 1e-12)
+    # 'sum_over_batch_size', 'mean', and 'none' (which Keras averages when training)
+    return total / jnp.maximum(n_real, 1.0)
+
+
+class Engine:
+    """The pure, compiled functions for one compiled model."""
+
+    def __init__(self, model, optimizer, compiled_loss: CompiledLoss, metrics_per_output):
+        self.model = model
+        self.optimizer = optimizer
+        self.loss = compiled_loss
+        self.metrics = metrics_per_output  # list (per output) of lists of Metric
+        self.tx = optimizer.transformation()
+        multi = len(model.outputs) > 1
+        names = ["loss"]
+        if multi:
+            names += [f"{o}_loss" for o in model.output_names]
+        for o, ms in zip(model.output_names, self.metrics):
+            names += [f"{o}_{m.name}" if multi else m.name for m in ms]
+        self.log_names = names
+        self._jitted = {}
+
+    # ------------------------------------------------------------ pieces
+    def split_values(self):
+        weights = self.model.weights
+        tv = {v.key: v.value for v in weights if v.trainable}
+        ntv = {v.key: v.value for v in weights if not v.trainable}
+        return tv, ntv
+
+    def _regularization(self, values):
+        total = 0.0
+        for v in self.model.weights:
+            if v.regularizer is not None:
+                total = total + v.regularizer(values[v.key])
+        return total
+
+    def _constrain(self, tv):
+        out = dict(tv)
+        for v in self.model.weights:
+            if v.constraint is not None and v.key in out:
+                out[v.key] = v.constraint(out[v.key])
+        return out
+
+    def _forward_loss(self, tv, ntv, states, xb, yb, wb, valid, rng, training):
+        values = {**tv, **ntv}
+        outs, masks, new_states, extra = self.model.apply_flat(values, states, xb, training=training, rng=rng)
+        total, per_output = self.loss(yb, outs, masks, wb, valid)
+        total = total + self._regularization(values)
+        for e in extra:
+            total = total + e
+        return total, (outs, masks, new_states, per_output)
+
+    def init_metric_state(self):
+        return {
+            "loss": (jnp.zeros(()), jnp.zeros(())),
+            "outputs": [(jnp.zeros(()), jnp.zeros(())) for _ in self.model.outputs],
+            "metrics": [[m.initial_state() for m in ms] for ms in self.metrics],
+        }
+
+    def _update_metrics(self, acc, loss, per_output, yb, outs, masks, wb, valid):
+        n = jnp.sum(valid)
+        s, c = acc["loss"]
+        new = {"loss": (s + loss * n, c + n), "outputs": [], "metrics": []}
+        for (s, c), l in zip(acc["outputs"], per_output):
+            new["outputs"].append((s + l * n, c + n))
+        w = wb * valid
+        for ms, states, y, p, m in zip(self.metrics, acc["metrics"], yb, outs, masks):
+            ww = w
+            if m is not None:
+                mm = m.astype(jnp.float32)
+                ww = _expand_to(w, mm) * mm
+            new["metrics"].append([metric.update(st, y, p, sample_weight=ww) for metric, st in zip(ms, states)])
+        return new
+
+    def metric_results(self, acc):
+        vals = [acc["loss"][0] / jnp.maximum(acc["loss"][1], 1.0)]
+        if len(self.model.outputs) > 1:
+            vals += [s / jnp.maximum(c, 1.0) for s, c in acc["outputs"]]
+        for ms, states in zip(self.metrics, acc["metrics"]):
+            vals += [jnp.asarray(metric.result(st), jnp.float32) for metric, st in zip(ms, states)]
+        return jnp.stack([jnp.asarray(v, jnp.float32).reshape(()) for v in vals])
+
+    def _train_step(self, carry, batch, rng):
+        tv, ntv, opt_state, states, acc = carry
+        xb, yb, wb, valid = batch
+        (loss, aux), grads = jax.value_and_grad(self._forward_loss, has_aux=True)(
+            tv, ntv, states, xb, yb, wb, valid, rng, True)
+        outs, masks, new_states, per_output = aux
+        updates, opt_state = self.tx.update(grads, opt_state, tv)
+        tv = self._constrain(optax.apply_updates(tv, updates))
+        acc = self._update_metrics(acc, loss, per_output, yb, outs, masks, wb, valid)
+        return tv, ntv, opt_state, new_states, acc
+
+    @staticmethod
+    def _batched(data, perm, bs):
+        """Gather `data` rows by `perm` (padded) and reshape to (steps, bs, ...)."""
+        steps = perm.shape[0] // bs
+        return jax.tree_util.tree_map(lambda a: jnp.take(a, perm, axis=0).reshape((steps, bs) + a.shape[1:]), data)
+
+    @staticmethod
+    def _padded_order(n, bs, key, shuffle):
+        steps = -(-n // bs)
+        pad = steps * bs - n
+        order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
+        order = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)])
+        valid = jnp.concatenate([jnp.ones((n,), jnp.float32), jnp.zeros((pad,), jnp.float32)])
+        return order, valid.reshape(steps, bs), steps
+
+    def _epoch(self, carry, data, key, bs, shuffle):
+        tv, ntv, opt_state, states = carry
+        x, y, w = data
+        n = w.shape[0]
+        k_shuffle, k_drop = jax.random.split(key)
+        order, valid, steps = self._padded_order(n, bs, k_shuffle, shuffle)
+        xs, ys, ws = self._batched((x, y, w), order, bs)
+        keys = jax.random.split(k_drop, steps)
+
+        def body(c, inp):
+            xb, yb, wb, vb, kb = inp
+            return self._train_step(c, (xb, yb, wb, vb), kb), None
+
+        init = (tv, ntv, opt_state, states, self.init_metric_state())
+        (tv, ntv, opt_state, states, acc), _ = jax.lax.scan(body, init, (xs, ys, ws, valid, keys))
+        return (tv, ntv, opt_state, states), self.metric_results(acc)
+
+    def _eval_scan(self, tv, ntv, states, data, bs):
+        x, y, w = data
+        n = w.shape[0]
+        order, valid, steps = self._padded_order(n, bs, None, False)
+        xs, ys, ws = self._batched((x, y, w), order, bs)
+
+        def body(c, inp):
+            states, acc = c
+            xb, yb, wb, vb = inp
+            loss, (outs, masks, new_states, per_output) = self._forward_loss(
+                tv, ntv, states, xb, yb, wb, vb, None, False)
+            return (new_states, self._update_metrics(acc, loss, per_output, yb, outs, masks, wb, vb)), None
+
+        (states, acc), _ = jax.lax.scan(body, (states, self.init_metric_state()), (xs, ys, ws, valid))
+        return states, self.metric_results(acc)
+
+    # ------------------------------------------------------------ entry points
+    def run_epochs_fn(self, bs, shuffle, val_bs):
+        """jit-compiled: (carry, data, val_data, base_key, epoch0, n) -> (carry, logs[CHUNK, n_logs])."""
+        key = ("epochs", bs, shuffle, val_bs)
+        if key not in self._jitted:
+            n_logs = len(self.log_names) * (2 if val_bs else 1)
+
+            def run(carry, data, val_data, base_key, epoch0, n):
+                def body(i, c):
+                    carry, logs = c
+                    k = jax.random.fold_in(base_key, epoch0 + i)
+                    carry, train_logs = self._epoch(carry, data, k, bs, shuffle)
+                    row = train_logs
+                    if val_bs:
+                        tv, ntv, opt_state, states = carry
+                        states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_bs)
+                        carry = (tv, ntv, opt_state, states)
+                        row = jnp.concatenate([train_logs, val_logs])
+                    return carry, logs.at[i].set(row)
+
+                logs = jnp.full((EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
+                return jax.lax.fori_loop(0, n, body, (carry, logs))
+
+            self._jitted[key] = jax.jit(run)
+        return self._jitted[key]
+
+    def evaluate_fn(self, bs):
+        key = ("evaluate", bs)
+        if key not in self._jitted:
+            self._jitted[key] = jax.jit(lambda tv, ntv, states, data: self._eval_scan(tv, ntv, states, data, bs))
+        return self._jitted[key]
+
+    def predict_fn(self):
+        key = ("predict",)
+        if key not in self._jitted:
+            self._jitted[key] = jax.jit(partial(predict_chunk, self.model))
+        return self._jitted[key]
+
+    def train_batch_fn(self):
+        key = ("train_batch",)
+        if key not in self._jitted:
+            def step(tv, ntv, opt_state, states, batch, rng):
+                tv, ntv, opt_state, states, acc = self._train_step(
+                    (tv, ntv, opt_state, states, self.init_metric_state()), batch, rng)
+                return tv, opt_state, states, self.metric_results(acc)
+
+            self._jitted[key] = jax.jit(step)
+        return self._jitted[key]
+
+    def test_batch_fn(self):
+        key = ("test_batch",)
+        if key not in self._jitted:
+            def step(tv, ntv, states, batch):
+                xb, yb, wb, vb = batch
+                loss, (outs, masks, new_states, per_output) = self._forward_loss(
+                    tv, ntv, states, xb, yb, wb, vb, None, False)
+                acc = self._update_metrics(self.init_metric_state(), loss, per_output, yb, outs, masks, wb, vb)
+                return new_states, self.metric_results(acc)
+
+            self._jitted[key] = jax.jit(step)
+        return self._jitted[key]
+
+
+def predict_chunk(model, values, states, xs):
+    """Forward pass over xs (steps, bs, ...) carrying stateful layers' states in order."""
+
+    def body(states, xb):
+        outs, _, new_states, _ = model.apply_flat(values, states, xb, training=False, rng=None)
+        return new_states, outs
+
+    return jax.lax.scan(body, states, xs)
+
+
+_predict_cache: dict = {}
+
+
+def predict_fn_for(model):
+    """A jitted predict function for a model that has not been compiled."""
+    fn = getattr(model, "_predict_jit", None)
+    if fn is None:
+        fn = jax.jit(partial(predict_chunk, model))
+        model._predict_jit = fn
+    return fn
+
+
+def pad_to_batches(arrays, bs, steps):
+    """Pad each array's leading dim to steps*bs and reshape to (steps, bs, ...)."""
+    out = []
+    for a in arrays:
+        n = a.shape[0]
+        pad = steps * bs - n
+        if pad:
+            a = np.concatenate([a, np.zeros((pad,) + a.shape[1:], a.dtype)])
+        out.append(a.reshape((steps, bs) + a.shape[1:]))
+    return out

@@ -1,0 +1,499 @@
+"""Keras's training API on a model: compile, fit, evaluate, predict and friends.
+
+Host work lives here (checking data, callbacks, progress, writing weights back
+to the layers); the compiled work lives in `engine.py`.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lstmkit import _random
+from lstmkit.training import data as data_mod
+from lstmkit.training.engine import EPOCH_CHUNK, CompiledLoss, Engine, pad_to_batches, predict_fn_for
+
+_FIT_HINTS = {
+    "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
+                         "LSTM(2, stateful=True, batch_input_shape=(10, 5, 1)), not passed to fit().",
+    "nb_epoch": "Use `epochs=` (Keras 2 renamed `nb_epoch`).",
+}
+
+
+class Trainer:
+    """Mixin giving `Model` Keras's training methods."""
+
+    def __init__(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._engine = None
+        self._opt_state = None
+        self._opt_state_keys = None
+        self._compile_args = None
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+        """Configure training: `compile(optimizer='adam', loss='mse', metrics=['mae'])`."""
+        from lstmkit import optimizers as optimizers_mod
+
+        unknown = {k: v for k, v in kwargs.items() if k not in ("sample_weight_mode", "target_tensors")}
+        if unknown:
+            raise TypeError(f"compile() got unexpected keyword arguments: {sorted(unknown)}")
+        if kwargs.get("sample_weight_mode") not in (None,) or kwargs.get("target_tensors") is not None:
+            raise ValueError("compile(): `sample_weight_mode` and `target_tensors` (Keras 1/2 only) are not supported.")
+        if weighted_metrics:
+            raise ValueError("compile(weighted_metrics=...) is not supported yet; metrics already honour sample_weight.")
+        if run_eagerly:
+            warnings.warn("compile(run_eagerly=True): lstmkit always compiles training; running compiled.", stacklevel=2)
+        self.optimizer = optimizers_mod.get(optimizer)
+        from lstmkit import losses as losses_mod
+
+        # Resolve names now so a typo fails at compile time, as in Keras.
+        for l in (loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple)) else [loss]):
+            if l is not None:
+                losses_mod.get(l)
+        self.loss = loss
+        self._compile_args = dict(loss=loss, loss_weights=loss_weights, metrics=metrics)
+        self.compiled = True
+        self._engine = None
+        self._opt_state = None
+        if getattr(self, "_graph_ready", False):
+            self._make_engine()
+
+    def _make_engine(self):
+        from lstmkit import metrics as metrics_mod
+
+        args = self._compile_args
+        compiled_loss = CompiledLoss(self, args["loss"], args["loss_weights"])
+        metrics = args["metrics"]
+        names = self.output_names
+        n = len(names)
+        if metrics is None:
+            per_output = [[] for _ in range(n)]
+        elif isinstance(metrics, dict):
+            per_output = [_as_list(metrics.get(k)) for k in names]
+        elif isinstance(metrics, (list, tuple)) and n > 1 and metrics and all(isinstance(m, (list, tuple)) or m is None for m in metrics):
+            if len(metrics) != n:
+                raise ValueError(f"compile(metrics=...) has {len(metrics)} lists for a model with {n} outputs.")
+            per_output = [_as_list(m) for m in metrics]
+        else:
+            per_output = [_as_list(metrics) for _ in range(n)]
+        resolved = []
+        for i, (ms, out) in enumerate(zip(per_output, self.outputs)):
+            loss_i = compiled_loss.losses[i]
+            resolved.append([
+                metrics_mod.get(m, y_true_shape=None, y_pred_shape=out.shape, loss=loss_i) for m in ms
+            ])
+        self._engine = Engine(self, self.optimizer, compiled_loss, resolved)
+
+    def _require_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(f"You must call `compile()` before {what} the model.")
+        if self._engine is None:
+            self._make_engine()
+        return self._engine
+
+    @property
+    def metrics_names(self) -> list[str]:
+        if self._engine is None:
+            return []
+        return list(self._engine.log_names)
+
+    # ----------------------------------------------------------------- helpers
+    def _prepare(self, x, y=None, sample_weight=None, class_weight=None, need_y=True):
+        if x is None:
+            raise ValueError("`x` is required.")
+        self._build_from_data(x)
+        xs = data_mod.flatten_data(x, self.input_names, "x", len(self.inputs))
+        if len(xs) != len(self.inputs):
+            raise ValueError(f"Model '{self.name}' has {len(self.inputs)} inputs ({self.input_names}), received {len(xs)} arrays in `x`.")
+        data_mod.check_input_shapes(self, xs)
+        data_mod.check_finite(xs, "x")
+        ys = None
+        if need_y:
+            if y is None:
+                raise ValueError("`y` (the targets) is required here: pass fit(x, y, ...).")
+            ys = data_mod.flatten_data(y, self.output_names, "y", len(self.outputs))
+            if len(ys) != len(self.outputs):
+                raise ValueError(f"Model '{self.name}' has {len(self.outputs)} outputs ({self.output_names}), received {len(ys)} arrays in `y`.")
+            data_mod.check_target_shapes(self, ys)
+            data_mod.check_finite(ys, "y")
+        n = data_mod.check_cardinality(xs, ys, None if sample_weight is None else np.asarray(sample_weight))
+        w = data_mod.sample_weights(n, ys, sample_weight, class_weight) if need_y else None
+        return xs, ys, w, n
+
+    def _stateful_batch(self):
+        sizes = {l._fixed_batch_size() for l in self._stateful_layers() if l._fixed_batch_size() is not None}
+        return sizes.pop() if len(sizes) == 1 else None
+
+    def _check_stateful(self, n, batch_size, what):
+        layers = self._stateful_layers()
+        if not layers:
+            return batch_size
+        fixed = self._stateful_batch()
+        if fixed is None:
+            fixed = batch_size
+        if batch_size is not None and batch_size != fixed:
+            raise ValueError(
+                f"This model has stateful layers built for batch size {fixed}, but {what}() got "
+                f"batch_size={batch_size}. Use batch_size={fixed}, or rebuild the model for the new batch size."
+            )
+        if n % fixed != 0:
+            raise ValueError(
+                f"A stateful model needs a number of samples divisible by its batch size: {what}() got "
+                f"{n} samples and batch size {fixed} (remainder {n % fixed})."
+            )
+        for l in layers:
+            if getattr(l, "_states", None) is None:
+                l._states = l.initial_state(fixed)
+        return fixed
+
+    def _states(self):
+        out = {}
+        for l in self._stateful_layers():
+            out[l._state_key] = l._states
+        return out
+
+    def _write_back(self, tv, states):
+        weights = {v.key: v for v in self.weights}
+        for k, val in tv.items():
+            weights[k]._value = val
+        self._assign_states(states)
+
+    def _opt_state_for(self, engine, tv):
+        keys = tuple(sorted(tv))
+        if self._opt_state is None or self._opt_state_keys != keys:
+            self._opt_state = engine.tx.init(tv)
+            self._opt_state_keys = keys
+        self._opt_state = self.optimizer.set_state_learning_rate(self._opt_state, self.optimizer.learning_rate)
+        return self._opt_state
+
+    # ----------------------------------------------------------------- fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1, **kwargs):
+        """Train the model; returns a `History` whose `.history` has 'loss', 'val_loss' and each metric."""
+        from lstmkit import callbacks as callbacks_mod
+
+        _reject_kwargs("fit", kwargs)
+        engine = self._require_compiled("training")
+        if steps_per_epoch is not None or validation_steps is not None:
+            raise ValueError("fit(): `steps_per_epoch` / `validation_steps` apply to generators; lstmkit's fit takes arrays.")
+        if validation_freq != 1:
+            raise ValueError("fit(validation_freq=...) other than 1 is not supported.")
+        _check_int("epochs", epochs, minimum=0)
+        _check_int("initial_epoch", initial_epoch, minimum=0)
+        if batch_size is not None:
+            _check_int("batch_size", batch_size, minimum=1)
+        verbose = _resolve_verbose(verbose)
+        if shuffle not in (True, False):
+            raise ValueError(f"fit(shuffle=...) must be True or False; received {shuffle!r}.")
+
+        xs, ys, w, n = self._prepare(x, y, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight).")
+            vx, vy = validation_data[0], validation_data[1]
+            vsw = validation_data[2] if len(validation_data) == 3 else None
+            val = self._prepare(vx, vy, vsw)
+        elif validation_split:
+            (xs_t, ys_t, w_t), (xs_v, ys_v, w_v) = data_mod.split_validation([xs, ys, w], validation_split, n)
+            val = (xs_v, ys_v, w_v, xs_v[0].shape[0])
+            xs, ys, w, n = xs_t, ys_t, w_t, xs_t[0].shape[0]
+
+        bs = batch_size or 32
+        if self._stateful_layers():
+            if shuffle:
+                warnings.warn("fit(shuffle=True) on a model with stateful layers: samples are shuffled, so the state "
+                              "carried from one batch to the next joins unrelated sequences. Pass shuffle=False.",
+                              stacklevel=2)
+            bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(), "fit")
+        bs = min(bs, n) if not self._stateful_layers() else bs
+        val_bs = 0
+        if val is not None:
+            val_bs = validation_batch_size or bs
+            if self._stateful_layers():
+                val_bs = self._check_stateful(val[3], val_bs, "fit (validation)")
+            val_bs = min(val_bs, val[3]) if not self._stateful_layers() else val_bs
+
+        steps = -(-n // bs)
+        cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
+                                         epochs=epochs, steps=steps, model=self)
+        if cbs.needs_batch_hooks():
+            return self._fit_per_batch(engine, cbs, xs, ys, w, n, val, bs, val_bs, epochs, initial_epoch, shuffle)
+
+        run = engine.run_epochs_fn(bs, bool(shuffle), val_bs)
+        data = jax.device_put((xs, ys, w))
+        val_data = jax.device_put((val[0], val[1], val[2])) if val is not None else (xs[:0], ys[:0], w[:0])
+        tv, ntv = engine.split_values()
+        opt_state = self._opt_state_for(engine, tv)
+        carry = (tv, ntv, opt_state, self._states())
+        base_key = _random.next_key()
+        live = cbs.needs_live_epochs()
+        names = engine.log_names + ([f"val_{k}" for k in engine.log_names] if val is not None else [])
+
+        self.stop_training = False
+        cbs.on_train_begin()
+        epoch = initial_epoch
+        chunk = 1
+        last_logs = {}
+        while epoch < epochs and not self.stop_training:
+            n_run = 1 if live else min(chunk, epochs - epoch, EPOCH_CHUNK)
+            if live:
+                cbs.on_epoch_begin(epoch)
+                carry = self._sync_lr(carry)
+            t0 = time.perf_counter()
+            carry, logs = run(carry, data, val_data, base_key, jnp.int32(epoch), jnp.int32(n_run))
+            logs = np.asarray(logs[:n_run])
+            elapsed = time.perf_counter() - t0
+            self._write_back(carry[0], carry[3])
+            self._opt_state = carry[2]
+            self.optimizer.iterations = self.optimizer.get_state_iterations(carry[2])
+            for i in range(n_run):
+                row = _keras_order({k: float(v) for k, v in zip(names, logs[i])})
+                if not live:
+                    cbs.on_epoch_begin(epoch + i)
+                cbs.on_epoch_end(epoch + i, row)
+                last_logs = row
+                if self.stop_training:
+                    break
+            epoch += n_run
+            if not live:
+                # Grow chunks so that progress updates come about 4 times a second.
+                per_epoch = elapsed / n_run
+                chunk = max(1, int(0.25 / per_epoch)) if (verbose == 1 and per_epoch > 0) else EPOCH_CHUNK
+        cbs.on_train_end(last_logs)
+        self.history = cbs.history
+        return cbs.history
+
+    def _sync_lr(self, carry):
+        """Write the optimizer's (possibly callback-changed) learning rate into its state."""
+        tv, ntv, opt_state, states = carry
+        opt_state = self.optimizer.set_state_learning_rate(opt_state, self.optimizer.learning_rate)
+        return tv, ntv, opt_state, states
+
+    def _fit_per_batch(self, engine, cbs, xs, ys, w, n, val, bs, val_bs, epochs, initial_epoch, shuffle):
+        """The path for callbacks with batch hooks: one compiled step per batch."""
+        step = engine.train_batch_fn()
+        tv, ntv = engine.split_values()
+        opt_state = self._opt_state_for(engine, tv)
+        states = self._states()
+        names = engine.log_names
+        self.stop_training = False
+        cbs.on_train_begin()
+        rng = np.random.default_rng(int(_random.numpy_rng().integers(2**31)))
+        last_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            cbs.on_epoch_begin(epoch)
+            opt_state = self.optimizer.set_state_learning_rate(opt_state, self.optimizer.learning_rate)
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            sums = np.zeros(len(names))
+            count = 0
+            for b, start in enumerate(range(0, n, bs)):
+                idx = order[start:start + bs]
+                cbs.on_train_batch_begin(b)
+                real = len(idx)
+                batch = _pad_batch([a[idx] for a in xs], [a[idx] for a in ys], w[idx], bs)
+                tv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
+                logs = np.asarray(logs)
+                sums += logs * real
+                count += real
+                self._write_back(tv, states)
+                self._opt_state = opt_state
+                cbs.on_train_batch_end(b, {k: float(v) for k, v in zip(names, logs)})
+                if self.stop_training:
+                    break
+            row = {k: float(v) for k, v in zip(names, sums / max(count, 1))}
+            self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
+            if val is not None:
+                states, vlogs = engine.evaluate_fn(val_bs)(tv, ntv, states, jax.device_put((val[0], val[1], val[2])))
+                self._write_back(tv, states)
+                row.update({f"val_{k}": float(v) for k, v in zip(names, np.asarray(vlogs))})
+            row = _keras_order(row)
+            cbs.on_epoch_end(epoch, row)
+            last_logs = row
+            if self.stop_training:
+                break
+        cbs.on_train_end(last_logs)
+        self.history = cbs.history
+        return cbs.history
+
+    # ----------------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        """Loss (and metrics) on data: a float, or [loss, *metrics] like Keras."""
+        from lstmkit import callbacks as callbacks_mod
+
+        _reject_kwargs("evaluate", kwargs)
+        engine = self._require_compiled("evaluating")
+        if steps is not None:
+            raise ValueError("evaluate(steps=...) applies to generators; lstmkit's evaluate takes arrays.")
+        if batch_size is not None:
+            _check_int("batch_size", batch_size, minimum=1)
+        verbose = _resolve_verbose(verbose)
+        xs, ys, w, n = self._prepare(x, y, sample_weight)
+        bs = batch_size or 32
+        if self._stateful_layers():
+            bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(), "evaluate")
+        else:
+            bs = min(bs, n)
+        cbs = callbacks_mod.CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, verbose=verbose,
+                                         epochs=1, steps=-(-n // bs), model=self)
+        cbs.on_test_begin()
+        tv, ntv = engine.split_values()
+        states, logs = engine.evaluate_fn(bs)(tv, ntv, self._states(), jax.device_put((xs, ys, w)))
+        self._assign_states(states)
+        values = [float(v) for v in np.asarray(logs)]
+        result = dict(zip(engine.log_names, values))
+        cbs.on_test_end(result)
+        if return_dict:
+            return result
+        return values[0] if len(values) == 1 else values
+
+    # ----------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """Outputs for `x` as NumPy arrays (a list for several outputs)."""
+        _reject_kwargs("predict", kwargs)
+        if steps is not None:
+            raise ValueError("predict(steps=...) applies to generators; lstmkit's predict takes arrays.")
+        if batch_size is not None:
+            _check_int("batch_size", batch_size, minimum=1)
+        verbose = _resolve_verbose(verbose)
+        xs, _, _, n = self._prepare(x, need_y=False)
+        if self._stateful_layers():
+            bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(), "predict")
+        else:
+            # Small inputs run as one batch of a power-of-two size, so few shapes ever compile.
+            bs = min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
+        t0 = time.perf_counter()
+        outs = self._predict_arrays(xs, n, bs)
+        if verbose == 1:
+            steps_run = -(-n // bs)
+            print(f"{steps_run}/{steps_run} - {time.perf_counter() - t0:.2f}s")
+        return outs[0] if len(outs) == 1 else outs
+
+    def _predict_arrays(self, xs, n, bs):
+        fn = self._engine.predict_fn() if self._engine is not None else predict_fn_for(self)
+        values = {v.key: v.value for v in self.weights}
+        steps = -(-n // bs)
+        results = []
+        states = self._states()
+        done = 0
+        while done < steps:
+            k = min(1 << (steps - done).bit_length() - 1, 64)
+            part = [a[done * bs:(done + k) * bs] for a in xs]
+            batches = pad_to_batches(part, bs, k)
+            states, outs = fn(values, states, batches)
+            results.append(outs)
+            done += k
+        self._assign_states(states)
+        flat = []
+        for i in range(len(self.outputs)):
+            arr = np.concatenate([np.asarray(r[i]).reshape((-1,) + r[i].shape[2:]) for r in results])
+            flat.append(arr[:n])
+        return flat
+
+    def predict_on_batch(self, x):
+        xs, _, _, n = self._prepare(x, need_y=False)
+        outs = self._predict_arrays(xs, n, n)
+        return outs[0] if len(outs) == 1 else outs
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        engine = self._require_compiled("training")
+        xs, ys, w, n = self._prepare(x, y, sample_weight, class_weight)
+        if self._stateful_layers():
+            self._check_stateful(n, self._stateful_batch(), "train_on_batch")
+        tv, ntv = engine.split_values()
+        opt_state = self._opt_state_for(engine, tv)
+        batch = (xs, ys, w, np.ones((n,), np.float32))
+        tv, opt_state, states, logs = engine.train_batch_fn()(tv, ntv, opt_state, self._states(), batch, _random.next_key())
+        self._write_back(tv, states)
+        self._opt_state = opt_state
+        self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
+        return self._batch_result(engine, logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        engine = self._require_compiled("evaluating")
+        xs, ys, w, n = self._prepare(x, y, sample_weight)
+        if self._stateful_layers():
+            self._check_stateful(n, self._stateful_batch(), "test_on_batch")
+        tv, ntv = engine.split_values()
+        states, logs = engine.test_batch_fn()(tv, ntv, self._states(), (xs, ys, w, np.ones((n,), np.float32)))
+        self._assign_states(states)
+        return self._batch_result(engine, logs, return_dict)
+
+    @staticmethod
+    def _batch_result(engine, logs, return_dict):
+        values = [float(v) for v in np.asarray(logs)]
+        if return_dict:
+            return dict(zip(engine.log_names, values))
+        return values[0] if len(values) == 1 else values
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """Keras 2's class predictions (removed in Keras 2.6): argmax, or >0.5 for one output unit."""
+        warnings.warn("`predict_classes()` is deprecated (removed from Keras); use "
+                      "`np.argmax(model.predict(x), axis=-1)` or `(model.predict(x) > 0.5).astype('int32')`.",
+                      DeprecationWarning, stacklevel=2)
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """Keras 2's `predict_proba` (removed from Keras): the same as `predict`."""
+        warnings.warn("`predict_proba()` is deprecated (removed from Keras); use `model.predict(x)`.",
+                      DeprecationWarning, stacklevel=2)
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+
+def _pad_batch(xs, ys, w, bs):
+    n = w.shape[0]
+    valid = np.ones((n,), np.float32)
+    if n < bs:
+        pad = bs - n
+        padf = lambda a: np.concatenate([a, np.zeros((pad,) + a.shape[1:], a.dtype)])
+        xs, ys, w, valid = [padf(a) for a in xs], [padf(a) for a in ys], padf(w), padf(valid)
+    return xs, ys, w, valid
+
+
+def _keras_order(logs):
+    """Keras 3 lists epoch logs alphabetically, training values before `val_` ones."""
+    train = sorted(k for k in logs if not k.startswith("val_"))
+    val = sorted(k for k in logs if k.startswith("val_"))
+    return {k: logs[k] for k in train + val}
+
+
+def _as_list(m):
+    if m is None:
+        return []
+    return list(m) if isinstance(m, (list, tuple)) else [m]
+
+
+def _reject_kwargs(method, kwargs):
+    if kwargs:
+        name = next(iter(kwargs))
+        hint = _FIT_HINTS.get(name, "")
+        raise TypeError(f"{method}() got an unexpected keyword argument '{name}'. {hint}".strip())
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}; received {value!r}.")
+
+
+def _resolve_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2; received {verbose!r}.")
+    return verbose
