@@ -229,7 +229,7 @@ class Trainer:
         steps = -(-n // bs)
         cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
                                          epochs=epochs, steps=steps, model=self)
-        if cbs.needs_batch_hooks():
+        if cbs.needs_batch_hooks(mode="train"):
             return self._fit_per_batch(engine, cbs, xs, ys, w, n, val, bs, val_bs, epochs, initial_epoch, shuffle)
 
         run = engine.run_epochs_fn(bs, bool(shuffle), val_bs)
@@ -259,6 +259,8 @@ class Trainer:
             self._write_back(carry[0], carry[3])
             self._opt_state = carry[2]
             self.optimizer.iterations = self.optimizer.get_state_iterations(carry[2])
+            if hasattr(cbs, "set_epoch_time"):
+                cbs.set_epoch_time(elapsed / n_run)
             for i in range(n_run):
                 row = _keras_order({k: float(v) for k, v in zip(names, logs[i])})
                 if not live:

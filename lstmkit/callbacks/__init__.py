@@ -1,0 +1,35 @@
+"""Callbacks for `fit`, `evaluate` and `predict` (Keras 3's `keras.callbacks`).
+
+lstmkit compiles whole epochs (often many per call) into one XLA program, so callbacks see
+epoch boundaries. Callbacks that override a batch-level hook make `fit` run batch by batch;
+callbacks whose epoch hooks must run in real time (all except `History` and `ProgbarLogger`)
+make it run one epoch per call. See `lstmkit.callbacks.callback` for the rules.
+
+`BackupAndRestore` and `TensorBoard` are not provided.
+"""
+
+from lstmkit.callbacks.callback import Callback
+from lstmkit.callbacks.callback_list import CallbackList
+from lstmkit.callbacks.csv_logger import CSVLogger
+from lstmkit.callbacks.early_stopping import EarlyStopping
+from lstmkit.callbacks.history import History
+from lstmkit.callbacks.lambda_callback import LambdaCallback
+from lstmkit.callbacks.learning_rate_scheduler import LearningRateScheduler
+from lstmkit.callbacks.model_checkpoint import ModelCheckpoint
+from lstmkit.callbacks.progbar_logger import ProgbarLogger
+from lstmkit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from lstmkit.callbacks.terminate_on_nan import TerminateOnNaN
+
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "ModelCheckpoint",
+    "ProgbarLogger",
+    "ReduceLROnPlateau",
+    "TerminateOnNaN",
+]
