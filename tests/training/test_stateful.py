@@ -18,33 +18,53 @@ def _pair(units=3, batch=4, steps=2):
     return km, m
 
 
+def _keras_eager_predict(km, x, batch):
+    """Keras 3's eager calls carry stateful state between batches (its JAX `predict()` does not)."""
+    return np.concatenate([np.asarray(km(x[i:i + batch])) for i in range(0, len(x), batch)])
+
+
 def test_predict_carries_state_until_reset():
     km, m = _pair()
     x = RNG.normal(size=(8, 2, 1)).astype("float32")
-    for _ in range(2):  # second pass starts from the state the first left behind
-        np.testing.assert_allclose(m.predict(x, batch_size=4, verbose=0), km.predict(x, batch_size=4, verbose=0),
-                                   atol=1e-5)
+    for _ in range(2):  # the second pass starts from the state the first left behind
+        np.testing.assert_allclose(m.predict(x, batch_size=4, verbose=0), _keras_eager_predict(km, x, 4), atol=1e-5)
     first = m.predict(x, batch_size=4, verbose=0)
     m.reset_states()
-    km.reset_states()
+    km.layers[0].reset_states()
     again = m.predict(x, batch_size=4, verbose=0)
-    np.testing.assert_allclose(again, km.predict(x, batch_size=4, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(again, _keras_eager_predict(km, x, 4), atol=1e-5)
     assert not np.allclose(first, again)
 
 
-def test_fit_carries_state_through_batches_in_order():
-    km, m = _pair()
+def test_fit_equals_train_on_batch_in_order_with_carried_state():
+    _, m = _pair()
+    _, ref = _pair()
+    ref.set_weights(m.get_weights())
+    km, _ = _pair()
+    km.set_weights(m.get_weights())
     x = RNG.normal(size=(8, 2, 1)).astype("float32")
     y = RNG.normal(size=(8, 1)).astype("float32")
-    km.compile("sgd", "mse")
     m.compile("sgd", "mse")
-    for _ in range(3):
-        kh = km.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    ref.compile("sgd", "mse")
+    losses = []
+    for _ in range(2):
         h = m.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
-        np.testing.assert_allclose(h.history["loss"], kh.history["loss"], rtol=1e-5)
-    for a, b in zip(m.get_weights(), km.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(m.layers[0]._states[0], km.layers[0].states[0], atol=1e-5)
+        batch_losses = [ref.train_on_batch(x[:4], y[:4]), ref.train_on_batch(x[4:], y[4:])]
+        np.testing.assert_allclose(h.history["loss"], [np.mean(batch_losses)], rtol=1e-5)
+        losses.append(batch_losses)
+    for a, b in zip(m.get_weights(), ref.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(m.layers[0]._states[1], ref.layers[0]._states[1], atol=1e-6)
+
+
+def test_train_on_batch_state_is_the_forward_state_as_in_keras():
+    km, m = _pair()
+    x = RNG.normal(size=(4, 2, 1)).astype("float32")
+    m.compile("sgd", "mse")
+    km(x)  # Keras's eager forward pass with the same (pre-update) weights
+    m.train_on_batch(x, np.zeros((4, 1), np.float32))
+    for ours, theirs in zip(m.layers[0]._states, km.layers[0].states):
+        np.testing.assert_allclose(ours, theirs, atol=1e-6)
 
 
 def test_layer_reset_states_with_values():

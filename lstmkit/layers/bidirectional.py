@@ -1,0 +1,226 @@
+"""`Bidirectional`: run a recurrent layer forwards and a copy backwards, and merge the two."""
+
+from __future__ import annotations
+
+import copy
+
+import jax.numpy as jnp
+
+from lstmkit.layers.base import Layer
+from lstmkit.layers.rnn_base import NotStatefulError, RNNBase
+
+MERGE_MODES = ("concat", "sum", "mul", "ave", None)
+
+
+def _serialize_layer(layer: Layer) -> dict:
+    """A layer as Keras 3 serializes it inside a wrapper's config."""
+    return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
+            "registered_name": None}
+
+
+def _deserialize_layer(config) -> Layer:
+    if isinstance(config, Layer):
+        return config
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Bidirectional.from_config: expected a layer config {{'class_name', 'config'}}, "
+                         f"received {config!r}.")
+    import lstmkit.layers as layers_mod
+
+    cls = getattr(layers_mod, config["class_name"], None)
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise ValueError(f"Bidirectional.from_config: unknown layer class {config['class_name']!r}.")
+    return cls.from_config(dict(config.get("config", {})))
+
+
+def _strip_prefix(name: str, prefix: str) -> str:
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
+def _copy_layer(layer: RNNBase, name: str, go_backwards=None) -> RNNBase:
+    config = copy.deepcopy(layer.get_config())
+    config["name"] = name
+    if go_backwards is not None:
+        config["go_backwards"] = go_backwards
+    return type(layer).from_config(config)
+
+
+class Bidirectional(Layer):
+    """`Bidirectional(LSTM(10), merge_mode='concat')`, as in Keras 3.
+
+    The forward layer is a fresh copy of `layer` named `forward_<name>`; the backward one a copy with
+    `go_backwards` flipped named `backward_<name>` (or `backward_layer`). Weights: forward then
+    backward. With `return_sequences` the backward outputs are put back in input order before merging.
+    merge_mode: 'concat' | 'sum' | 'mul' | 'ave' | None (a list [forward, backward]). With
+    `return_state`: `[merged, *forward_states, *backward_states]` (`[fw, bw, *states]` when None).
+    """
+
+    supports_masking = True
+
+    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
+        if not isinstance(layer, RNNBase):
+            raise ValueError(
+                "Bidirectional wraps a recurrent layer (LSTM, GRU or SimpleRNN), e.g. Bidirectional(LSTM(10)); "
+                f"received {layer!r}."
+            )
+        if backward_layer is not None and not isinstance(backward_layer, RNNBase):
+            raise ValueError(f"`backward_layer` must be a recurrent layer (LSTM, GRU or SimpleRNN); received "
+                             f"{backward_layer!r}.")
+        if merge_mode not in MERGE_MODES:
+            raise ValueError(f"Invalid merge mode. Received: {merge_mode!r}. Merge mode should be one of "
+                             '{"sum", "mul", "ave", "concat", None}')
+        if not any(k in kwargs for k in ("input_shape", "batch_input_shape", "input_dim")) \
+                and layer._batch_input_shape is not None:
+            kwargs["batch_input_shape"] = layer._batch_input_shape  # LSTM(..., input_shape=...) inside the wrapper
+        super().__init__(**kwargs)
+        forward = _copy_layer(layer, f"forward_{_strip_prefix(layer.name, 'forward_')}")
+        if backward_layer is None:
+            backward = _copy_layer(layer, f"backward_{_strip_prefix(layer.name, 'backward_')}",
+                                   go_backwards=not layer.go_backwards)
+        else:
+            backward = backward_layer
+        self._verify(forward, backward)
+        # Keras 3 has both directions emit zeros at masked steps when returning sequences.
+        for sub in (forward, backward):
+            sub.zero_output_for_mask = sub.return_sequences
+        self.forward_layer = self._track("forward_layer", forward)
+        self.backward_layer = self._track("backward_layer", backward)
+        self.merge_mode = merge_mode
+        self._initial_weights = list(weights) if weights is not None and len(weights) else None
+        self.stateful = forward.stateful
+        self.return_sequences = forward.return_sequences
+        self.return_state = forward.return_state
+
+    @staticmethod
+    def _verify(forward, backward):
+        if forward.go_backwards == backward.go_backwards:
+            raise ValueError(
+                "Forward layer and backward layer should have different `go_backwards` value. Received: "
+                f"forward_layer.go_backwards={forward.go_backwards}, backward_layer.go_backwards={backward.go_backwards}"
+            )
+        for attr in ("stateful", "return_sequences", "return_state"):
+            if getattr(forward, attr) != getattr(backward, attr):
+                raise ValueError(
+                    f'Forward layer and backward layer are expected to have the same value for attribute "{attr}", '
+                    f'got "{getattr(forward, attr)}" for forward layer and "{getattr(backward, attr)}" for '
+                    "backward layer"
+                )
+
+    @classmethod
+    def _sequence_input(cls) -> bool:
+        return True
+
+    # ----------------------------------------------------------------- shapes
+    def _check_input_shape(self, shape):
+        if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        shape = tuple(shape)
+        if len(shape) != 3:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=3, '
+                f"found ndim={len(shape)}. Full shape received: {shape}"
+            )
+        self.forward_layer._check_input_shape(shape)
+
+    def build(self, input_shape):
+        self._check_input_shape(input_shape)
+        self.forward_layer._maybe_build(input_shape)
+        self.backward_layer._maybe_build(input_shape)
+        self.built = True
+        if self._initial_weights is not None:
+            weights, self._initial_weights = self._initial_weights, None
+            half = len(weights) // 2
+            self.forward_layer.set_weights(weights[:half])
+            self.backward_layer.set_weights(weights[half:])
+
+    def compute_output_shape(self, input_shape, initial_state=None, **kwargs):
+        out = self.forward_layer.compute_output_shape(input_shape)
+        states = []
+        if self.return_state:
+            out, states = out[0], list(out[1:])
+        if self.merge_mode == "concat":
+            out = tuple(out[:-1]) + (out[-1] * 2,)
+            outs = [out]
+        elif self.merge_mode is None:
+            outs = [out, out]
+        else:
+            outs = [out]
+        if self.return_state:
+            return outs + states + states
+        return outs if self.merge_mode is None else outs[0]
+
+    def compute_mask(self, inputs, mask=None):
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        out = mask if self.return_sequences else None
+        outs = [out, out] if self.merge_mode is None else [out]
+        if self.return_state:
+            return outs + [None] * (2 * len(self.forward_layer._state_names))
+        return outs if self.merge_mode is None else out
+
+    # ----------------------------------------------------------------- state
+    def reset_states(self, states=None):
+        """Reset both directions; `states` (optional) lists the forward states then the backward ones."""
+        if not self.stateful:
+            raise NotStatefulError("Layer must be stateful.")
+        fixed = self._fixed_batch_size()
+        half = None
+        if states is not None:
+            states = list(states)
+            half = len(states) // 2
+        for i, sub in enumerate((self.forward_layer, self.backward_layer)):
+            if sub._states is None and fixed is not None:
+                sub._states = sub.initial_state(fixed)
+            sub.reset_states(None if states is None else (states[:half] if i == 0 else states[half:]))
+
+    reset_state = reset_states
+
+    @property
+    def states(self):
+        fw, bw = self.forward_layer.states, self.backward_layer.states
+        return None if fw is None or bw is None else fw + bw
+
+    # ----------------------------------------------------------------- call
+    def call(self, params, inputs, ctx, mask=None, initial_state=None, training=None):
+        self._check_input_shape(inputs.shape)
+        forward_state = backward_state = None
+        if initial_state is not None:
+            initial_state = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            half = len(initial_state) // 2
+            forward_state, backward_state = initial_state[:half], initial_state[half:]
+        y, _ = self.forward_layer.apply(params["forward_layer"], inputs, ctx, mask=mask,
+                                        initial_state=forward_state, training=training)
+        y_rev, _ = self.backward_layer.apply(params["backward_layer"], inputs, ctx, mask=mask,
+                                             initial_state=backward_state, training=training)
+        states = []
+        if self.return_state:
+            states = list(y[1:]) + list(y_rev[1:])
+            y, y_rev = y[0], y_rev[0]
+        if self.return_sequences:
+            y_rev = jnp.flip(y_rev, axis=1)
+        if self.merge_mode == "concat":
+            outputs = [jnp.concatenate([y, y_rev], axis=-1)]
+        elif self.merge_mode == "sum":
+            outputs = [y + y_rev]
+        elif self.merge_mode == "ave":
+            outputs = [(y + y_rev) / 2]
+        elif self.merge_mode == "mul":
+            outputs = [y * y_rev]
+        else:
+            outputs = [y, y_rev]
+        if self.return_state:
+            return outputs + states
+        return outputs if self.merge_mode is None else outputs[0]
+
+    # ----------------------------------------------------------------- config
+    def get_config(self):
+        return {**super().get_config(), "merge_mode": self.merge_mode,
+                "layer": _serialize_layer(self.forward_layer),
+                "backward_layer": _serialize_layer(self.backward_layer)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = copy.deepcopy(config)
+        config["layer"] = _deserialize_layer(config["layer"])
+        if config.get("backward_layer") is not None:
+            config["backward_layer"] = _deserialize_layer(config["backward_layer"])
+        return cls(**config)

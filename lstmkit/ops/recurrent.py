@@ -1,0 +1,183 @@
+"""Recurrent cells, once: the LSTM, GRU and SimpleRNN equations and one scan driver.
+
+Everything here is a pure function of arrays. The layers in `lstmkit.layers`
+prepare the pieces and call them:
+
+1. `project_inputs` maps every time step through the input kernel in one
+   matmul, `x @ kernel + bias` over (batch, time, features), before the loop.
+2. A step function (`lstm_step`, `gru_step`, `simple_rnn_step`) adds the
+   recurrent projection of the previous state and applies the gates. Steps take
+   ``(projected_x_t, state) -> (output_t, new_state)`` plus plain keyword options,
+   so variants (peepholes, coupled gates, fused kernels) can sit beside them.
+3. `rnn_scan` runs a step over time with `jax.lax.scan`, handling masks,
+   `go_backwards`, initial states and returning all outputs or the last one.
+
+Gate layouts follow Keras, so weights are interchangeable with it:
+LSTM columns are [i, f, c, o], GRU columns [z, r, h].
+
+Dropout masks (Keras semantics) are drawn once per sequence by the caller and
+passed in: a mask is either one array (batch, features), applied to the whole
+input of the projection, or a stack (gates, batch, features), one mask per gate
+block of the kernel (Keras's `implementation=1`, used with recurrent dropout).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+
+State = tuple  # a tuple of (batch, units) arrays: (h, c) for the LSTM, (h,) for GRU / SimpleRNN
+Step = Callable[[jax.Array, State], "tuple[jax.Array, State]"]
+
+MASKED_OUTPUTS = ("state", "zero", "previous")
+
+
+def _masked_matmul(x, kernel, masks=None):
+    """`x @ kernel`, with dropout `masks` applied to `x` first.
+
+    masks: None; one array broadcastable against `x` (same mask for all gates);
+    or a stack with a leading gate axis, one mask per equal column block of `kernel`.
+    """
+    if masks is None:
+        return jnp.matmul(x, kernel)
+    if masks.ndim == x.ndim:
+        return jnp.matmul(x * masks, kernel)
+    blocks = jnp.split(kernel, masks.shape[0], axis=-1)
+    return jnp.concatenate([jnp.matmul(x * m, k) for m, k in zip(masks, blocks)], axis=-1)
+
+
+def project_inputs(inputs, kernel, bias=None, dropout_masks=None):
+    """The input projection of every time step at once.
+
+    inputs (batch, time, features) -> (batch, time, gates * units). `dropout_masks`
+    has no time axis, (batch, features) or (gates, batch, features): the same
+    mask is used at every step.
+    """
+    masks = None
+    if dropout_masks is not None:
+        masks = jnp.expand_dims(dropout_masks, -2)  # broadcast over the time axis
+    z = _masked_matmul(inputs, kernel, masks)
+    if bias is not None:
+        z = z + bias
+    return z
+
+
+def recurrent_projection(h, recurrent_kernel, dropout_masks=None):
+    """`h @ recurrent_kernel`, with recurrent dropout masks (batch, units) or (gates, batch, units)."""
+    return _masked_matmul(h, recurrent_kernel, dropout_masks)
+
+
+def lstm_step(x_t, state, recurrent_kernel, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid,
+              recurrent_dropout_masks=None):
+    """One LSTM step on a projected input `x_t` = x W + b (batch, 4 units); state = (h, c)."""
+    h, c = state
+    z = x_t + recurrent_projection(h, recurrent_kernel, recurrent_dropout_masks)
+    z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
+    i = recurrent_activation(z_i)  # input gate
+    f = recurrent_activation(z_f)  # forget gate
+    o = recurrent_activation(z_o)  # output gate
+    c = f * c + i * activation(z_c)
+    h = o * activation(c)
+    return h, (h, c)
+
+
+def gru_step(x_t, state, recurrent_kernel, recurrent_bias=None, *, activation=jnp.tanh,
+             recurrent_activation=jax.nn.sigmoid, reset_after=True, recurrent_dropout_masks=None):
+    """One GRU step on a projected input `x_t` = x W + b_input (batch, 3 units); state = (h,).
+
+    reset_after=True (Keras 3 / cuDNN): the reset gate multiplies the recurrent
+    projection, `r * (h U_h + b_rh)`. reset_after=False: it multiplies the state
+    before the projection, `(r * h) U_h`, and there is no recurrent bias.
+    """
+    (h,) = state
+    x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
+    masks = recurrent_dropout_masks
+    if reset_after:
+        zh = recurrent_projection(h, recurrent_kernel, masks)
+        if recurrent_bias is not None:
+            zh = zh + recurrent_bias
+        h_z, h_r, h_h = jnp.split(zh, 3, axis=-1)
+        z = recurrent_activation(x_z + h_z)  # update gate
+        r = recurrent_activation(x_r + h_r)  # reset gate
+        candidate = activation(x_h + r * h_h)
+    else:
+        units = h.shape[-1]
+        zr_masks, h_mask = masks, masks
+        if masks is not None and masks.ndim > h.ndim:
+            zr_masks, h_mask = masks[:2], masks[2]
+        h_z, h_r = jnp.split(recurrent_projection(h, recurrent_kernel[:, : 2 * units], zr_masks), 2, axis=-1)
+        z = recurrent_activation(x_z + h_z)
+        r = recurrent_activation(x_r + h_r)
+        h_reset = r * (h if h_mask is None else h * h_mask)
+        candidate = activation(x_h + jnp.matmul(h_reset, recurrent_kernel[:, 2 * units:]))
+    h = z * h + (1.0 - z) * candidate
+    return h, (h,)
+
+
+def simple_rnn_step(x_t, state, recurrent_kernel, *, activation=jnp.tanh, recurrent_dropout_masks=None):
+    """One Elman step on a projected input `x_t` = x W + b (batch, units); state = (h,)."""
+    (h,) = state
+    h = activation(x_t + recurrent_projection(h, recurrent_kernel, recurrent_dropout_masks))
+    return h, (h,)
+
+
+def rnn_scan(step: Step, inputs, initial_state: Sequence, *, mask=None, go_backwards=False, unroll=False,
+             return_sequences=True, masked_output="state"):
+    """Run `step(x_t, state) -> (output_t, new_state)` over the time axis of `inputs`.
+
+    inputs: (batch, time, ...) already projected; initial_state: a sequence of
+    (batch, ...) arrays. mask: optional bool (batch, time); at a masked step the
+    state is carried unchanged and the output is, by `masked_output`:
+    "state" the previous state's first element (h) — Keras's scan path;
+    "zero" zeros — Keras's `zero_output_for_mask` (set by Bidirectional);
+    "previous" the previous step's output, zeros before the first — Keras's
+    unrolled path.
+    go_backwards processes the steps last to first and returns the outputs in
+    processing order (i.e. reversed), as Keras does. unroll unrolls the loop
+    (the length is always static here).
+
+    Returns (last_output (batch, out), outputs (batch, time, out) or None, final_state tuple).
+    """
+    if masked_output not in MASKED_OUTPUTS:
+        raise ValueError(f"masked_output must be one of {MASKED_OUTPUTS}, received {masked_output!r}.")
+    state = tuple(initial_state)
+    xs = jnp.swapaxes(inputs, 0, 1)  # time-major for the scan
+    out_spec = jax.eval_shape(step, xs[0], state)[0]
+    no_output = jnp.zeros(out_spec.shape, out_spec.dtype)
+
+    if mask is None:
+        def body(carry, x_t):
+            state, _ = carry
+            out, new_state = step(x_t, state)
+            return (tuple(new_state), out), (out if return_sequences else None)
+
+        scan_xs = xs
+    else:
+        steps_mask = jnp.swapaxes(jnp.asarray(mask).astype(bool), 0, 1)[..., None]  # (time, batch, 1)
+
+        def body(carry, x):
+            state, previous = carry
+            x_t, keep = x
+            out, new_state = step(x_t, state)
+            new_state = tuple(jnp.where(keep, n, s) for n, s in zip(new_state, state))
+            if masked_output == "state":
+                fill = state[0]
+            elif masked_output == "zero":
+                fill = jnp.zeros_like(out)
+            else:
+                fill = previous
+            out = jnp.where(keep, out, fill)
+            return (new_state, out), (out if return_sequences else None)
+
+        scan_xs = (xs, steps_mask)
+
+    (final_state, last_output), ys = jax.lax.scan(body, (state, no_output), scan_xs, reverse=go_backwards,
+                                                  unroll=bool(unroll))
+    outputs = None
+    if return_sequences:
+        if go_backwards:  # the scan stored step t's output at index t; Keras returns processing order
+            ys = jnp.flip(ys, axis=0)
+        outputs = jnp.swapaxes(ys, 0, 1)
+    return last_output, outputs, tuple(final_state)

@@ -1,0 +1,30 @@
+"""Utilities with Keras's names (`keras.utils.*`)."""
+
+from __future__ import annotations
+
+import random as _python_random
+
+import numpy as _np
+
+from lstmkit import _random
+
+
+def set_random_seed(seed):
+    """Sets all random seeds: Python's `random`, NumPy's legacy global, and lstmkit's own.
+
+    lstmkit's own are the global NumPy Generator that initial weights and shuffling draw
+    from and the JAX key stream used by dropout, so the same seed gives the same run.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, _np.integer)):
+        raise ValueError(
+            f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})"
+        )
+    seed = int(seed)
+    _python_random.seed(seed)
+    _np.random.seed(seed)
+    _random.set_seed(seed)
+
+
+def get_random_seed():
+    """The seed given to the last `set_random_seed`, or None if none was set."""
+    return _random.get_seed()
