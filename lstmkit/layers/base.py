@@ -115,6 +115,10 @@ class CallContext:
             from lstmkit import _random
 
             self._rng = _random.next_key()
+        elif callable(self._rng):
+            # Keys are derived only when a layer asks for one, so models without
+            # dropout compile no random-number code at all.
+            self._rng = self._rng()
         self._rng, sub = jax.random.split(self._rng)
         return sub
 

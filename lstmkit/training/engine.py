@@ -26,6 +26,15 @@ import optax
 
 # Room for this many epochs' logs per compiled call (the call itself runs n <= CHUNK).
 EPOCH_CHUNK = 512
+# With shuffling, each call also carries its epochs' sample orders: at most this many indices.
+MAX_ORDER_ELEMENTS = 1 << 22
+
+
+def epochs_per_call(n_samples, shuffle):
+    """How many epochs one compiled call can hold (fixed for a given dataset size)."""
+    if not shuffle:
+        return EPOCH_CHUNK
+    return max(1, min(EPOCH_CHUNK, MAX_ORDER_ELEMENTS // max(n_samples, 1)))
 
 
 class CompiledLoss:
@@ -206,35 +215,36 @@ class Engine:
         return jax.tree_util.tree_map(lambda a: jnp.take(a, perm, axis=0).reshape((steps, bs) + a.shape[1:]), data)
 
     @staticmethod
-    def _padded_order(n, bs, key, shuffle):
+    def _padded_order(n, bs, order=None):
+        """Sample order padded to whole batches, and the (steps, bs) mask of real rows."""
         steps = -(-n // bs)
         pad = steps * bs - n
-        order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
+        if order is None:
+            order = jnp.arange(n, dtype=jnp.int32)
         order = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)])
         valid = jnp.concatenate([jnp.ones((n,), jnp.float32), jnp.zeros((pad,), jnp.float32)])
         return order, valid.reshape(steps, bs), steps
 
-    def _epoch(self, carry, data, key, bs, shuffle):
+    def _epoch(self, carry, data, order, key, bs):
         tv, ntv, opt_state, states = carry
         x, y, w = data
         n = w.shape[0]
-        k_shuffle, k_drop = jax.random.split(key)
-        order, valid, steps = self._padded_order(n, bs, k_shuffle, shuffle)
+        order, valid, steps = self._padded_order(n, bs, order)
         xs, ys, ws = self._batched((x, y, w), order, bs)
-        keys = jax.random.split(k_drop, steps)
 
         def body(c, inp):
-            xb, yb, wb, vb, kb = inp
-            return self._train_step(c, (xb, yb, wb, vb), kb), None
+            xb, yb, wb, vb, i = inp
+            return self._train_step(c, (xb, yb, wb, vb), lambda: jax.random.fold_in(key(), i)), None
 
         init = (tv, ntv, opt_state, states, self.init_metric_state())
-        (tv, ntv, opt_state, states, acc), _ = jax.lax.scan(body, init, (xs, ys, ws, valid, keys))
+        (tv, ntv, opt_state, states, acc), _ = jax.lax.scan(
+            body, init, (xs, ys, ws, valid, jnp.arange(steps, dtype=jnp.int32)))
         return (tv, ntv, opt_state, states), self.metric_results(acc)
 
     def _eval_scan(self, tv, ntv, states, data, bs):
         x, y, w = data
         n = w.shape[0]
-        order, valid, steps = self._padded_order(n, bs, None, False)
+        order, valid, steps = self._padded_order(n, bs)
         xs, ys, ws = self._batched((x, y, w), order, bs)
 
         def body(c, inp):
@@ -249,16 +259,22 @@ class Engine:
 
     # ------------------------------------------------------------ entry points
     def run_epochs_fn(self, bs, shuffle, val_bs):
-        """jit-compiled: (carry, data, val_data, base_key, epoch0, n) -> (carry, logs[CHUNK, n_logs])."""
+        """jit-compiled: (carry, data, val_data, orders, base_key, epoch0, n) -> (carry, logs[CHUNK, n_logs]).
+
+        `orders` holds each epoch's sample order (rows, n) when shuffling, made on the
+        host: an on-device permutation is a sort, which costs more to compile than
+        the whole training step of a small model.
+        """
         key = ("epochs", bs, shuffle, val_bs)
         if key not in self._jitted:
             n_logs = len(self.log_names) * (2 if val_bs else 1)
 
-            def run(carry, data, val_data, base_key, epoch0, n):
+            def run(carry, data, val_data, orders, base_key, epoch0, n):
                 def body(i, c):
                     carry, logs = c
-                    k = jax.random.fold_in(base_key, epoch0 + i)
-                    carry, train_logs = self._epoch(carry, data, k, bs, shuffle)
+                    epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
+                    order = orders[i] if shuffle else None
+                    carry, train_logs = self._epoch(carry, data, order, epoch_key, bs)
                     row = train_logs
                     if val_bs:
                         tv, ntv, opt_state, states = carry
@@ -267,7 +283,7 @@ class Engine:
                         row = jnp.concatenate([train_logs, val_logs])
                     return carry, logs.at[i].set(row)
 
-                logs = jnp.full((EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
+                logs = jnp.full((orders.shape[0] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
                 return jax.lax.fori_loop(0, n, body, (carry, logs))
 
             self._jitted[key] = jax.jit(run)

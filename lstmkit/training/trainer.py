@@ -15,7 +15,7 @@ import numpy as np
 
 from lstmkit import _random
 from lstmkit.training import data as data_mod
-from lstmkit.training.engine import EPOCH_CHUNK, CompiledLoss, Engine, pad_to_batches, predict_fn_for
+from lstmkit.training.engine import CompiledLoss, Engine, epochs_per_call, pad_to_batches, predict_fn_for
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
@@ -242,18 +242,24 @@ class Trainer:
         live = cbs.needs_live_epochs()
         names = engine.log_names + ([f"val_{k}" for k in engine.log_names] if val is not None else [])
 
+        capacity = epochs_per_call(n, bool(shuffle))
+        shuffle_rng = np.random.default_rng(int(_random.numpy_rng().integers(2**63)))
+        orders = np.zeros((capacity, n), np.int32) if shuffle else np.zeros((0,), np.int32)
         self.stop_training = False
         cbs.on_train_begin()
         epoch = initial_epoch
         chunk = 1
         last_logs = {}
         while epoch < epochs and not self.stop_training:
-            n_run = 1 if live else min(chunk, epochs - epoch, EPOCH_CHUNK)
+            n_run = 1 if live else min(chunk, epochs - epoch, capacity)
             if live:
                 cbs.on_epoch_begin(epoch)
                 carry = self._sync_lr(carry)
             t0 = time.perf_counter()
-            carry, logs = run(carry, data, val_data, base_key, jnp.int32(epoch), jnp.int32(n_run))
+            if shuffle:
+                for i in range(n_run):
+                    orders[i] = shuffle_rng.permutation(n)
+            carry, logs = run(carry, data, val_data, orders, base_key, jnp.int32(epoch), jnp.int32(n_run))
             logs = np.asarray(logs[:n_run])
             elapsed = time.perf_counter() - t0
             self._write_back(carry[0], carry[3])
@@ -273,7 +279,7 @@ class Trainer:
             if not live:
                 # Grow chunks so that progress updates come about 4 times a second.
                 per_epoch = elapsed / n_run
-                chunk = max(1, int(0.25 / per_epoch)) if (verbose == 1 and per_epoch > 0) else EPOCH_CHUNK
+                chunk = max(1, int(0.25 / per_epoch)) if (verbose == 1 and per_epoch > 0) else capacity
         cbs.on_train_end(last_logs)
         self.history = cbs.history
         return cbs.history
