@@ -379,6 +379,9 @@ _REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sa
 
 
 def standardize_reduction(reduction):
+    if reduction == "auto":
+        # Keras 2's default (saved in old configs): the mean over the batch.
+        return "sum_over_batch_size"
     if reduction not in _REDUCTIONS:
         raise ValueError(
             f"Invalid value for argument `reduction`. Expected one of {set(_REDUCTIONS)}. "

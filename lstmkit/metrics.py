@@ -80,6 +80,12 @@ class Metric:
         super().__init_subclass__(**kwargs)
         fn = cls.__dict__.get("result")
         if fn is not None and not getattr(fn, "_stateful_wrapped", False):
+            if len(inspect.signature(fn).parameters) < 2:
+                raise TypeError(
+                    f"{cls.__name__}.result(self) takes no state: lstmkit metrics are pure accumulators. Implement "
+                    "`initial_state()`, `update(state, y_true, y_pred, sample_weight=None)` and `result(state)` "
+                    "(the stateful `update_state()`/`result()`/`reset_state()` come from the base class)."
+                )
             @functools.wraps(fn)
             def result(self, state=_MISSING):
                 if state is _MISSING:
@@ -1329,9 +1335,6 @@ def get(identifier, y_true_shape=None, y_pred_shape=None, loss=None):
             metric = MeanMetricWrapper(fn, name=name)
         if metric is None:
             raise _unknown(identifier)
-    if y_pred_shape is not None and not metric._built and metric._state is None:
-        try:
-            metric.build(y_true_shape, y_pred_shape)
-        except ValueError:
-            raise
+    if y_pred_shape is not None and not getattr(metric, "_built", True) and getattr(metric, "_state", None) is None:
+        metric.build(y_true_shape, y_pred_shape)
     return metric

@@ -95,7 +95,8 @@ class Bidirectional(Layer):
         if forward.go_backwards == backward.go_backwards:
             raise ValueError(
                 "Forward layer and backward layer should have different `go_backwards` value. Received: "
-                f"forward_layer.go_backwards={forward.go_backwards}, backward_layer.go_backwards={backward.go_backwards}"
+                f"forward_layer.go_backwards={forward.go_backwards}, "
+                f"backward_layer.go_backwards={backward.go_backwards}"
             )
         for attr in ("stateful", "return_sequences", "return_state"):
             if getattr(forward, attr) != getattr(backward, attr):

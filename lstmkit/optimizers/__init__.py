@@ -12,6 +12,15 @@ params = optax.apply_updates(params, updates)
 The learning rate lives in the optax state: `opt.set_state_learning_rate(state, v)`
 changes it without recompiling, `opt.get_state_learning_rate(state)` reads it,
 `opt.get_state_iterations(state)` gives Keras's `optimizer.iterations`.
+
+What a training loop does around the transformation, as Keras's `fit` does:
+
+- differentiate `opt.scale_loss(loss)` (a no-op unless `loss_scale_factor` is set;
+  the update divides the gradients by the factor, as Keras's);
+- at the end of training, `params = opt.finalize_variable_values(state, params)`
+  (with `use_ema=True` the weights become their moving average);
+- pass `transformation(param_names={key: variable_name})` when the param keys are
+  not the variables' names, so `exclude_from_weight_decay(var_names=[...])` can match.
 """
 
 from __future__ import annotations

@@ -306,7 +306,16 @@ class Optimizer:
                     return False
             return True
 
-        return jax.tree_util.tree_map_with_path(flag, params)
+        flags = jax.tree_util.tree_map_with_path(flag, params)
+        if self._exclude_pattern is not None and not param_names:
+            paths = [_path_str(p) for p, _ in jax.tree_util.tree_flatten_with_path(params)[0]]
+            if not any(re.search(self._exclude_pattern, p) for p in paths):
+                raise ValueError(
+                    f"exclude_from_weight_decay(var_names=...) (pattern {self._exclude_pattern.pattern!r}) matched "
+                    f"none of the parameters {paths[:8]}{'...' if len(paths) > 8 else ''}: the transformation "
+                    "needs the variables' names, `transformation(param_names={key: name})`."
+                )
+        return flags
 
     # ------------------------------------------------------------------ subclass hooks
     def _init_slots(self, params) -> dict:

@@ -79,11 +79,27 @@ class CompiledLoss:
             if loss is None:
                 per_output.append(jnp.zeros(()))
                 continue
-            values = loss.call(y, p)
+            if hasattr(loss, "call_with_mask"):
+                # e.g. sparse crossentropy's ignore_class: left out of the mean like masked steps
+                values, loss_mask = loss.call_with_mask(y, p)
+            else:
+                values, loss_mask = loss.call(y, p), None
+            if loss_mask is not None:
+                m = loss_mask if m is None else jnp.logical_and(_match_rank(m, loss_mask), loss_mask)
             value = reduce_loss(values, sample_weight, valid, m, getattr(loss, "reduction", "sum_over_batch_size"))
             per_output.append(value)
             total = total + w * value
         return total, per_output
+
+
+def _match_rank(mask, like):
+    """A model mask (batch, time) reshaped to broadcast against per-element loss values."""
+    mask = mask.astype(bool)
+    while mask.ndim > like.ndim:
+        mask = mask[..., 0]
+    while mask.ndim < like.ndim:
+        mask = mask[..., None]
+    return mask
 
 
 def _expand_to(w, values):
@@ -122,12 +138,17 @@ def reduce_loss(values, sample_weight, valid, mask, reduction):
 class Engine:
     """The pure, compiled functions for one compiled model."""
 
-    def __init__(self, model, optimizer, compiled_loss: CompiledLoss, metrics_per_output):
+    def __init__(self, model, optimizer, compiled_loss: CompiledLoss, metrics_per_output, weighted_per_output=None):
         self.model = model
         self.optimizer = optimizer
         self.loss = compiled_loss
-        self.metrics = metrics_per_output  # list (per output) of lists of Metric
-        self.tx = optimizer.transformation()
+        # Per output: `metrics` ignore sample weights (as in Keras); `weighted_metrics` use them.
+        weighted_per_output = weighted_per_output or [[] for _ in metrics_per_output]
+        self.metrics = [list(ms) + list(ws) for ms, ws in zip(metrics_per_output, weighted_per_output)]
+        self.metric_weighted = [[False] * len(ms) + [True] * len(ws)
+                                for ms, ws in zip(metrics_per_output, weighted_per_output)]
+        # Variable names let `exclude_from_weight_decay(var_names=...)` match.
+        self.tx = optimizer.transformation(param_names={v.key: v.name for v in model.weights})
         multi = len(model.outputs) > 1
         names = ["loss"]
         if multi:
@@ -180,13 +201,15 @@ class Engine:
         new = {"loss": (s + loss * n, c + n), "outputs": [], "metrics": []}
         for (s, c), l in zip(acc["outputs"], per_output):
             new["outputs"].append((s + l * n, c + n))
-        w = wb * valid
-        for ms, states, y, p, m in zip(self.metrics, acc["metrics"], yb, outs, masks):
-            ww = w
-            if m is not None:
-                mm = m.astype(jnp.float32)
-                ww = _expand_to(w, mm) * mm
-            new["metrics"].append([metric.update(st, y, p, sample_weight=ww) for metric, st in zip(ms, states)])
+        for ms, flags, states, y, p, m in zip(self.metrics, self.metric_weighted, acc["metrics"], yb, outs, masks):
+            updated = []
+            for metric, weighted, st in zip(ms, flags, states):
+                w = wb * valid if weighted else valid
+                if m is not None:
+                    mm = m.astype(jnp.float32)
+                    w = _expand_to(w, mm) * mm
+                updated.append(metric.update(st, y, p, sample_weight=w))
+            new["metrics"].append(updated)
         return new
 
     def metric_results(self, acc):
@@ -200,8 +223,12 @@ class Engine:
     def _train_step(self, carry, batch, rng):
         tv, ntv, opt_state, states, acc = carry
         xb, yb, wb, valid = batch
-        (loss, aux), grads = jax.value_and_grad(self._forward_loss, has_aux=True)(
-            tv, ntv, states, xb, yb, wb, valid, rng, True)
+        def scaled_loss(tv):
+            loss, aux = self._forward_loss(tv, ntv, states, xb, yb, wb, valid, rng, True)
+            # Keras's loss_scale_factor: the optimizer divides the gradients back.
+            return self.optimizer.scale_loss(loss), (loss, aux)
+
+        (_, (loss, aux)), grads = jax.value_and_grad(scaled_loss, has_aux=True)(tv)
         outs, masks, new_states, per_output = aux
         updates, opt_state = self.tx.update(grads, opt_state, tv)
         tv = self._constrain(optax.apply_updates(tv, updates))

@@ -49,8 +49,6 @@ class Trainer:
             raise TypeError(f"compile() got unexpected keyword arguments: {sorted(unknown)}")
         if kwargs.get("sample_weight_mode") not in (None,) or kwargs.get("target_tensors") is not None:
             raise ValueError("compile(): `sample_weight_mode` and `target_tensors` (Keras 1/2 only) are not supported.")
-        if weighted_metrics:
-            raise ValueError("compile(weighted_metrics=...) is not supported yet; metrics already honour sample_weight.")
         if run_eagerly:
             warnings.warn("compile(run_eagerly=True): lstmkit always compiles training; running compiled.", stacklevel=2)
         self.optimizer = optimizers_mod.get(optimizer)
@@ -61,7 +59,8 @@ class Trainer:
             if l is not None:
                 losses_mod.get(l)
         self.loss = loss
-        self._compile_args = dict(loss=loss, loss_weights=loss_weights, metrics=metrics)
+        self._compile_args = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                  weighted_metrics=weighted_metrics)
         self.compiled = True
         self._engine = None
         self._opt_state = None
@@ -69,16 +68,24 @@ class Trainer:
             self._make_engine()
 
     def _make_engine(self):
-        from lstmkit import metrics as metrics_mod
-
         args = self._compile_args
         compiled_loss = CompiledLoss(self, args["loss"], args["loss_weights"])
-        metrics = args["metrics"]
         names = self.output_names
+        resolved = [self._resolve_metrics(args[key], names, compiled_loss)
+                    for key in ("metrics", "weighted_metrics")]
+        self._engine = Engine(self, self.optimizer, compiled_loss, resolved[0], resolved[1])
+
+    def _resolve_metrics(self, metrics, names, compiled_loss):
+        """compile()'s metrics (a list, a list per output, or a dict by output name) as lists per output."""
+        from lstmkit import metrics as metrics_mod
+
         n = len(names)
         if metrics is None:
             per_output = [[] for _ in range(n)]
         elif isinstance(metrics, dict):
+            unknown = [k for k in metrics if k not in names]
+            if unknown:
+                raise ValueError(f"compile(metrics=...) has keys {unknown} that are not outputs of the model; outputs are {names}.")
             per_output = [_as_list(metrics.get(k)) for k in names]
         elif isinstance(metrics, (list, tuple)) and n > 1 and metrics and all(isinstance(m, (list, tuple)) or m is None for m in metrics):
             if len(metrics) != n:
@@ -86,13 +93,8 @@ class Trainer:
             per_output = [_as_list(m) for m in metrics]
         else:
             per_output = [_as_list(metrics) for _ in range(n)]
-        resolved = []
-        for i, (ms, out) in enumerate(zip(per_output, self.outputs)):
-            loss_i = compiled_loss.losses[i]
-            resolved.append([
-                metrics_mod.get(m, y_true_shape=None, y_pred_shape=out.shape, loss=loss_i) for m in ms
-            ])
-        self._engine = Engine(self, self.optimizer, compiled_loss, resolved)
+        return [[metrics_mod.get(m, y_true_shape=None, y_pred_shape=out.shape, loss=compiled_loss.losses[i])
+                 for m in ms] for i, (ms, out) in enumerate(zip(per_output, self.outputs))]
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -280,9 +282,16 @@ class Trainer:
                 # Grow chunks so that progress updates come about 4 times a second.
                 per_epoch = elapsed / n_run
                 chunk = max(1, int(0.25 / per_epoch)) if (verbose == 1 and per_epoch > 0) else capacity
+        self._finalize_ema(engine)
         cbs.on_train_end(last_logs)
         self.history = cbs.history
         return cbs.history
+
+    def _finalize_ema(self, engine):
+        """Keras ends fit with the optimizer's final values: with use_ema, the weights' moving averages."""
+        if getattr(self.optimizer, "use_ema", False) and self._opt_state is not None:
+            tv, _ = engine.split_values()
+            self._write_back(self.optimizer.finalize_variable_values(self._opt_state, tv), self._states())
 
     def _sync_lr(self, carry):
         """Write the optimizer's (possibly callback-changed) learning rate into its state."""
@@ -332,6 +341,7 @@ class Trainer:
             last_logs = row
             if self.stop_training:
                 break
+        self._finalize_ema(engine)
         cbs.on_train_end(last_logs)
         self.history = cbs.history
         return cbs.history

@@ -46,86 +46,146 @@ def _pair(inner="LSTM", merge_mode="concat", input_shape=(None, T, D), **kwargs)
 
 
 def _ordered(layer, tree):
+    """A params-shaped tree's leaves in the order of `layer.weights` (Keras's order)."""
     out = [tree[v.name] for v in layer._vars]
     for attr, sub in layer._sublayers.items():
         out += _ordered(sub, tree[attr])
     return out
 
 
-def compare(ours, k, x, grads=False, **call_kwargs):
-    """Outputs (and optionally gradients w.r.t. inputs and weights) vs Keras's `stateless_call`, both jitted."""
-    params = ours.current_params()
-    shapes = jax.eval_shape(lambda p, xx: ours.apply(p, xx, CallContext(), **call_kwargs)[0], params, x)
-    proj = [jnp.asarray(RNG.normal(size=s.shape), jnp.float32) for s in jax.tree_util.tree_leaves(shapes)]
-    ntv = [v.value for v in k.non_trainable_variables]
+def _compile_and_run(fn, *args):
+    """jit with XLA's backend optimizations off: the test programs compile about twice as fast."""
+    lowered = jax.jit(fn).lower(*args)
+    try:
+        compiled = lowered.compile(compiler_options={"xla_backend_optimization_level": 0})
+    except Exception:  # an XLA without the option
+        compiled = lowered.compile()
+    return compiled(*args)
 
-    def run(forward, weights):
-        def f(w, xx, kw):
-            out = forward(w, xx, kw)
-            return sum(jnp.sum(a * r) for a, r in zip(jax.tree_util.tree_leaves(out), proj)), out
 
-        if not grads:
-            return jax.jit(lambda w, xx, kw: (forward(w, xx, kw), None))(weights, jnp.asarray(x), call_kwargs)
-        (_, out), g = jax.jit(jax.value_and_grad(f, argnums=(0, 1), has_aux=True))(weights, jnp.asarray(x), call_kwargs)
-        return out, g
+def run_oracle(cases, atol=1e-5, grad_atol=1e-4):
+    """Compare our layers with Keras's on many cases at once.
 
-    out, g = run(lambda p, xx, kw: ours.apply(p, xx, CallContext(), **kw)[0], params)
-    want, kg = run(lambda tv, xx, kw: k.stateless_call(tv, ntv, xx, **kw)[0], [v.value for v in k.trainable_variables])
-    got_leaves, want_leaves = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(want)
-    assert len(got_leaves) == len(want_leaves)
-    for a, b in zip(got_leaves, want_leaves):
-        assert a.shape == tuple(b.shape)
-        np.testing.assert_allclose(a, b, atol=1e-5, rtol=1e-5)
-    if grads:
-        np.testing.assert_allclose(g[1], kg[1], atol=1e-4, rtol=1e-4)
-        for a, b in zip(_ordered(ours, g[0]), kg[0]):
-            np.testing.assert_allclose(a, b, atol=1e-4, rtol=1e-4)
-    return out
+    cases: list of (label, ours, keras_layer, x, call_kwargs, check_grads). All our layers run in ONE
+    jitted program and all Keras layers (through `stateless_call`) in another: one compile per side
+    instead of one per case keeps the suite fast. With check_grads, gradients of a random projection of
+    every output w.r.t. the inputs and every weight are compared too (each scan gradient adds about half
+    a second of compile time on a small CPU, so the cases check them on a subset covering every code
+    path). Returns {label: our outputs}; fails listing every mismatching case.
+    """
+    labels = [c[0] for c in cases]
+    grad_flags = [c[5] for c in cases]
+    xs = [jnp.asarray(c[3]) for c in cases]
+    kws = [{key: v for key, v in c[4].items() if not isinstance(v, bool)} for c in cases]  # traced
+    static = [{key: v for key, v in c[4].items() if isinstance(v, bool)} for c in cases]  # e.g. training=True
+    ours_fns = [lambda w, xx, kw, l=c[1], st=st: l.apply(w, xx, CallContext(), **kw, **st)[0]
+                for c, st in zip(cases, static)]
+    keras_fns = [lambda w, xx, kw, k=c[2], st=st, n=[v.value for v in c[2].non_trainable_variables]:
+                 k.stateless_call(w, n, xx, **kw, **st)[0] for c, st in zip(cases, static)]
+    ours_w = [c[1].current_params() for c in cases]
+    keras_w = [[v.value for v in c[2].trainable_variables] for c in cases]
+    projections = []
+    for f, w, xx, kw in zip(ours_fns, ours_w, xs, kws):
+        shapes = jax.tree_util.tree_leaves(jax.eval_shape(f, w, xx, kw))
+        projections.append([jnp.asarray(RNG.normal(size=sh.shape), jnp.float32) for sh in shapes])
+
+    def program(fns):
+        def run(ws, xs, kws):
+            results = []
+            for f, w, xx, kw, proj, grads in zip(fns, ws, xs, kws, projections, grad_flags):
+                if not grads:
+                    results.append((f(w, xx, kw), None))
+                    continue
+
+                def loss(w, xx, f=f, kw=kw, proj=proj):
+                    out = f(w, xx, kw)
+                    return sum(jnp.sum(a * r) for a, r in zip(jax.tree_util.tree_leaves(out), proj)), out
+
+                (_, out), g = jax.value_and_grad(loss, argnums=(0, 1), has_aux=True)(w, xx)
+                results.append((out, g))
+            return results
+
+        return run
+
+    ours_res = _compile_and_run(program(ours_fns), ours_w, xs, kws)
+    keras_res = _compile_and_run(program(keras_fns), keras_w, xs, kws)
+    failures = []
+    for label, case, (out, g), (want, kg) in zip(labels, cases, ours_res, keras_res):
+        got_l, want_l = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(want)
+        pairs = [("output", a, b) for a, b in zip(got_l, want_l)]
+        if len(got_l) != len(want_l):
+            failures.append(f"{label}: {len(got_l)} outputs, Keras {len(want_l)}")
+            continue
+        if g is not None:
+            ours_grads = _ordered(case[1], g[0])
+            pairs += [("d/dx", g[1], kg[1])] + [(f"d/dw{i}", a, b) for i, (a, b) in enumerate(zip(ours_grads, kg[0]))]
+        for what, a, b in pairs:
+            tol = atol if what == "output" else grad_atol
+            try:
+                assert a.shape == tuple(b.shape), f"shape {a.shape} vs {tuple(b.shape)}"
+                np.testing.assert_allclose(a, np.asarray(b), atol=tol, rtol=tol)
+            except AssertionError as e:
+                failures.append(f"{label} {what}: {str(e).strip().splitlines()[0:6]}")
+    assert not failures, "\n".join(failures)
+    return {label: out for label, (out, _) in zip(labels, ours_res)}
 
 
 CASES = [(mode, seq, state) for mode in ("concat", "sum", "mul", "ave", None) for seq in (False, True)
          for state in (False, True)]
 
 
-@pytest.mark.parametrize("merge_mode,return_sequences,return_state", CASES)
-def test_matches_keras_for_every_merge_mode(merge_mode, return_sequences, return_state):
-    ours, k = _pair("LSTM", merge_mode, return_sequences=return_sequences, return_state=return_state)
-    out = compare(ours, k, _x(), grads=(merge_mode in ("concat", "mul") and return_sequences))
-    shape = ours.compute_output_shape((None, T, D))
-    want = k.compute_output_shape((None, T, D))
-    flat = lambda s: [tuple(d) for d in s] if isinstance(s, (list, tuple)) and isinstance(s[0], (list, tuple)) \
-        else [tuple(s)]
-    assert flat(shape) == flat(want)
-    assert len(jax.tree_util.tree_leaves(out)) == len(flat(shape))
+def _flat_shapes(s):
+    return [tuple(d) for d in s] if isinstance(s, (list, tuple)) and isinstance(s[0], (list, tuple)) else [tuple(s)]
 
 
-@pytest.mark.parametrize("inner,merge_mode,return_sequences", [("LSTM", "concat", True), ("GRU", None, True),
-                                                                ("LSTM", "sum", False), ("SimpleRNN", "ave", True)])
-def test_masks_match_keras(inner, merge_mode, return_sequences):
-    ours, k = _pair(inner, merge_mode, return_sequences=return_sequences)
-    mask = _mask()
-    compare(ours, k, _x(), grads=inner == "LSTM" and return_sequences, mask=mask)
-    _, out_mask = ours.apply(ours.current_params(), jnp.asarray(_x()), CallContext(), mask=mask)
-    if merge_mode is None:
-        assert len(out_mask) == 2
-        out_mask = out_mask[0]
-    if return_sequences:
-        np.testing.assert_array_equal(out_mask, mask)
-    else:
-        assert out_mask is None
+def test_matches_keras_for_every_merge_mode():
+    cases = []
+    for merge_mode, seq, state in CASES:
+        ours, k = _pair("LSTM", merge_mode, return_sequences=seq, return_state=state)
+        label = f"merge_mode={merge_mode} return_sequences={seq} return_state={state}"
+        cases.append((label, ours, k, _x(), {}, seq and merge_mode in ("concat", "mul")))
+        assert _flat_shapes(ours.compute_output_shape((None, T, D))) == \
+            _flat_shapes(k.compute_output_shape((None, T, D))), label
+    outs = run_oracle(cases)
+    for (label, ours, *_), out in zip(cases, outs.values()):
+        assert len(jax.tree_util.tree_leaves(out)) == len(_flat_shapes(ours.compute_output_shape((None, T, D))))
 
 
-def test_masks_with_return_state_and_unroll():
+MASK_CASES = [("LSTM", "concat", True, True), ("GRU", None, True, False), ("LSTM", "sum", False, False),
+              ("SimpleRNN", "ave", True, False)]
+
+
+def test_masks_and_initial_state_match_keras():
+    cases = []
+    for inner, merge_mode, seq, grads in MASK_CASES:
+        ours, k = _pair(inner, merge_mode, return_sequences=seq)
+        cases.append((f"mask {inner} {merge_mode} return_sequences={seq}", ours, k, _x(), {"mask": _mask()}, grads))
     ours, k = _pair("GRU", "concat", return_sequences=True, return_state=True, unroll=True)
-    compare(ours, k, _x(), mask=_mask())
-    _, out_mask = ours.apply(ours.current_params(), jnp.asarray(_x()), CallContext(), mask=_mask())
-    assert len(out_mask) == 3 and out_mask[1] is None and out_mask[2] is None
-
-
-def test_initial_state_is_split_between_directions():
+    cases.append(("mask GRU unroll return_state", ours, k, _x(), {"mask": _mask()}, False))
     ours, k = _pair("LSTM", "concat", return_sequences=True, return_state=True)
-    states = [RNG.normal(size=(B, U)).astype("float32") for _ in range(4)]
-    compare(ours, k, _x(), initial_state=states)
+    states = [RNG.normal(size=(B, U)).astype("float32") for _ in range(4)]  # forward h, c then backward h, c
+    cases.append(("initial_state", ours, k, _x(), {"initial_state": states}, False))
+    run_oracle(cases)
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", None])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("return_state", [False, True])
+def test_output_masks(merge_mode, return_sequences, return_state):
+    bi = L.Bidirectional(L.LSTM(2, return_sequences=return_sequences, return_state=return_state),
+                         merge_mode=merge_mode)
+    mask = _mask()
+    out = bi.compute_mask(None, mask)
+    expected = mask if return_sequences else None
+    heads = [expected, expected] if merge_mode is None else [expected]
+    if return_state or merge_mode is None:
+        n_states = 4 if return_state else 0
+        assert isinstance(out, list) and len(out) == len(heads) + n_states
+        assert all(m is None for m in out[len(heads):])
+        out = out[:len(heads)]
+    else:
+        out = [out]
+    assert all(o is e for o, e in zip(out, heads))
 
 
 def test_names_weights_and_counts():

@@ -179,3 +179,16 @@ def test_target_shape_mismatch():
     m.compile("adam", "mse")
     with pytest.raises(ValueError, match=r"Target `y` has shape \(13, 3\).*\(None, 2\)"):
         m.fit(_data()[0], np.ones((13, 3)), verbose=0)
+
+
+def test_metrics_ignore_sample_weight_but_weighted_metrics_use_it_like_keras():
+    km, m = _pair()
+    x, y = _data(12)
+    sw = np.linspace(0.1, 3.0, 12).astype(np.float32)
+    km.compile("sgd", "mse", metrics=["mae"], weighted_metrics=["mse"])
+    m.compile("sgd", "mse", metrics=["mae"], weighted_metrics=["mse"])
+    kh = km.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0, sample_weight=sw)
+    h = m.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0, sample_weight=sw)
+    assert list(h.history) == list(kh.history)
+    for k in kh.history:
+        np.testing.assert_allclose(h.history[k], kh.history[k], rtol=1e-5)

@@ -86,46 +86,63 @@ CASES = [
 ]
 
 
-def _ours_result(metric, batches, weighted):
-    """Our pure accumulator over the batches, compiled as the engine runs it."""
+KINDS = sorted({kind for _, _, kind in CASES})
+
+
+def _ours_results(cases, batches):
+    """Our pure accumulators over the batches (unweighted, weighted), compiled as the engine runs them."""
+    metrics = []
+    for name, kw, _ in cases:
+        for _ in range(2):
+            m = getattr(M, name)(**kw)
+            m.build(batches[0][0].shape, batches[0][1].shape)
+            metrics.append(m)
 
     def run(batches):
-        state = metric.initial_state()
-        for y, p, w in batches:
-            state = metric.update(state, y, p, sample_weight=w if weighted else None)
-        return metric.result(state)
+        out = []
+        for i, metric in enumerate(metrics):
+            state = metric.initial_state()
+            for y, p, w in batches:
+                state = metric.update(state, y, p, sample_weight=w if i % 2 else None)
+            out.append(metric.result(state))
+        return out
 
-    return np.asarray(jax.jit(run)(batches))
+    return [np.asarray(r) for r in jax.jit(run)(batches)]
 
 
-def _keras_result(metric, batches, weighted):
-    """Keras's metric over the same batches (its stateless API, compiled, as Keras's fit runs it)."""
-    if isinstance(metric, keras.metrics.R2Score):
-        metric._build(batches[0][0].shape, batches[0][1].shape)
-    if isinstance(metric, keras.metrics.AUC) and metric.multi_label and not metric._built:
-        metric._build(batches[0][1].shape)
+def _keras_results(cases, batches):
+    """Keras's metrics over the same batches (their stateless API, compiled as Keras's fit runs them)."""
+    metrics = []
+    for name, kw, _ in cases:
+        for _ in range(2):
+            m = getattr(keras.metrics, name)(**kw)
+            if isinstance(m, keras.metrics.R2Score):
+                m._build(batches[0][0].shape, batches[0][1].shape)
+            if isinstance(m, keras.metrics.AUC) and m.multi_label and not m._built:
+                m._build(batches[0][1].shape)
+            metrics.append(m)
 
     def run(variables, batches):
-        for y, p, w in batches:
-            variables = metric.stateless_update_state(variables, y, p, sample_weight=w if weighted else None)
-        return variables
+        out = []
+        for i, (metric, vs) in enumerate(zip(metrics, variables)):
+            for y, p, w in batches:
+                vs = metric.stateless_update_state(vs, y, p, sample_weight=w if i % 2 else None)
+            out.append(vs)
+        return out
 
-    variables = jax.jit(run)([v.value for v in metric.variables], batches)
-    if isinstance(metric, keras.metrics.R2Score):  # its result() branches in Python on the sample count
-        return np.asarray(metric.stateless_result(variables))
-    return np.asarray(jax.jit(metric.stateless_result)(variables))
+    final = jax.jit(run)([[v.value for v in m.variables] for m in metrics], batches)
+    # (R2Score's result() branches in Python on its sample count, so results are computed outside jit.)
+    return [np.asarray(m.stateless_result(vs)) for m, vs in zip(metrics, final)]
 
 
-@pytest.mark.parametrize("i", range(len(CASES)))
-def test_pure_accumulator_matches_keras(i):
-    name, kw, kind = CASES[i]
-    batches = _batches(kind, seed=i)
-    for weighted in (False, True):
-        ours = getattr(M, name)(**kw)
-        ours.build(batches[0][0].shape, batches[0][1].shape)
-        theirs = getattr(keras.metrics, name)(**kw)
-        np.testing.assert_allclose(_ours_result(ours, batches, weighted), _keras_result(theirs, batches, weighted),
-                                   rtol=1e-6, atol=1e-6, err_msg=f"{name} {kw} weighted={weighted}")
+@pytest.mark.parametrize("kind", KINDS)
+def test_pure_accumulators_match_keras(kind):
+    cases = [c for c in CASES if c[2] == kind]
+    batches = _batches(kind, seed=KINDS.index(kind))
+    ours, theirs = _ours_results(cases, batches), _keras_results(cases, batches)
+    for j, (a, b) in enumerate(zip(ours, theirs)):
+        name, kw, _ = cases[j // 2]
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=f"{name} {kw} weighted={bool(j % 2)}")
 
 
 def test_accumulates_inside_lax_scan():

@@ -159,6 +159,19 @@ def test_exclude_from_weight_decay():
     np.testing.assert_array_equal(ours["kernel"], decayed["kernel"])
     with pytest.raises(ValueError, match="before the optimizer is built"):
         opt.exclude_from_weight_decay(var_names=["kernel"])
+    # With opaque param keys (as the engine's), names come from `param_names`.
+    keyed = {"000001": params["bias"], "000002": params["kernel"]}
+    by_name = O.SGD(0.1, weight_decay=0.5)
+    by_name.exclude_from_weight_decay(var_names=["bias"])
+    tx = by_name.transformation(param_names={"000001": "bias", "000002": "kernel"})
+    state = tx.init(keyed)
+    updates, _ = tx.update({k: jnp.zeros_like(v) for k, v in keyed.items()}, state, keyed)
+    assert float(jnp.max(jnp.abs(updates["000001"]))) == 0.0 and float(jnp.max(jnp.abs(updates["000002"]))) > 0
+    unnamed = O.SGD(0.1, weight_decay=0.5)
+    unnamed.exclude_from_weight_decay(var_names=["bias"])
+    tx = unnamed.transformation()
+    with pytest.raises(ValueError, match="param_names"):
+        tx.update(keyed, tx.init(keyed), keyed)
 
 
 def test_learning_rate_in_state_changes_without_retrace():
