@@ -28,3 +28,8 @@ def set_random_seed(seed):
 def get_random_seed():
     """The seed given to the last `set_random_seed`, or None if none was set."""
     return _random.get_seed()
+
+
+from lstmkit.utils.sequences import pad_sequences, to_categorical  # noqa: E402
+
+__all__ = ["get_random_seed", "pad_sequences", "set_random_seed", "to_categorical"]
