@@ -166,7 +166,7 @@ class Layer:
             self._batch_input_shape = (batch_size,) + _as_shape(input_shape, "input_shape")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = "float32" if dtype in (None, "float32") else dtype
+        self.dtype = _check_dtype(dtype, type(self).__name__)
         self.activity_regularizer = regularizers_mod.get(activity_regularizer)
         self.built = False
         self._vars: list[Variable] = []
@@ -445,6 +445,21 @@ def _with_training(ctx: CallContext, training) -> CallContext:
 
     view.next_rng = next_rng
     return view
+
+
+def _check_dtype(dtype, layer_name) -> str:
+    """lstmkit computes in float32; say so rather than silently ignore another dtype."""
+    name = dtype
+    if isinstance(dtype, dict):  # a Keras 3 DTypePolicy config, as saved in model files
+        name = dtype.get("config", {}).get("name")
+    elif dtype is not None and not isinstance(dtype, str):
+        name = getattr(dtype, "name", str(dtype))
+    if name in (None, "float32"):
+        return "float32"
+    raise NotImplementedError(
+        f"{layer_name}(dtype={name!r}): lstmkit layers compute in float32 only; "
+        "pass dtype=None or 'float32'."
+    )
 
 
 def _accepts_dtype(fn) -> bool:

@@ -51,6 +51,11 @@ class Trainer:
             raise ValueError("compile(): `sample_weight_mode` and `target_tensors` (Keras 1/2 only) are not supported.")
         if run_eagerly:
             warnings.warn("compile(run_eagerly=True): lstmkit always compiles training; running compiled.", stacklevel=2)
+        if jit_compile is False:
+            warnings.warn("compile(jit_compile=False): lstmkit always compiles with XLA; running compiled.", stacklevel=2)
+        if steps_per_execution != 1:
+            warnings.warn(f"compile(steps_per_execution={steps_per_execution}): lstmkit already runs whole epochs "
+                          "per compiled call, so this setting changes nothing.", stacklevel=2)
         self.optimizer = optimizers_mod.get(optimizer)
         from lstmkit import losses as losses_mod
 
@@ -381,6 +386,8 @@ class Trainer:
     # ----------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Outputs for `x` as NumPy arrays (a list for several outputs)."""
+        from lstmkit import callbacks as callbacks_mod
+
         _reject_kwargs("predict", kwargs)
         if steps is not None:
             raise ValueError("predict(steps=...) applies to generators; lstmkit's predict takes arrays.")
@@ -394,7 +401,24 @@ class Trainer:
             # Small inputs run as one batch of a power-of-two size, so few shapes ever compile.
             bs = min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
         t0 = time.perf_counter()
-        outs = self._predict_arrays(xs, n, bs)
+        cbs = None
+        if callbacks:
+            cbs = callbacks_mod.CallbackList(callbacks, add_history=False, add_progbar=False, verbose=verbose,
+                                             epochs=1, steps=-(-n // bs), model=self)
+            cbs.on_predict_begin()
+        if cbs is not None and cbs.needs_batch_hooks(mode="predict"):
+            # Batch hooks: one compiled call per batch, the hooks around each.
+            parts = []
+            for b, start in enumerate(range(0, n, bs)):
+                cbs.on_predict_batch_begin(b)
+                part = self._predict_arrays([a[start:start + bs] for a in xs], min(bs, n - start), bs)
+                cbs.on_predict_batch_end(b, {"outputs": part[0] if len(part) == 1 else part})
+                parts.append(part)
+            outs = [np.concatenate([p[i] for p in parts]) for i in range(len(self.outputs))]
+        else:
+            outs = self._predict_arrays(xs, n, bs)
+        if cbs is not None:
+            cbs.on_predict_end()
         if verbose == 1:
             steps_run = -(-n // bs)
             print(f"{steps_run}/{steps_run} - {time.perf_counter() - t0:.2f}s")

@@ -139,3 +139,9 @@ def test_unknown_layer_kwarg():
 def test_bad_units():
     with pytest.raises(ValueError, match="`units`.*positive integer.*-2"):
         L.Dense(-2)
+
+
+def test_non_float32_dtype_is_a_clear_error_not_ignored():
+    with pytest.raises(NotImplementedError, match=r"Dense\(dtype='float64'\).*float32 only"):
+        L.Dense(2, dtype="float64")
+    assert L.Dense(2, dtype={"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}}).dtype == "float32"

@@ -88,3 +88,32 @@ def test_terminate_on_nan_stops():
     m.optimizer.learning_rate = 1e30
     h = m.fit(X * 1e6, Y, epochs=20, verbose=0, callbacks=[C.TerminateOnNaN()])
     assert len(h.history["loss"]) < 20
+
+
+def test_predict_callbacks_run_with_batch_outputs():
+    m = _model()
+    events = []
+
+    class Watch(C.Callback):
+        def on_predict_begin(self, logs=None):
+            events.append("begin")
+
+        def on_predict_batch_end(self, batch, logs=None):
+            events.append(logs["outputs"].shape)
+
+        def on_predict_end(self, logs=None):
+            events.append("end")
+
+    out = m.predict(X, batch_size=8, verbose=0, callbacks=[Watch()])
+    assert events == ["begin", (8, 1), (8, 1), (4, 1), "end"]
+    np.testing.assert_allclose(out, m.predict(X, batch_size=8, verbose=0), atol=1e-6)
+
+
+def test_compile_settings_that_change_nothing_warn():
+    import pytest
+
+    m = _model()
+    with pytest.warns(UserWarning, match="jit_compile=False"):
+        m.compile("adam", "mse", jit_compile=False)
+    with pytest.warns(UserWarning, match="steps_per_execution=4"):
+        m.compile("adam", "mse", steps_per_execution=4)
