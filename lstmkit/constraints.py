@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import jax.numpy as jnp
+from lstmkit._registry import deserialize_object, serialize_object
 
 _EPSILON = 1e-7  # keras.backend.epsilon()
 
@@ -152,47 +153,10 @@ def get(identifier, argname=None, custom_objects=None):
 
 
 def serialize(constraint):
-    """Keras 3's config dict `{'module', 'class_name', 'config', 'registered_name'}`; None -> None.
-
-    A plain function serializes to its `__name__`.
-    """
-    if constraint is None:
-        return None
-    if hasattr(constraint, "get_config"):
-        cls = type(constraint)
-        builtin = CONSTRAINTS.get(cls.__name__) is cls
-        return {
-            "module": "keras.constraints" if builtin else cls.__module__,
-            "class_name": cls.__name__,
-            "config": constraint.get_config(),
-            "registered_name": None if builtin else cls.__name__,
-        }
-    if hasattr(constraint, "__name__"):
-        return constraint.__name__
-    raise ValueError(f"Cannot serialize constraint {constraint!r}: it has no `get_config()` and no `__name__`.")
+    """Keras 3's config dict `{'module', 'class_name', 'config', 'registered_name'}`; None -> None."""
+    return serialize_object(constraint, CONSTRAINTS, "keras.constraints", "constraint")
 
 
 def deserialize(config, custom_objects=None, argname=None):
     """A constraint from a name or a Keras 2/3 config dict (`{'class_name': ..., 'config': {...}}`)."""
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            obj = custom_objects[config]
-            return obj() if isinstance(obj, type) else obj
-        cls = CONSTRAINTS.get(config)
-        if cls is None:
-            raise _unknown(config, argname)
-        return cls()
-    if isinstance(config, dict) and isinstance(config.get("class_name"), str):
-        class_name = config["class_name"]
-        inner = config.get("config") or {}
-        obj = None
-        if custom_objects:
-            obj = custom_objects.get(config.get("registered_name")) or custom_objects.get(class_name)
-        if obj is None:
-            obj = CONSTRAINTS.get(class_name)
-        if obj is None:
-            raise _unknown(class_name, argname)
-        if isinstance(obj, type):
-            return obj.from_config(inner) if hasattr(obj, "from_config") else obj(**inner)
-        return obj
-    raise _unknown(config, argname)
+    return deserialize_object(config, CONSTRAINTS, custom_objects, lambda name: _unknown(name, argname), base=None)

@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from lstmkit import _random
+from lstmkit._registry import deserialize_object, serialize_object
 
 _TRUNCATED_NORMAL_STDDEV = 0.87962566103423978  # stddev of a standard normal truncated to [-2, 2]
 
@@ -492,47 +493,10 @@ def get(identifier, argname=None, custom_objects=None):
 
 
 def serialize(initializer):
-    """Keras 3's config dict: `{'module', 'class_name', 'config', 'registered_name'}`.
-
-    A plain function serializes to its `__name__`; None to None.
-    """
-    if initializer is None:
-        return None
-    if isinstance(initializer, Initializer) or hasattr(initializer, "get_config"):
-        cls = type(initializer)
-        builtin = INITIALIZERS.get(cls.__name__) is cls
-        return {
-            "module": "keras.initializers" if builtin else cls.__module__,
-            "class_name": cls.__name__,
-            "config": initializer.get_config(),
-            "registered_name": None if builtin else cls.__name__,
-        }
-    if hasattr(initializer, "__name__"):
-        return initializer.__name__
-    raise ValueError(f"Cannot serialize initializer {initializer!r}: it has no `get_config()` and no `__name__`.")
+    """Keras 3's config dict `{'module', 'class_name', 'config', 'registered_name'}`; None -> None."""
+    return serialize_object(initializer, INITIALIZERS, "keras.initializers", "initializer")
 
 
 def deserialize(config, custom_objects=None, argname=None):
-    """An initializer from a name or a Keras 2/3 config dict (`{'class_name': ..., 'config': {...}}`)."""
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            obj = custom_objects[config]
-            return obj() if isinstance(obj, type) else obj
-        cls = INITIALIZERS.get(config)
-        if cls is None or cls is Initializer:
-            raise _unknown(config, argname)
-        return cls()
-    if isinstance(config, dict) and isinstance(config.get("class_name"), str):
-        class_name = config["class_name"]
-        inner = config.get("config") or {}
-        obj = None
-        if custom_objects:
-            obj = custom_objects.get(config.get("registered_name")) or custom_objects.get(class_name)
-        if obj is None:
-            obj = INITIALIZERS.get(class_name)
-        if obj is None or obj is Initializer:
-            raise _unknown(class_name, argname)
-        if isinstance(obj, type):
-            return obj.from_config(inner) if hasattr(obj, "from_config") else obj(**inner)
-        return obj
-    raise _unknown(config, argname)
+    """A initializer from a name or a Keras 2/3 config dict (`{'class_name': ..., 'config': {...}}`)."""
+    return deserialize_object(config, INITIALIZERS, custom_objects, lambda name: _unknown(name, argname), base=Initializer)

@@ -13,6 +13,7 @@ import re
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from lstmkit._registry import deserialize_object, serialize_object
 
 _EPSILON = 1e-7  # keras.backend.epsilon()
 
@@ -193,47 +194,10 @@ def get(identifier, argname=None, custom_objects=None):
 
 
 def serialize(regularizer):
-    """Keras 3's config dict `{'module', 'class_name', 'config', 'registered_name'}`; None -> None.
-
-    A plain function serializes to its `__name__`.
-    """
-    if regularizer is None:
-        return None
-    if hasattr(regularizer, "get_config"):
-        cls = type(regularizer)
-        builtin = REGULARIZERS.get(cls.__name__) is cls
-        return {
-            "module": "keras.regularizers" if builtin else cls.__module__,
-            "class_name": cls.__name__,
-            "config": regularizer.get_config(),
-            "registered_name": None if builtin else cls.__name__,
-        }
-    if hasattr(regularizer, "__name__"):
-        return regularizer.__name__
-    raise ValueError(f"Cannot serialize regularizer {regularizer!r}: it has no `get_config()` and no `__name__`.")
+    """Keras 3's config dict `{'module', 'class_name', 'config', 'registered_name'}`; None -> None."""
+    return serialize_object(regularizer, REGULARIZERS, "keras.regularizers", "regularizer")
 
 
 def deserialize(config, custom_objects=None, argname=None):
     """A regularizer from a name or a Keras 2/3 config dict (`{'class_name': ..., 'config': {...}}`)."""
-    if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            obj = custom_objects[config]
-            return obj() if isinstance(obj, type) else obj
-        cls = REGULARIZERS.get(config)
-        if cls is None or cls is Regularizer:
-            raise _unknown(config, argname)
-        return cls()
-    if isinstance(config, dict) and isinstance(config.get("class_name"), str):
-        class_name = config["class_name"]
-        inner = config.get("config") or {}
-        obj = None
-        if custom_objects:
-            obj = custom_objects.get(config.get("registered_name")) or custom_objects.get(class_name)
-        if obj is None:
-            obj = REGULARIZERS.get(class_name)
-        if obj is None or obj is Regularizer:
-            raise _unknown(class_name, argname)
-        if isinstance(obj, type):
-            return obj.from_config(inner) if hasattr(obj, "from_config") else obj(**inner)
-        return obj
-    raise _unknown(config, argname)
+    return deserialize_object(config, REGULARIZERS, custom_objects, lambda name: _unknown(name, argname), base=Regularizer)
