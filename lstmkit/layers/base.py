@@ -129,9 +129,6 @@ class CallContext:
         self.state_out[layer._state_key] = value
 
 
-_LEGACY_INPUT_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim", "input_length")
-
-
 class Layer:
     """Base class of all layers.
 
@@ -142,8 +139,6 @@ class Layer:
     """
 
     supports_masking = False
-    # Keyword arguments of `call` that may carry symbolic tensors in the functional API.
-    _tensor_call_kwargs: tuple = ()
 
     def __init__(self, *, name=None, trainable=True, dtype=None, activity_regularizer=None, **kwargs):
         input_shape = kwargs.pop("input_shape", None)
@@ -174,7 +169,6 @@ class Layer:
         self.stateful = getattr(self, "stateful", False)
         self._state_key = f"state_{id(self)}"
         self._inbound_nodes: list = []
-        self.input_spec_ndim = None
 
     @classmethod
     def _sequence_input(cls) -> bool:

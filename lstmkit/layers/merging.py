@@ -40,10 +40,14 @@ class _ElementwiseMerge(_Merge):
         self.built = True
 
     def compute_output_shape(self, input_shape):
+        """Broadcast the inputs' shapes: a size other than 1 wins; unknown stays unknown."""
         out = []
         for dims in zip(*input_shape):
-            known = [d for d in dims if d is not None]
-            out.append(None if len(known) < len(dims) and not any(d not in (None, 1) for d in known) else max(known) if known else None)
+            sizes = [d for d in dims if d is not None and d != 1]
+            if sizes:
+                out.append(sizes[0])
+            else:
+                out.append(1 if None not in dims else None)
         return tuple(out)
 
     def call(self, params, inputs, ctx, mask=None):

@@ -117,7 +117,6 @@ class RNNBase(Layer):
         self.unroll = bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self._states = None
-        self.input_spec_ndim = 3
 
     @classmethod
     def _sequence_input(cls) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import warnings
 
 import jax
-import jax.numpy as jnp
 
 from lstmkit.layers.base import Layer, unique_name
 from lstmkit.layers.input_layer import InputLayer, KerasTensor, _is_kt
@@ -228,6 +227,3 @@ class Model(Trainer, Layer):
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
-
-def _to_array(x):
-    return jnp.asarray(x)

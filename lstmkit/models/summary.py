@@ -7,10 +7,7 @@ import textwrap
 import numpy as np
 
 from lstmkit.layers.input_layer import InputLayer, KerasTensor
-
-
-def _fmt_shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+from lstmkit.training.data import format_shape
 
 
 def _output_shape_text(layer, model) -> str:
@@ -19,8 +16,8 @@ def _output_shape_text(layer, model) -> str:
         return "?"
     outs = node.outputs if not isinstance(layer, InputLayer) else layer.output
     if isinstance(outs, KerasTensor):
-        return _fmt_shape(outs.shape)
-    return "[" + ", ".join(_fmt_shape(t.shape) for t in outs) + "]"
+        return format_shape(outs.shape)
+    return "[" + ", ".join(format_shape(t.shape) for t in outs) + "]"
 
 
 def _node_in(layer, model):

@@ -92,13 +92,13 @@ def check_input_shapes(model, x):
                 hint = (" Recurrent layers take 3-D input (samples, timesteps, features): reshape with "
                         f"x.reshape(({a.shape[0]}, {a.shape[1]}, 1)) for one feature per step.")
             raise ValueError(
-                f"Input {i} of model '{model.name}' expects arrays of shape {_fmt(expected)} "
+                f"Input {i} of model '{model.name}' expects arrays of shape {format_shape(expected)} "
                 f"(ndim={len(expected)}), but received `{label}` with shape {a.shape} (ndim={a.ndim}).{hint}"
             )
         for d_exp, d_got in zip(expected[1:], a.shape[1:]):
             if d_exp is not None and d_exp != d_got:
                 raise ValueError(
-                    f"Input {i} of model '{model.name}' expects arrays of shape {_fmt(expected)}, "
+                    f"Input {i} of model '{model.name}' expects arrays of shape {format_shape(expected)}, "
                     f"but received `{label}` with shape {a.shape}."
                 )
 
@@ -116,11 +116,12 @@ def check_target_shapes(model, y):
         if not ok:
             raise ValueError(
                 f"Target `{label}` has shape {a.shape}, which does not match output {i} of model "
-                f"'{model.name}' with shape {_fmt(pred)}."
+                f"'{model.name}' with shape {format_shape(pred)}."
             )
 
 
-def _fmt(shape):
+def format_shape(shape) -> str:
+    """(None, 3, 1) as Keras prints it; a 1-tuple keeps its comma."""
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 

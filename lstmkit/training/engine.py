@@ -363,9 +363,6 @@ def predict_chunk(model, values, states, xs):
     return jax.lax.scan(body, states, xs)
 
 
-_predict_cache: dict = {}
-
-
 def predict_fn_for(model):
     """A jitted predict function for a model that has not been compiled."""
     fn = getattr(model, "_predict_jit", None)

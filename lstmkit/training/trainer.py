@@ -249,6 +249,7 @@ class Trainer:
         live = cbs.needs_live_epochs()
         names = engine.log_names + ([f"val_{k}" for k in engine.log_names] if val is not None else [])
 
+        # The same buffer shape with or without live callbacks, so changing callbacks never recompiles.
         capacity = epochs_per_call(n, bool(shuffle))
         shuffle_rng = np.random.default_rng(int(_random.numpy_rng().integers(2**63)))
         orders = np.zeros((capacity, n), np.int32) if shuffle else np.zeros((0,), np.int32)
