@@ -21,6 +21,7 @@ from lstmkit import (  # noqa: E402  (public Keras-named submodules)
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from lstmkit.layers import Input  # noqa: E402
@@ -31,5 +32,5 @@ keras = __import__("sys").modules[__name__]
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "callbacks", "constraints", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "regularizers", "utils", "__version__",
+    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils", "__version__",
 ]

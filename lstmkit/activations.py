@@ -17,6 +17,8 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from lstmkit.ops import activation_grads
+
 
 # ----------------------------------------------------------------------------- ReLU family
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -335,3 +337,15 @@ def deserialize(config, keras2=False, argname=None, custom_objects=None):
                 return obj
             return _lookup(class_name, keras2, custom_objects, argname)
     raise _unknown(config, argname)
+
+
+# The derivatives the fused recurrent kernels take from an activation's output.
+for _fn, _derivative in ((sigmoid, activation_grads.SIGMOID), (tanh, activation_grads.TANH),
+                         (relu, activation_grads.RELU), (linear, activation_grads.LINEAR),
+                         (hard_sigmoid, activation_grads.HARD_SIGMOID),
+                         (hard_sigmoid_keras2, activation_grads.HARD_SIGMOID_KERAS2),
+                         (hard_tanh, activation_grads.HARD_TANH), (relu6, activation_grads.RELU6),
+                         (elu, activation_grads.ELU), (softplus, activation_grads.SOFTPLUS),
+                         (softsign, activation_grads.SOFTSIGN), (exponential, activation_grads.EXPONENTIAL)):
+    activation_grads.register(_fn, _derivative)
+del _fn, _derivative

@@ -42,7 +42,8 @@ class Variable:
     """A layer weight: a named array with trainability, regularizer and constraint."""
 
     def __init__(self, value, name, trainable=True, regularizer=None, constraint=None, layer=None):
-        self._value = jnp.asarray(value)
+        # device_put transfers without compiling (jnp.asarray of a NumPy array compiles a small program).
+        self._value = jax.device_put(value if isinstance(value, jax.Array) else np.array(value))
         self.name = name
         self._trainable = trainable
         self.regularizer = regularizer
@@ -76,7 +77,10 @@ class Variable:
         return self._value.dtype
 
     def assign(self, value):
-        value = jnp.asarray(value, dtype=self._value.dtype)
+        if isinstance(value, jax.Array):
+            value = value.astype(self._value.dtype)
+        else:  # a private copy (the caller may change their array later), transferred without compiling
+            value = jax.device_put(np.array(value, self._value.dtype))
         if tuple(value.shape) != self.shape:
             raise ValueError(
                 f"Cannot assign a value of shape {tuple(value.shape)} to weight "
@@ -305,6 +309,7 @@ class Layer:
         if not self.built:
             self.build(input_shape)
             self.built = True
+            self._build_shape = input_shape  # Keras's `build_config` in saved files
 
     def compute_output_shape(self, input_shape, **kwargs):
         """Default: trace `call` abstractly (no compute) with placeholder sizes."""
@@ -385,9 +390,9 @@ class Layer:
 
     # ----------------------------------------------------------------- config
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self._batch_input_shape is not None:
-            config["batch_input_shape"] = list(self._batch_input_shape)
+        # Keras 3's keys: `dtype` is a DTypePolicy config, and the declared input shape is not part of a
+        # layer's config (a model records it in its InputLayer).
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
         return config
@@ -423,6 +428,11 @@ class Layer:
     def input_shape(self):
         inp = self.input
         return jax.tree_util.tree_map(lambda t: t.shape, inp, is_leaf=lambda t: hasattr(t, "shape"))
+
+
+def dtype_policy_config(name="float32") -> dict:
+    """Keras 3's serialized DTypePolicy, the `dtype` entry of every layer config."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
 
 def _with_training(ctx: CallContext, training) -> CallContext:

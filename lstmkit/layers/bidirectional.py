@@ -14,8 +14,9 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _serialize_layer(layer: Layer) -> dict:
     """A layer as Keras 3 serializes it inside a wrapper's config."""
-    return {"module": "keras.layers", "class_name": type(layer).__name__, "config": layer.get_config(),
-            "registered_name": None}
+    from lstmkit.saving.serialization import serialize_layer
+
+    return serialize_layer(layer)
 
 
 def _deserialize_layer(config) -> Layer:

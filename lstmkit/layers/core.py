@@ -28,6 +28,13 @@ def _ser(mod, obj):
     return None if obj is None else mod.serialize(obj)
 
 
+def _no_quantization(quantization_config, layer):
+    # Keras 3 records `quantization_config: None` in Dense/Embedding configs; lstmkit computes in float32 only.
+    if quantization_config is not None:
+        raise NotImplementedError(f"{layer}(quantization_config={quantization_config!r}): lstmkit layers are not "
+                                  "quantized; pass quantization_config=None.")
+
+
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)` on the last axis (so it also maps every time step of a sequence)."""
 
@@ -35,9 +42,11 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         _no_lora(lora_rank, "Dense")
+        _no_quantization(quantization_config, "Dense")
         self.units = _positive_int(units, "units", "Dense")
         self.activation = activations_mod.get(activation)
         self.use_bias = bool(use_bias)
@@ -75,7 +84,7 @@ class Dense(Layer):
                 "kernel_regularizer": _ser(regularizers_mod, self.kernel_regularizer),
                 "bias_regularizer": _ser(regularizers_mod, self.bias_regularizer),
                 "kernel_constraint": _ser(constraints_mod, self.kernel_constraint),
-                "bias_constraint": _ser(constraints_mod, self.bias_constraint)}
+                "bias_constraint": _ser(constraints_mod, self.bias_constraint), "quantization_config": None}
 
 
 class Activation(Layer):
@@ -128,8 +137,8 @@ class Dropout(Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate,
-                "noise_shape": None if self.noise_shape is None else list(self.noise_shape), "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
 
 
 class Flatten(Layer):
@@ -207,7 +216,7 @@ class Reshape(Layer):
         return (input_shape[0],) + self._resolved(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": tuple(self.target_shape)}
 
 
 class Masking(Layer):
@@ -238,11 +247,12 @@ class Embedding(Layer):
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
-                 input_length=None, **kwargs):
+                 input_length=None, quantization_config=None, **kwargs):
         if input_length is not None and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
             kwargs["input_shape"] = (input_length,)
         super().__init__(**kwargs)
         _no_lora(lora_rank, "Embedding")
+        _no_quantization(quantization_config, "Embedding")
         self.input_dim = _positive_int(input_dim, "input_dim", "Embedding")
         self.output_dim = _positive_int(output_dim, "output_dim", "Embedding")
         self.embeddings_initializer = initializers_mod.get(embeddings_initializer)
@@ -273,8 +283,11 @@ class Embedding(Layer):
         return tuple(input_shape) + (self.output_dim,)
 
     def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+        base = super().get_config()
+        base.pop("activity_regularizer", None)  # placed after the embeddings regularizer, as Keras orders them
+        return {**base, "input_dim": self.input_dim, "output_dim": self.output_dim,
                 "embeddings_initializer": initializers_mod.serialize(self.embeddings_initializer),
                 "embeddings_regularizer": _ser(regularizers_mod, self.embeddings_regularizer),
+                "activity_regularizer": _ser(regularizers_mod, self.activity_regularizer),
                 "embeddings_constraint": _ser(constraints_mod, self.embeddings_constraint),
-                "mask_zero": self.mask_zero}
+                "mask_zero": self.mask_zero, "quantization_config": None}

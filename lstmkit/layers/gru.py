@@ -7,6 +7,7 @@ import functools
 from lstmkit import activations as activations_mod
 from lstmkit.layers.lstm import _use_cudnn_arg
 from lstmkit.layers.rnn_base import RNNBase
+from lstmkit.ops import fused as fused_ops
 from lstmkit.ops import recurrent as rnn_ops
 
 
@@ -61,6 +62,14 @@ class GRU(RNNBase):
                                  recurrent_bias=self._biases(params)[1], activation=self.activation,
                                  recurrent_activation=self.recurrent_activation, reset_after=self.reset_after,
                                  recurrent_dropout_masks=recurrent_masks)
+
+    def _fused_cell(self):
+        if not self.reset_after:  # the reset gate acts before the recurrent matmul: plain scan
+            return None
+        return fused_ops.gru_cell(self.activation, self.recurrent_activation)
+
+    def _recurrent_bias(self, params):
+        return self._biases(params)[1]
 
     def get_config(self):
         config = {**self._config_head(),

@@ -59,11 +59,15 @@ class InputLayer(Layer):
     """The layer behind `Input`: it declares a model input's shape (without batch)."""
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, name=None, **kwargs):
+                 input_tensor=None, name=None, ragged=None, optional=False, **kwargs):
         legacy_shape = kwargs.pop("input_shape", None)
         legacy_batch = kwargs.pop("batch_input_shape", None)
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported by lstmkit.")
+        if ragged:
+            raise ValueError("InputLayer: ragged inputs are not supported by lstmkit.")
+        if optional:
+            raise ValueError("InputLayer: optional inputs (optional=True) are not supported by lstmkit.")
         if input_tensor is not None:
             raise ValueError("InputLayer: `input_tensor` is not supported; pass `shape` instead.")
         shape = shape if shape is not None else legacy_shape
@@ -95,7 +99,8 @@ class InputLayer(Layer):
         return input_shape
 
     def get_config(self):
-        return {"batch_shape": list(self.batch_shape), "dtype": self.input_dtype, "sparse": False, "name": self.name}
+        return {"batch_shape": tuple(self.batch_shape), "dtype": self.input_dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": False}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, **kwargs):

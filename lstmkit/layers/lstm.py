@@ -9,6 +9,7 @@ import numpy as np
 from lstmkit import activations as activations_mod
 from lstmkit.layers.base import _accepts_dtype
 from lstmkit.layers.rnn_base import RNNBase
+from lstmkit.ops import fused as fused_ops
 from lstmkit.ops import recurrent as rnn_ops
 
 
@@ -74,6 +75,9 @@ class LSTM(RNNBase):
         return functools.partial(rnn_ops.lstm_step, recurrent_kernel=params["recurrent_kernel"],
                                  activation=self.activation, recurrent_activation=self.recurrent_activation,
                                  recurrent_dropout_masks=recurrent_masks)
+
+    def _fused_cell(self):
+        return fused_ops.lstm_cell(self.activation, self.recurrent_activation)
 
     def get_config(self):
         config = {**self._config_head(),

@@ -34,6 +34,7 @@ from lstmkit import constraints as constraints_mod
 from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 from lstmkit.layers.base import Layer
+from lstmkit.ops import fused as fused_ops
 from lstmkit.ops import recurrent as rnn_ops
 
 
@@ -283,6 +284,13 @@ class RNNBase(Layer):
     def _step(self, params, recurrent_masks):
         raise NotImplementedError
 
+    def _fused_cell(self):
+        """The cell for `lstmkit.ops.fused` (hand-written backward pass), or None to use the plain scan."""
+        return None
+
+    def _recurrent_bias(self, params):
+        return None
+
     def _masked_output_mode(self):
         if self.unroll:
             return "previous"  # Keras's unrolled loop fills masked steps with the previous output
@@ -304,9 +312,17 @@ class RNNBase(Layer):
             mask = mask.astype(bool)
         input_masks, recurrent_masks = self._dropout_masks(ctx, training, batch, input_dim)
         projected = self._project(params, inputs, input_masks)
-        last, sequence, final_state = rnn_ops.rnn_scan(
-            self._step(params, recurrent_masks), projected, state, mask=mask, go_backwards=self.go_backwards,
-            unroll=self.unroll, return_sequences=self.return_sequences, masked_output=self._masked_output_mode())
+        cell = None if self.unroll else self._fused_cell()
+        if cell is not None:
+            last, sequence, final_state = fused_ops.fused_rnn_scan(
+                cell, projected, state, params["recurrent_kernel"], recurrent_bias=self._recurrent_bias(params),
+                recurrent_dropout_masks=recurrent_masks, mask=mask, go_backwards=self.go_backwards,
+                return_sequences=self.return_sequences, masked_output=self._masked_output_mode())
+        else:  # the plain scan, differentiated by autodiff (unroll=True; GRU with reset_after=False)
+            last, sequence, final_state = rnn_ops.rnn_scan(
+                self._step(params, recurrent_masks), projected, state, mask=mask, go_backwards=self.go_backwards,
+                unroll=self.unroll, return_sequences=self.return_sequences,
+                masked_output=self._masked_output_mode())
         if self.stateful:
             ctx.set_state(self, tuple(final_state))
         output = sequence if self.return_sequences else last

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from lstmkit.layers.rnn_base import RNNBase
+from lstmkit.ops import fused as fused_ops
 from lstmkit.ops import recurrent as rnn_ops
 
 
@@ -50,7 +51,13 @@ class SimpleRNN(RNNBase):
         return functools.partial(rnn_ops.simple_rnn_step, recurrent_kernel=params["recurrent_kernel"],
                                  activation=self.activation, recurrent_dropout_masks=recurrent_masks)
 
+    def _fused_cell(self):
+        return fused_ops.simple_rnn_cell(self.activation)
+
     def get_config(self):
-        # Keras 3 leaves `seed` out of SimpleRNN's config; we keep it so from_config round-trips.
-        return {**self._config_head(), "use_bias": self.use_bias, **self._config_weights(), **self._config_tail(),
-                "seed": self.seed}
+        # Keras 3 leaves `seed` out of SimpleRNN's config; we write it only when set, so a seeded layer
+        # still round-trips (Keras 3 accepts the key when loading).
+        config = {**self._config_head(), "use_bias": self.use_bias, **self._config_weights(), **self._config_tail()}
+        if self.seed is not None:
+            config["seed"] = self.seed
+        return config

@@ -46,4 +46,16 @@ class TimeDistributed(Layer):
         return mask
 
     def get_config(self):
-        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__, "config": self.layer.get_config()}}
+        from lstmkit.saving.serialization import serialize_layer
+
+        return {**super().get_config(), "layer": serialize_layer(self.layer)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """`config['layer']` may be a layer or its serialized form (Keras 2 or 3)."""
+        from lstmkit.saving.serialization import deserialize_layer
+
+        config = dict(config)
+        if not isinstance(config.get("layer"), Layer):
+            config["layer"] = deserialize_layer(config.get("layer"), custom_objects=custom_objects)
+        return cls(**config)

@@ -76,3 +76,48 @@ def run_graph(nodes, flat_inputs, input_values, input_masks, flat_outputs, param
         for t, v, m in zip(out_tensors, out_values, out_masks):
             values[id(t)] = (v, m)
     return [values[id(t)][0] for t in flat_outputs], [values[id(t)][1] for t in flat_outputs]
+
+
+def keras_layer_order(inputs, outputs) -> list:
+    """The layers between `inputs` and `outputs` in the order Keras gives `model.layers`: by depth from
+    the inputs (deepest first), ties broken by first visit in a depth-first walk from the outputs."""
+    input_ids = {id(t) for t in inputs}
+    finished, in_progress, nodes, first_seen = set(), set(), [], {}
+
+    def visit(tensor):
+        node = tensor._node
+        is_input = isinstance(node.layer, InputLayer)
+        if id(node) in finished:
+            return
+        if not is_input and id(tensor) in input_ids:
+            finished.add(id(node))
+            return
+        first_seen.setdefault(id(node.layer), len(first_seen))
+        in_progress.add(id(node))
+        if not is_input:
+            for t in node.input_tensors:
+                visit(t)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        nodes.append(node)
+
+    for t in outputs:
+        visit(t)
+    in_graph = {id(n) for n in nodes}
+    node_depth, layer_depth, layers = {}, {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        layers[id(node.layer)] = node.layer
+        node_depth[id(node)] = depth
+        for t in node.input_tensors:
+            parent = t._node
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:  # inputs not connected to any output still belong to the model
+        if id(t._node.layer) not in layer_depth:
+            layer_depth[id(t._node.layer)] = 0
+            layers[id(t._node.layer)] = t._node.layer
+            first_seen[id(t._node.layer)] = -1
+    keys = sorted(layer_depth, key=lambda k: (-layer_depth[k], first_seen[k]))
+    return [layers[k] for k in keys]

@@ -65,8 +65,10 @@ class Model(Trainer, Layer):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"All layer names in a model must be unique; found duplicates: {dup}.")
-        self._graph_layers = layers
-        self._sublayers = {l.name: l for l in layers if not isinstance(l, InputLayer)}
+        # Keras's order (not the order of our traversal): `model.layers[i]`, the weights' order and the
+        # layer order of saved files all follow it.
+        self._graph_layers = functional.keras_layer_order(self._flat_inputs, self._flat_outputs)
+        self._sublayers = {l.name: l for l in self._graph_layers if not isinstance(l, InputLayer)}
         self._sublayers_trainable_sync()
         self._graph_ready = True
         self.built = True
@@ -203,18 +205,73 @@ class Model(Trainer, Layer):
         self._require_graph()
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
-        """Print Keras 3's table: Layer (type), Output Shape, Param #, then the totals."""
+                show_trainable=False, layer_range=None, explain=False):
+        """Print Keras 3's table: Layer (type), Output Shape, Param #, then the totals.
+
+        explain=True (lstmkit's addition) adds under each layer how its parameter
+        count is computed with its numbers, e.g. `4 × ((1 + 5) × 5 + 5) = 140`.
+        """
         from lstmkit.models.summary import print_summary
 
         if line_length is not None or positions is not None or expand_nested or layer_range is not None:
             warnings.warn("summary(): line_length, positions, expand_nested and layer_range do not change "
                           "lstmkit's fixed Keras-3 layout.", stacklevel=2)
-        print_summary(self, print_fn=print_fn, show_trainable=show_trainable)
+        print_summary(self, print_fn=print_fn, show_trainable=show_trainable, explain=bool(explain))
 
+    # ----------------------------------------------------------------- config and files (lstmkit.saving)
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable}
-        return config
+        """Keras 3's config of this model (functional: layers with `inbound_nodes`; Sequential: its layers)."""
+        from lstmkit.saving.model_config import model_config
+
+        return model_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from `get_config()` output, Keras 3's or Keras 2's."""
+        from lstmkit.saving import serialization
+
+        entry = {"class_name": cls.__name__, "config": config}
+        keras2 = _looks_keras2(config)
+        with serialization.load_context(custom_objects, keras2):
+            from lstmkit.saving.model_config import model_from_config_entry
+
+            return model_from_config_entry(cls, entry)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the architecture, weights, compile settings and optimizer state.
+
+        '.keras': Keras 3's zip format; '.h5' / '.hdf5': the legacy HDF5 format. The file is written
+        under a temporary name and then renamed, so an interrupted save leaves the old file intact.
+        `include_optimizer=False` leaves the optimizer state out.
+        """
+        from lstmkit.saving.api import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Save the weights: '.weights.h5' in Keras 3's layout, any other '.h5' in the legacy layout."""
+        from lstmkit.saving.api import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from '.weights.h5', '.keras' or a legacy '.h5' (`by_name=True` matches layer names)."""
+        from lstmkit.saving.api import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The model's architecture (and compile settings) as Keras 3's JSON; `kwargs` go to `json.dumps`."""
+        from lstmkit.saving.api import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """Removed from Keras (TF 2.6): YAML loading could run arbitrary code. Use `to_json()`."""
+        raise RuntimeError(
+            "Method `model.to_yaml()` has been removed due to security risk of arbitrary code execution. "
+            "Please use `model.to_json()` instead."
+        )
 
     def reset_states(self):
         """Zero the carried state of every stateful layer (Keras: `model.reset_states()`)."""
@@ -227,3 +284,16 @@ class Model(Trainer, Layer):
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
+
+def _looks_keras2(config) -> bool:
+    """A bare model config (no version to go by) is Keras 2's when its layers carry no 'module' key."""
+    layers = config.get("layers") if isinstance(config, dict) else config
+    if not isinstance(layers, list) or not layers:
+        return False
+    for entry in layers:
+        if not isinstance(entry, dict) or "module" in entry:
+            return False
+        dtype = (entry.get("config") or {}).get("dtype") if isinstance(entry.get("config"), dict) else None
+        if isinstance(dtype, dict) and dtype.get("class_name") == "DTypePolicy":  # Keras 3 writes these
+            return False
+    return True

@@ -88,7 +88,7 @@ def _rule(widths, left, mid, right, fill) -> str:
     return left + mid.join(fill * (w + 2) for w in widths) + right
 
 
-def summary_lines(model, show_trainable=False) -> list[str]:
+def summary_lines(model, show_trainable=False, explain=False) -> list[str]:
     linear = _is_linear(model) or type(model).__name__ == "Sequential"
     layers = model.layers
     if linear:
@@ -118,6 +118,8 @@ def summary_lines(model, show_trainable=False) -> list[str]:
         if show_trainable:
             cells.append(["Y" if layer.trainable else "N"])
         lines += _row(cells, widths, aligns)
+        if explain:
+            lines += _explain_rows(layer, widths)
         if i < len(layers) - 1:
             lines.append(_rule(widths, "├", "┼", "┤", "─"))
     lines.append(_rule(widths, "└", "┴", "┘", "─"))
@@ -128,6 +130,18 @@ def summary_lines(model, show_trainable=False) -> list[str]:
     lines.append(f" Trainable params: {trainable:,} ({_bytes(trainable)})")
     lines.append(f" Non-trainable params: {total - trainable:,} ({_bytes(total - trainable)})")
     return lines
+
+
+def _explain_rows(layer, widths) -> list[str]:
+    """The parameter-count arithmetic under a layer's row, spanning the whole table."""
+    from lstmkit.models.param_counts import explain
+
+    inner = sum(w + 2 for w in widths) + len(widths) - 1
+    out = []
+    for text in explain(layer):
+        for piece in _wrap(text, inner - 4):
+            out.append("│" + ("   " + piece).ljust(inner) + "│")
+    return out
 
 
 def _type_name(layer) -> str:
@@ -154,8 +168,9 @@ def _wrap_shape(text: str, width: int) -> list[str]:
     return lines
 
 
-def print_summary(model, line_length=None, print_fn=None, expand_nested=False, show_trainable=False):
-    lines = summary_lines(model, show_trainable=show_trainable)
+def print_summary(model, line_length=None, print_fn=None, expand_nested=False, show_trainable=False,
+                  explain=False):
+    lines = summary_lines(model, show_trainable=show_trainable, explain=explain)
     if print_fn is None:
         print("\n".join(lines))
     else:

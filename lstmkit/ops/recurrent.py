@@ -74,13 +74,25 @@ def lstm_step(x_t, state, recurrent_kernel, *, activation=jnp.tanh, recurrent_ac
     """One LSTM step on a projected input `x_t` = x W + b (batch, 4 units); state = (h, c)."""
     h, c = state
     z = x_t + recurrent_projection(h, recurrent_kernel, recurrent_dropout_masks)
+    h, c, _ = lstm_gates(z, c, activation=activation, recurrent_activation=recurrent_activation)
+    return h, (h, c)
+
+
+def lstm_gates(z, c, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid):
+    """The LSTM cell on pre-activations z = x W + h U + b (batch, 4 units) and the previous cell state c.
+
+    Returns (h, c, (i, f, g, o)): the new hidden and cell states and the gates
+    (input, forget, candidate, output), as in the textbook:
+    c' = f * c + i * g,  h' = o * act(c').
+    """
     z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
     i = recurrent_activation(z_i)  # input gate
     f = recurrent_activation(z_f)  # forget gate
+    g = activation(z_c)  # candidate
     o = recurrent_activation(z_o)  # output gate
-    c = f * c + i * activation(z_c)
+    c = f * c + i * g
     h = o * activation(c)
-    return h, (h, c)
+    return h, c, (i, f, g, o)
 
 
 def gru_step(x_t, state, recurrent_kernel, recurrent_bias=None, *, activation=jnp.tanh,
@@ -92,28 +104,40 @@ def gru_step(x_t, state, recurrent_kernel, recurrent_bias=None, *, activation=jn
     before the projection, `(r * h) U_h`, and there is no recurrent bias.
     """
     (h,) = state
-    x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
     masks = recurrent_dropout_masks
     if reset_after:
         zh = recurrent_projection(h, recurrent_kernel, masks)
         if recurrent_bias is not None:
             zh = zh + recurrent_bias
-        h_z, h_r, h_h = jnp.split(zh, 3, axis=-1)
-        z = recurrent_activation(x_z + h_z)  # update gate
-        r = recurrent_activation(x_r + h_r)  # reset gate
-        candidate = activation(x_h + r * h_h)
-    else:
-        units = h.shape[-1]
-        zr_masks, h_mask = masks, masks
-        if masks is not None and masks.ndim > h.ndim:
-            zr_masks, h_mask = masks[:2], masks[2]
-        h_z, h_r = jnp.split(recurrent_projection(h, recurrent_kernel[:, : 2 * units], zr_masks), 2, axis=-1)
-        z = recurrent_activation(x_z + h_z)
-        r = recurrent_activation(x_r + h_r)
-        h_reset = r * (h if h_mask is None else h * h_mask)
-        candidate = activation(x_h + jnp.matmul(h_reset, recurrent_kernel[:, 2 * units:]))
+        h, _ = gru_gates(x_t, zh, h, activation=activation, recurrent_activation=recurrent_activation)
+        return h, (h,)
+    x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
+    units = h.shape[-1]
+    zr_masks, h_mask = masks, masks
+    if masks is not None and masks.ndim > h.ndim:
+        zr_masks, h_mask = masks[:2], masks[2]
+    h_z, h_r = jnp.split(recurrent_projection(h, recurrent_kernel[:, : 2 * units], zr_masks), 2, axis=-1)
+    z = recurrent_activation(x_z + h_z)
+    r = recurrent_activation(x_r + h_r)
+    h_reset = r * (h if h_mask is None else h * h_mask)
+    candidate = activation(x_h + jnp.matmul(h_reset, recurrent_kernel[:, 2 * units:]))
     h = z * h + (1.0 - z) * candidate
     return h, (h,)
+
+
+def gru_gates(x_t, zh, h, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid):
+    """The GRU cell (reset_after=True) on x_t = x W + b_x and zh = h U + b_h, both (batch, 3 units).
+
+    Returns (h, (z, r, candidate)): the new state and the update gate, reset
+    gate and candidate: h' = z * h + (1 - z) * candidate.
+    """
+    x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
+    h_z, h_r, h_h = jnp.split(zh, 3, axis=-1)
+    z = recurrent_activation(x_z + h_z)  # update gate
+    r = recurrent_activation(x_r + h_r)  # reset gate
+    candidate = activation(x_h + r * h_h)
+    h = z * h + (1.0 - z) * candidate
+    return h, (z, r, candidate)
 
 
 def simple_rnn_step(x_t, state, recurrent_kernel, *, activation=jnp.tanh, recurrent_dropout_masks=None):

@@ -53,7 +53,11 @@ class OptimizerState(NamedTuple):
 
 
 def _f32_scalar(value):
-    return jnp.asarray(np.float32(value))
+    return jax.device_put(np.asarray(value, np.float32))  # a transfer: no eager XLA program
+
+
+def _host_zeros(params):
+    return _tree_map(lambda p: np.zeros(np.shape(p), p.dtype), params)
 
 
 def _is_number(x) -> bool:
@@ -263,7 +267,7 @@ class Optimizer:
         """A new state at Keras step `iterations` (e.g. when restoring a saved optimizer)."""
         steps = self.gradient_accumulation_steps
         raw = int(iterations) * steps if steps else int(iterations)
-        return state._replace(iterations=jnp.asarray(raw, jnp.int32))
+        return state._replace(iterations=jax.device_put(np.asarray(raw, np.int32)))
 
     def finalize_variable_values(self, state, params):
         """What Keras's fit does at the end of training: with `use_ema`, the weights become their EMA."""
@@ -382,13 +386,16 @@ class Optimizer:
                 lr0 = lr()
             else:
                 lr0 = lr
-            return OptimizerState(
-                iterations=jnp.zeros((), jnp.int32),
-                learning_rate=_f32_scalar(lr0),
+            # Built on the host and transferred in one go: no eager XLA program per slot shape, and
+            # device arrays like the ones the compiled step returns (so its dispatch cache sees one
+            # argument signature).
+            return jax.device_put(OptimizerState(
+                iterations=np.zeros((), np.int32),
+                learning_rate=np.asarray(lr0, np.float32),
                 slots=self._init_slots(params),
-                accumulators=_tree_map(jnp.zeros_like, params) if steps else (),
-                ema=_tree_map(jnp.zeros_like, params) if use_ema else (),
-            )
+                accumulators=_host_zeros(params) if steps else (),
+                ema=_host_zeros(params) if use_ema else (),
+            ))
 
         def update_fn(grads, state, params=None):
             if params is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lstmkit.optimizers._base import Optimizer
 
@@ -16,7 +17,12 @@ _tree_map = jax.tree_util.tree_map
 
 
 def _zeros(params):
-    return _tree_map(jnp.zeros_like, params)
+    # Host zeros: creating the state compiles nothing (eager jnp.zeros_like compiles one program per shape).
+    return _tree_map(lambda p: np.zeros(np.shape(p), p.dtype), params)
+
+
+def _full(params, value):
+    return _tree_map(lambda p: np.full(np.shape(p), value, p.dtype), params)
 
 
 def _split(tree_of_tuples, like, n):
@@ -211,7 +217,7 @@ class Adagrad(Optimizer):
         self.epsilon = _epsilon(epsilon)
 
     def _init_slots(self, params):
-        return {"accumulator": _tree_map(lambda p: jnp.full_like(p, self.initial_accumulator_value), params)}
+        return {"accumulator": _full(params, self.initial_accumulator_value)}
 
     def _update(self, grads, params, slots, lr, iterations):
         eps = self.epsilon
@@ -311,7 +317,7 @@ class Nadam(Optimizer):
         self.epsilon = _epsilon(epsilon)
 
     def _init_slots(self, params):
-        return {"momentum": _zeros(params), "velocity": _zeros(params), "u_product": jnp.ones((), _F32)}
+        return {"momentum": _zeros(params), "velocity": _zeros(params), "u_product": np.ones((), np.float32)}
 
     def _update(self, grads, params, slots, lr, iterations):
         t = _step_f32(iterations)
@@ -409,7 +415,7 @@ class Ftrl(Optimizer):
         self.beta = beta
 
     def _init_slots(self, params):
-        return {"accumulator": _tree_map(lambda p: jnp.full_like(p, self.initial_accumulator_value), params),
+        return {"accumulator": _full(params, self.initial_accumulator_value),
                 "linear": _zeros(params)}
 
     def _update(self, grads, params, slots, lr, iterations):

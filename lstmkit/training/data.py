@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def _to_numpy(a, argname):
+def to_numpy(a, argname):
+    """`a` as a float32 (floats, bools) or int32 (integers) NumPy array; a clear error otherwise."""
     if hasattr(a, "to_numpy"):  # pandas DataFrame / Series
         a = a.to_numpy()
     try:
@@ -49,7 +50,7 @@ def flatten_data(data, names, argname, n_expected=None):
         items = [data[0]]
     else:
         items = [data]
-    arrays = [_to_numpy(a, argname if len(items) == 1 else f"{argname}[{i}]") for i, a in enumerate(items)]
+    arrays = [to_numpy(a, argname if len(items) == 1 else f"{argname}[{i}]") for i, a in enumerate(items)]
     for i, a in enumerate(arrays):
         if a.ndim == 0:
             raise ValueError(f"`{argname}` must have a leading samples dimension; received a scalar.")
@@ -58,7 +59,7 @@ def flatten_data(data, names, argname, n_expected=None):
 
 def check_finite(arrays, argname):
     for i, a in enumerate(arrays or []):
-        if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
             bad = np.argwhere(~np.isfinite(a))[0]
             label = argname if len(arrays) == 1 else f"{argname}[{i}]"
             raise ValueError(
@@ -129,7 +130,7 @@ def sample_weights(n, y, sample_weight, class_weight):
     """Per-sample weights (n,) float32, folding in class weights as Keras does."""
     w = np.ones((n,), np.float32)
     if sample_weight is not None:
-        sw = _to_numpy(sample_weight, "sample_weight").astype(np.float32)
+        sw = to_numpy(sample_weight, "sample_weight").astype(np.float32)
         if sw.ndim != 1:
             raise ValueError(f"`sample_weight` must be 1-D with one weight per sample; received shape {sw.shape}.")
         check_finite([sw], "sample_weight")

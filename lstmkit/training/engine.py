@@ -372,6 +372,28 @@ def predict_fn_for(model):
     return fn
 
 
+def flat_predict_fn_for(model, layout):
+    """A jitted `predict_chunk` taking all weights as one flat float32 array.
+
+    layout: ((key, shape), ...) in the order the weights were concatenated.
+    Passing one array instead of one per weight makes each call cheaper to
+    dispatch, which is most of the cost of predicting one small sample.
+    """
+    cache = model.__dict__.setdefault("_flat_predict_jit", {})
+    fn = cache.get(layout)
+    if fn is None:
+        def run(flat, states, xs):
+            values, offset = {}, 0
+            for key, shape in layout:
+                size = int(np.prod(shape, dtype=np.int64))
+                values[key] = flat[offset:offset + size].reshape(shape)
+                offset += size
+            return predict_chunk(model, values, states, xs)
+
+        fn = cache[layout] = jax.jit(run)
+    return fn
+
+
 def pad_to_batches(arrays, bs, steps):
     """Pad each array's leading dim to steps*bs and reshape to (steps, bs, ...)."""
     out = []

@@ -15,13 +15,18 @@ import numpy as np
 
 from lstmkit import _random
 from lstmkit.training import data as data_mod
-from lstmkit.training.engine import CompiledLoss, Engine, epochs_per_call, pad_to_batches, predict_fn_for
+from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, pad_to_batches,
+                                     predict_fn_for)
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
                          "LSTM(2, stateful=True, batch_input_shape=(10, 5, 1)), not passed to fit().",
     "nb_epoch": "Use `epochs=` (Keras 2 renamed `nb_epoch`).",
 }
+
+
+# Models with at most this many weights (floats) pass them to predict as one flat array.
+FLAT_WEIGHTS_MAX = 1 << 16
 
 
 class Trainer:
@@ -267,8 +272,8 @@ class Trainer:
             if shuffle:
                 for i in range(n_run):
                     orders[i] = shuffle_rng.permutation(n)
-            carry, logs = run(carry, data, val_data, orders, base_key, jnp.int32(epoch), jnp.int32(n_run))
-            logs = np.asarray(logs[:n_run])
+            carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run))
+            logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
             elapsed = time.perf_counter() - t0
             self._write_back(carry[0], carry[3])
             self._opt_state = carry[2]
@@ -389,6 +394,10 @@ class Trainer:
         """Outputs for `x` as NumPy arrays (a list for several outputs)."""
         from lstmkit import callbacks as callbacks_mod
 
+        if not (kwargs or steps is not None or callbacks or verbose not in (0, False)):
+            fast = self._predict_one_batch(x, batch_size)
+            if fast is not None:
+                return fast
         _reject_kwargs("predict", kwargs)
         if steps is not None:
             raise ValueError("predict(steps=...) applies to generators; lstmkit's predict takes arrays.")
@@ -425,8 +434,70 @@ class Trainer:
             print(f"{steps_run}/{steps_run} - {time.perf_counter() - t0:.2f}s")
         return outs[0] if len(outs) == 1 else outs
 
+    def _predict_one_batch(self, x, batch_size):
+        """The quiet `predict` of one NumPy array that fits in one batch, with little per-call work.
+
+        The checks that depend only on the input's shape run once per shape (the
+        first call goes through `_prepare`); each call still checks the values are
+        finite. The weights are passed as one flat array, re-made only when a
+        weight changed. Returns None when the general path is needed.
+        """
+        if not isinstance(x, np.ndarray) or len(getattr(self, "inputs", ())) != 1:
+            return None
+        key = (x.shape, x.dtype.str, batch_size)
+        seen = self.__dict__.setdefault("_predict_shapes", {})
+        bs = seen.get(key)
+        if bs is None:
+            xs, _, _, n = self._prepare(x, need_y=False)
+            if batch_size is not None:
+                _check_int("batch_size", batch_size, minimum=1)
+            if self._stateful_layers():
+                bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(),
+                                          "predict")
+            else:
+                bs = min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
+            if n != bs:  # several batches, or padding: the general path
+                return None
+            seen[key] = bs
+        x = x if x.dtype == np.float32 else data_mod.to_numpy(x, "x")
+        data_mod.check_finite([x], "x")
+        stateful = self._stateful_layers()
+        if stateful:
+            self._check_stateful(bs, bs, "predict")
+        weights, layout = self._inference_weights()
+        fn = flat_predict_fn_for(self, layout) if layout is not None else self._predict_fn()
+        states, outs = fn(weights, self._states() if stateful else {}, [x[None]])
+        if stateful:
+            self._assign_states(states)
+        outs = [np.asarray(o)[0] for o in outs]
+        return outs[0] if len(outs) == 1 else outs
+
+    def _inference_weights(self):
+        """The weights for a predict call, cached until a weight's value changes.
+
+        Small models get all weights as one flat array (with its layout), since each
+        argument of a compiled call costs dispatch time; large ones get the usual
+        dict (layout None), since slicing a flat array inside the program copies it.
+        """
+        values = tuple(v.value for v in self.weights)
+        cached = self.__dict__.get("_inference_cache")
+        if cached is not None and len(cached[0]) == len(values) and all(a is b for a, b in zip(cached[0], values)):
+            return cached[1], cached[2]
+        if sum(int(np.prod(a.shape)) for a in values) <= FLAT_WEIGHTS_MAX:
+            layout = tuple((v.key, v.shape) for v in self.weights)
+            weights = jnp.asarray(np.concatenate([np.asarray(a, np.float32).ravel() for a in values]) if values
+                                  else np.zeros((0,), np.float32))
+        else:
+            layout, weights = None, {v.key: v.value for v in self.weights}
+        # The cache holds the values themselves, so an identity match means the same weights.
+        self._inference_cache = (values, weights, layout)
+        return weights, layout
+
+    def _predict_fn(self):
+        return self._engine.predict_fn() if self._engine is not None else predict_fn_for(self)
+
     def _predict_arrays(self, xs, n, bs):
-        fn = self._engine.predict_fn() if self._engine is not None else predict_fn_for(self)
+        fn = self._predict_fn()
         values = {v.key: v.value for v in self.weights}
         steps = -(-n // bs)
         results = []
@@ -448,6 +519,8 @@ class Trainer:
 
     def predict_on_batch(self, x):
         xs, _, _, n = self._prepare(x, need_y=False)
+        if self._stateful_layers():
+            self._check_stateful(n, self._stateful_batch(), "predict_on_batch")
         outs = self._predict_arrays(xs, n, n)
         return outs[0] if len(outs) == 1 else outs
 

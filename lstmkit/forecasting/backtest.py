@@ -1,0 +1,144 @@
+"""Rolling-origin backtests: the model and the baselines forecast the same folds.
+
+Fold k's origin is the number of rows known when it forecasts: the last fold forecasts the
+final `horizon` rows, and each earlier fold starts `step` rows (default: `horizon`) before
+the next. With ``refit=True`` a fresh model is trained for each fold on the rows before its
+origin; with ``refit=False`` one model is trained on the rows before the first origin and
+every fold forecasts from its own latest window. The baselines see the same history.
+
+Scores are computed per fold and averaged over the folds. MASE divides by the in-sample
+seasonal naive error of the fold's own history (period = the series' season, 1 without
+one); below 1 means better than that naive forecast did in sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmkit.forecasting.baselines import BASELINES
+from lstmkit.forecasting.metrics import score_all
+from lstmkit.forecasting.series import to_frame
+
+__all__ = ["BacktestResult", "backtest", "fold_origins"]
+
+MODEL_NAME = "lstmkit"
+
+
+@dataclass
+class BacktestResult:
+    """What `backtest` returns.
+
+    Attributes:
+        forecasts: long DataFrame, one row per fold and step: fold, origin (last known
+            index), time, step, actual, and one column per forecaster ('lstmkit' and the
+            baselines).
+        scores: DataFrame, one row per forecaster, columns MAE/RMSE/MAPE/sMAPE/MASE (mean over folds).
+        fold_scores: long DataFrame: fold, forecaster and the metrics.
+        histories: the training loss curves of each model trained (one dict per fit).
+        best_epochs: the best epoch of each model trained.
+        season: the period used by the seasonal naive baseline and MASE (1: none).
+        window, horizon: the settings used.
+    """
+
+    forecasts: object
+    scores: object
+    fold_scores: object
+    histories: list = field(default_factory=list)
+    best_epochs: list = field(default_factory=list)
+    season: int = 1
+    window: int = 0
+    horizon: int = 0
+
+    def to_dict(self) -> dict:
+        """Plain data (for JSON): scores per forecaster and per fold."""
+        return {
+            "season": self.season, "window": self.window, "horizon": self.horizon,
+            "folds": int(self.fold_scores["fold"].nunique()),
+            "scores": {name: _clean(row) for name, row in self.scores.iterrows()},
+            "fold_scores": [_clean(row) for _, row in self.fold_scores.iterrows()],
+            "best_epochs": list(self.best_epochs),
+        }
+
+
+def _clean(row):
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, (float, np.floating)):
+            out[key] = None if not np.isfinite(value) else float(value)
+        elif isinstance(value, (np.integer,)):
+            out[key] = int(value)
+        else:
+            out[key] = value
+    return out
+
+
+def fold_origins(n_rows, horizon, folds, step=None) -> list[int]:
+    """Origins (rows known) of `folds` folds, earliest first; the last ends at the last row."""
+    step = horizon if step is None else step
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 1:
+        raise ValueError(f"`folds` must be an integer >= 1; received {folds!r}.")
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"`step` must be an integer >= 1; received {step!r}.")
+    return [n_rows - horizon - (folds - 1 - k) * step for k in range(folds)]
+
+
+def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None,
+             on_fit=None):
+    """Backtest `forecaster` (a `Forecaster`, used as a template) on `data` over `folds` rolling origins.
+
+    Window, horizon and season are fixed once from the whole series (they are settings; the
+    model weights and scalers only ever see the rows before each origin). `verbose` (None:
+    the forecaster's own) is passed to each `Model.fit`; `on_fit(k, origin)` is called before
+    each model is trained (the command line prints a header there). Returns a `BacktestResult`.
+    """
+    import pandas as pd
+
+    values, index, columns = to_frame(data, target, covariates)
+    template = forecaster.clone(**({} if verbose is None else {"verbose": verbose}))
+    template._resolve(index, values, folds)
+    window, horizon = template.window_, template.horizon_
+    season = template.season_ or 1
+    settings = dict(window=window, horizon=horizon, season=template.season_)
+    origins = fold_origins(values.shape[0], horizon, folds, step)
+    need = template.min_rows(window, horizon)
+    if origins[0] < need:
+        raise ValueError(f"{values.shape[0]} rows are too few for {folds} fold(s) of horizon {horizon} with window "
+                         f"{window}: the first fold would train on {max(origins[0], 0)} rows and needs {need}. "
+                         "Use fewer folds.")
+    frame_cols = {"target": columns[0], "covariates": columns[1:] or None}
+    rows, fold_rows, histories, best = [], [], [], []
+    fitted = None
+    for k, origin in enumerate(origins):
+        if fitted is None or refit:
+            if on_fit is not None:
+                on_fit(k, origin)
+            fitted = template.clone(**settings)
+            fitted.fit(_rows(data, origin), frame_cols["target"], frame_cols["covariates"])
+            histories.append(fitted.history_)
+            best.append(fitted.best_epoch_)
+        model_pred = fitted.predict_windows(values[origin - window:origin][None])[0]
+        history = values[:origin, 0]
+        actual = values[origin:origin + horizon, 0]
+        preds = {MODEL_NAME: model_pred}
+        for name, fn in BASELINES.items():
+            if name == "seasonal_naive" and season == 1:
+                continue  # identical to naive without a season
+            preds[name] = fn(history, horizon, season)
+        for name, pred in preds.items():
+            fold_rows.append({"fold": k + 1, "forecaster": name, **score_all(actual, pred, history, season)})
+        for h in range(horizon):
+            rows.append({"fold": k + 1, "origin": index[origin - 1], "time": index[origin + h], "step": h + 1,
+                         "actual": actual[h], **{name: float(p[h]) for name, p in preds.items()}})
+    forecasts = pd.DataFrame(rows)
+    fold_scores = pd.DataFrame(fold_rows)
+    scores = fold_scores.drop(columns="fold").groupby("forecaster", sort=False).mean()
+    return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon)
+
+
+def _rows(data, stop):
+    """The first `stop` rows of `data`, keeping its type (so the index and names carry over)."""
+    if hasattr(data, "iloc"):
+        return data.iloc[:stop]
+    return np.asarray(data)[:stop]

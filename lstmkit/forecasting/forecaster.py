@@ -1,0 +1,337 @@
+"""`Forecaster`: windows, scaling, a recurrent model, early stopping and the forecast, in one object.
+
+    from lstmkit.data import load_dataset
+    from lstmkit.forecasting import Forecaster
+
+    y = load_dataset("airline")
+    f = Forecaster("lstm").fit(y)
+    f.predict()                      # the next `horizon` months, indexed by date
+    f.backtest(y, folds=3).scores    # MAE/RMSE/MAPE/sMAPE/MASE against the baselines
+
+No look-ahead: the scalers are fitted on the training rows only (never the validation
+rows used for early stopping); validation windows have all their targets after the last
+training target (`lstmkit.data.splits`).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+
+import numpy as np
+
+from lstmkit.data.scalers import get_scaler
+from lstmkit.data.splits import window_indices
+from lstmkit.data.windows import WindowedSeries, n_windows
+from lstmkit.forecasting.architectures import KINDS, build_model
+from lstmkit.forecasting.series import choose_defaults, future_index, to_frame
+
+__all__ = ["Forecaster"]
+
+STRATEGIES = ("direct", "recursive")
+
+
+def _int_or_none(name, value, minimum):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}; received {value!r}.")
+    return int(value)
+
+
+class _Identity:
+    """Stands in for `scaler=None`."""
+
+    def fit(self, data):
+        return self
+
+    def transform(self, data):
+        return np.asarray(data, dtype=np.float64)
+
+    inverse_transform = transform
+
+
+class Forecaster:
+    """Forecasts the next `horizon` values of a series with a recurrent network.
+
+    Args:
+        model: 'lstm', 'gru', 'encoder_decoder' (see `architectures`), a compiled lstmkit
+            `Model` taking (window, features) windows, or a function
+            ``(window, n_features, n_out) -> compiled Model``. A given Model starts every
+            `fit` from the weights it had when the Forecaster was made, with a fresh optimizer.
+        window: timesteps per input window; None: chosen from the data's season.
+        horizon: steps to forecast; None: one season (or n/20 without one).
+        units, layers: size of the built network.
+        epochs: the most epochs to train; batch_size: windows per batch.
+        scaler: 'minmax', 'standard', None, or an object with fit/transform/inverse_transform
+            (a copy is fitted on the target and another on the covariates, training rows only).
+        relative: express each window and its targets relative to the window's last target
+            value (after scaling), so the network learns changes rather than levels; this
+            lets it follow a trend beyond the training range.
+        strategy: 'direct' (the network outputs all `horizon` steps) or 'recursive' (it
+            predicts one step, which is fed back; univariate only).
+        early_stopping: stop when the validation loss has not improved for `patience`
+            epochs, keeping the best epoch's weights. Needs validation_split > 0.
+        validation_split: fraction of the windows, the latest ones, used for validation.
+        learning_rate: Adam's learning rate for the built networks.
+        season: the seasonal period; None: inferred (calendar frequency or autocorrelation).
+        seed: seed for the initial weights and the shuffling (`lstmkit.utils.set_random_seed`).
+        verbose: passed to `Model.fit` (1 shows a progress bar).
+
+    Attributes after `fit`: ``model_``, ``history_`` (the loss curves), ``best_epoch_``,
+    ``window_``, ``horizon_``, ``season_``, ``defaults_``, ``target_``, ``covariates_``,
+    ``scaler_``, ``train_rows_`` (the rows the scalers saw).
+    """
+
+    def __init__(self, model="lstm", *, window=None, horizon=None, units=32, layers=1, epochs=200, batch_size=16,
+                 scaler="minmax", relative=True, strategy="direct", early_stopping=True, patience=20,
+                 validation_split=0.15, learning_rate=1e-3, season=None, seed=0, verbose=0):
+        from lstmkit.models import Model
+
+        if isinstance(model, str):
+            if model not in KINDS:
+                raise ValueError(f"`model` must be one of {KINDS}, a compiled Model or a build function; "
+                                 f"received {model!r}.")
+        elif isinstance(model, Model):
+            if not getattr(model, "compiled", False):
+                raise ValueError("`model` must be compiled (model.compile(optimizer=..., loss=...)) before use.")
+        elif not callable(model):
+            raise ValueError(f"`model` must be one of {KINDS}, a compiled Model or a build function; "
+                             f"received {model!r} of type {type(model).__name__}.")
+        if strategy not in STRATEGIES:
+            raise ValueError(f"`strategy` must be one of {STRATEGIES}; received {strategy!r}.")
+        if strategy == "recursive" and model == "encoder_decoder":
+            raise ValueError("model='encoder_decoder' forecasts all steps at once; use strategy='direct'.")
+        if not isinstance(validation_split, numbers.Real) or not 0 <= validation_split < 1:
+            raise ValueError(f"`validation_split` must be in [0, 1); received {validation_split!r}.")
+        if early_stopping and validation_split == 0:
+            raise ValueError("early_stopping=True needs validation_split > 0 (early stopping watches the "
+                             "validation loss); received validation_split=0.")
+        if not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
+            raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
+        get_scaler(scaler)  # fail now on a bad scaler
+        self.model, self.strategy, self.scaler = model, strategy, scaler
+        self.window = _int_or_none("window", window, 1)
+        self.horizon = _int_or_none("horizon", horizon, 1)
+        self.season = _int_or_none("season", season, 1)
+        self.units = _int_or_none("units", units, 1)
+        self.layers = _int_or_none("layers", layers, 1)
+        self.epochs = _int_or_none("epochs", epochs, 1)
+        self.batch_size = _int_or_none("batch_size", batch_size, 1)
+        self.patience = _int_or_none("patience", patience, 0)
+        self.seed = _int_or_none("seed", seed, 0)
+        self.relative, self.early_stopping = bool(relative), bool(early_stopping)
+        self.validation_split, self.learning_rate, self.verbose = float(validation_split), float(learning_rate), verbose
+        # A given Model restarts from these weights at every fit (so backtest folds are independent).
+        self._initial_weights = model.get_weights() if isinstance(model, Model) else None
+        self.model_ = None
+
+    # ------------------------------------------------------------ settings
+    def get_params(self) -> dict:
+        """The constructor arguments."""
+        names = ("window", "horizon", "units", "layers", "epochs", "batch_size", "scaler", "relative", "strategy",
+                 "early_stopping", "patience", "validation_split", "learning_rate", "season", "seed", "verbose")
+        return {"model": self.model, **{n: getattr(self, n) for n in names}}
+
+    def clone(self, **changes):
+        """An unfitted Forecaster with the same settings (and `changes`); a given Model is shared."""
+        params = {**self.get_params(), **changes}
+        params["scaler"] = copy.deepcopy(params["scaler"]) if not isinstance(params["scaler"], str) else params["scaler"]
+        new = Forecaster(**params)
+        if self._initial_weights is not None:
+            new._initial_weights = self._initial_weights
+        return new
+
+    def _user_model_shapes(self):
+        """(window, n_out, layout) read from a given Model."""
+        in_shape, out_shape = tuple(self.model.input_shape), tuple(self.model.output_shape)
+        if len(in_shape) != 3 or len(out_shape) not in (2, 3):
+            raise ValueError(f"A given `model` must take (batch, window, features) and return (batch, n_out) or "
+                             f"(batch, n_out, 1); it takes {in_shape} and returns {out_shape}.")
+        return in_shape[1], out_shape[1], "sequence" if len(out_shape) == 3 else "vector"
+
+    def _resolve(self, index, values, folds=0):
+        """Fix window/horizon/season for this data (keeping the ones given)."""
+        from lstmkit.models import Model
+
+        window, horizon = self.window, self.horizon
+        self.layout_ = "sequence" if self.model == "encoder_decoder" else "vector"
+        if isinstance(self.model, Model):
+            m_window, n_out, self.layout_ = self._user_model_shapes()
+            if window is not None and window != m_window:
+                raise ValueError(f"`window`={window} does not match the model's input of {m_window} timesteps.")
+            window = m_window
+            if self.strategy == "recursive" and n_out != 1:
+                raise ValueError(f"strategy='recursive' needs a model with 1 output step; it has {n_out}.")
+            if self.strategy == "direct":
+                if horizon is not None and horizon != n_out:
+                    raise ValueError(f"`horizon`={horizon} does not match the model's {n_out} output steps.")
+                horizon = n_out
+        self.defaults_ = choose_defaults(index, values, window, horizon, self.season, folds, min_rows=self.min_rows)
+        self.window_, self.horizon_, self.season_ = self.defaults_.window, self.defaults_.horizon, self.defaults_.season
+
+    # ------------------------------------------------------------ scaling
+    def _transform(self, rows):
+        out = np.empty_like(rows, dtype=np.float64)
+        out[:, :1] = self.scaler_.transform(rows[:, :1])
+        if rows.shape[1] > 1:
+            out[:, 1:] = self.covariate_scaler_.transform(rows[:, 1:])
+        return out
+
+    def _new_model(self, n_features, n_out):
+        from lstmkit.models import Model
+
+        if isinstance(self.model, str):
+            return build_model(self.model, self.window_, n_features, n_out, self.units, self.layers, self.learning_rate)
+        if isinstance(self.model, Model):
+            model = self.model
+            model.set_weights(self._initial_weights)
+            opt = model.optimizer
+            model.compile(optimizer=type(opt).from_config(opt.get_config()), loss=model.loss)
+        else:
+            model = self.model(self.window_, n_features, n_out)
+            if not isinstance(model, Model) or not getattr(model, "compiled", False):
+                raise ValueError(f"The build function `model` must return a compiled lstmkit Model; it returned {model!r}.")
+        in_shape = tuple(model.input_shape)
+        if in_shape[1:] != (self.window_, n_features):
+            raise ValueError(f"The model takes inputs of shape {in_shape}, but the windows are "
+                             f"(None, {self.window_}, {n_features}).")
+        return model
+
+    # ------------------------------------------------------------ fit
+    def fit(self, data, target=None, covariates=None, callbacks=None):
+        """Train on `data`: a Series, a DataFrame (name the `target` and the `covariates`
+        columns) or an array. `callbacks` are added to `Model.fit`'s. Returns self."""
+        from lstmkit.callbacks import EarlyStopping
+        from lstmkit.utils import set_random_seed
+
+        values, index, columns = to_frame(data, target, covariates)
+        if self.strategy == "recursive" and values.shape[1] > 1:
+            raise ValueError("strategy='recursive' would need future covariate values; use strategy='direct' "
+                             "with covariates (their past values are inputs).")
+        if np.ptp(values[:, 0]) == 0:
+            raise ValueError(f"The target {columns[0]!r} is constant ({values[0, 0]:g}); there is nothing to learn.")
+        self._resolve(index, values)
+        rows, window = values.shape[0], self.window_
+        span = self.horizon_ if self.strategy == "direct" else 1
+        train_rows, n_val = self._split(rows, window, span)
+        train_idx, val_idx = window_indices(rows, window, span, boundaries=[train_rows])
+        if len(train_idx) == 0:
+            raise ValueError(f"The series has {rows} rows; window={window} and horizon={span} need at least "
+                             f"{self.min_rows(window, span)}" + (" (training and validation windows)."
+                                                                 if self.validation_split else "."))
+        self.scaler_ = copy.deepcopy(get_scaler(self.scaler)) or _Identity()
+        self.scaler_.fit(values[:train_rows, :1])
+        if values.shape[1] > 1:
+            self.covariate_scaler_ = copy.deepcopy(get_scaler(self.scaler)) or _Identity()
+            self.covariate_scaler_.fit(values[:train_rows, 1:])
+        self.train_rows_ = train_rows
+        scaled = self._transform(values)
+        windows = WindowedSeries(scaled, scaled[:, :1], window=window, horizon=span, layout=self.layout_)
+        x, y = self._relative(*windows[train_idx])
+        validation = self._relative(*windows[val_idx]) if n_val else None
+
+        set_random_seed(self.seed)
+        model = self._new_model(values.shape[1], span)
+        cbs = list(callbacks or [])
+        if self.early_stopping:
+            cbs.append(EarlyStopping(monitor="val_loss", patience=self.patience, restore_best_weights=True))
+        history = model.fit(x, y, epochs=self.epochs, batch_size=self.batch_size, validation_data=validation,
+                            callbacks=cbs, shuffle=True, verbose=self.verbose)
+        self.model_, self.history_ = model, dict(history.history)
+        val_loss = self.history_.get("val_loss")
+        self.best_epoch_ = int(np.argmin(val_loss)) + 1 if (self.early_stopping and val_loss) else len(self.history_["loss"])
+        self.target_, self.covariates_ = columns[0], columns[1:]
+        self.n_features_ = values.shape[1]
+        self._tail, self._index = values[-window:].copy(), index
+        return self
+
+    def _split(self, rows, window, span):
+        """(train_rows, n_val): the validation part holds the last n_val windows' targets (at least
+        one window when validation_split > 0); the scalers see only the rows before it."""
+        total = n_windows(rows, window, span)
+        if not self.validation_split or total < 1:
+            return rows, 0
+        n_val = max(1, int(round(self.validation_split * total)))
+        return rows - (n_val + span - 1), n_val
+
+    def min_rows(self, window=None, horizon=None) -> int:
+        """The fewest rows `fit` accepts for this window and horizon (one training window, plus the
+        validation part when validation_split > 0)."""
+        window = window or self.window or getattr(self, "window_", None)
+        horizon = horizon or self.horizon or getattr(self, "horizon_", None)
+        if window is None or horizon is None:
+            raise ValueError("min_rows() needs a window and a horizon: pass them, or call it after fit().")
+        span = horizon if self.strategy == "direct" else 1
+        rows = window + span
+        while len(window_indices(rows, window, span, [self._split(rows, window, span)[0]])[0]) == 0:
+            rows += 1
+        return rows
+
+    def _relative(self, x, y):
+        """Windows as float32, 2-D/3-D targets, and (with relative=True) minus the window's last target value."""
+        x = np.array(x, dtype=np.float32)
+        y = np.array(y, dtype=np.float32).reshape((x.shape[0], -1) + ((1,) if self.layout_ == "sequence" else ()))
+        if self.relative:
+            last = x[:, -1, 0].copy()
+            x[:, :, 0] -= last[:, None]
+            y -= last.reshape((-1,) + (1,) * (y.ndim - 1))
+        return x, y
+
+    # ------------------------------------------------------------ predict
+    def _require_fit(self):
+        if self.model_ is None:
+            raise ValueError("This Forecaster is not fitted yet; call fit(data) first.")
+
+    def predict_windows(self, windows) -> np.ndarray:
+        """Forecasts (samples, horizon), in the data's units, from raw (unscaled) windows of
+        shape (samples, window, 1 + covariates) -- the target in column 0."""
+        self._require_fit()
+        raw = np.asarray(windows, dtype=np.float64)
+        if raw.ndim != 3 or raw.shape[1:] != (self.window_, self.n_features_):
+            raise ValueError(f"`windows` must have shape (samples, {self.window_}, {self.n_features_}); "
+                             f"received {raw.shape}.")
+        b = raw.shape[0]
+        xs = self._transform(raw.reshape(-1, self.n_features_)).reshape(raw.shape)
+        if self.strategy == "direct":
+            x, _ = self._relative(xs, np.zeros((b, self.horizon_)))
+            base = xs[:, -1, 0] if self.relative else np.zeros(b)
+            pred = np.asarray(self.model_.predict(x, verbose=0), dtype=np.float64).reshape(b, self.horizon_)
+            pred = pred + base[:, None]
+        else:
+            hist, steps = xs[:, :, 0].copy(), []
+            for _ in range(self.horizon_):
+                x, _ = self._relative(hist[:, :, None], np.zeros((b, 1)))
+                base = hist[:, -1] if self.relative else np.zeros(b)
+                step = np.asarray(self.model_.predict(x, verbose=0), dtype=np.float64).reshape(b) + base
+                steps.append(step)
+                hist = np.concatenate([hist[:, 1:], step[:, None]], axis=1)
+            pred = np.stack(steps, axis=1)
+        return self.scaler_.inverse_transform(pred.reshape(-1, 1)).reshape(b, self.horizon_)
+
+    def predict(self, data=None):
+        """The next `horizon` values after `data` (default: after the data given to `fit`), as a
+        pandas Series indexed by the future dates (or steps). `data` must have the fitted
+        columns; only its last `window` rows are used and nothing is refitted."""
+        import pandas as pd
+
+        self._require_fit()
+        if data is None:
+            tail, index = self._tail, self._index
+        else:
+            values, index, _ = to_frame(data, self.target_, self.covariates_ or None)
+            if values.shape[0] < self.window_:
+                raise ValueError(f"`data` has {values.shape[0]} rows; forecasting needs the last window={self.window_}.")
+            tail = values[-self.window_:]
+        pred = self.predict_windows(tail[None])[0]
+        return pd.Series(pred, index=future_index(index, self.horizon_), name=self.target_)
+
+    def backtest(self, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None):
+        """Rolling-origin evaluation against the baselines; see `lstmkit.forecasting.backtest.backtest`."""
+        from lstmkit.forecasting.backtest import backtest
+
+        return backtest(self, data, target, covariates, folds=folds, step=step, refit=refit, verbose=verbose)
+
+    def __repr__(self):
+        model = self.model if isinstance(self.model, str) else type(self.model).__name__
+        return f"Forecaster(model={model!r}, window={self.window}, horizon={self.horizon}, strategy={self.strategy!r})"

@@ -1,0 +1,104 @@
+"""Keras 3's `.keras` format: a zip archive of `metadata.json`, `config.json` and `model.weights.h5`.
+
+Reading uses `zipfile`, `json` and `h5py` only: nothing in the archive is executed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import zipfile
+
+import h5py
+import numpy as np
+
+from lstmkit.saving import weights as weights_mod
+from lstmkit.saving.atomic import atomic_write_path
+
+#: The `keras_version` lstmkit writes: the Keras 3 release whose file format it was checked against.
+KERAS3_FORMAT_VERSION = "3.15.1"
+_MAX_JSON_BYTES = 256 << 20  # a model config is kilobytes; refuse to read absurd ones into memory
+
+
+def json_default(obj):
+    """`json.dumps` fallback for the NumPy values a config may hold."""
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, tuple):
+        return list(obj)
+    raise TypeError(f"Cannot write {type(obj).__name__} {obj!r:.80} into a model config.")
+
+
+def _weights_bytes(model, include_optimizer) -> bytes:
+    from lstmkit.saving.optimizer_state import optimizer_variables
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        weights_mod.write_keras3_weights(f, model)
+        if include_optimizer and model.compiled and model.optimizer is not None:
+            group = f.require_group("optimizer/vars")
+            group.attrs["name"] = model.optimizer.name
+            for i, (_, value) in enumerate(optimizer_variables(model)):
+                group.create_dataset(str(i), data=value)
+    return buf.getvalue()
+
+
+def save_keras_zip(model, filepath, include_optimizer=True):
+    from lstmkit import __version__
+    from lstmkit.saving.model_config import serialize_model
+
+    config = serialize_model(model, include_compile=True)
+    metadata = {"keras_version": KERAS3_FORMAT_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                "lstmkit_version": __version__}
+    weights = _weights_bytes(model, include_optimizer)
+    with atomic_write_path(filepath) as tmp:
+        # Stored, not deflated: as Keras writes it (h5py reads the weights through the archive member).
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr("metadata.json", json.dumps(metadata))
+            zf.writestr("config.json", json.dumps(config, default=json_default))
+            zf.writestr("model.weights.h5", weights)
+
+
+def read_json_member(zf, name, path):
+    info = zf.getinfo(name)
+    if info.file_size > _MAX_JSON_BYTES:
+        raise ValueError(f"{path}: '{name}' in the archive is {info.file_size} bytes, too large to be a model config.")
+    try:
+        return json.loads(zf.read(name).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: '{name}' in the archive is not valid JSON ({e}).") from None
+
+
+def load_keras_zip(path, custom_objects=None, compile=True):
+    from lstmkit.saving.api import compile_loaded, deserialize_model
+    from lstmkit.saving.keras2 import is_keras2_version
+    from lstmkit.saving.optimizer_state import restore_optimizer_variables
+
+    with zipfile.ZipFile(path, "r") as zf:
+        names = zf.namelist()
+        if "config.json" not in names:
+            raise ValueError(f"{path}: not a Keras model archive: the zip file has no 'config.json' "
+                             f"(it holds {names[:6]}{'...' if len(names) > 6 else ''}).")
+        config = read_json_member(zf, "config.json", path)
+        metadata = read_json_member(zf, "metadata.json", path) if "metadata.json" in names else {}
+        keras2 = is_keras2_version(metadata.get("keras_version")) if isinstance(metadata, dict) else False
+        model = deserialize_model(config, custom_objects, keras2=keras2, where=path)
+        if "model.weights.h5" not in names:
+            if "model.weights.json" in names:
+                raise ValueError(f"{path}: the archive holds sharded weights (model.weights.json), which lstmkit "
+                                 "does not read; save the model unsharded.")
+            raise ValueError(f"{path}: the archive has no 'model.weights.h5'.")
+        data = zf.read("model.weights.h5")
+    with h5py.File(io.BytesIO(data), "r") as f:
+        weights_mod.assign(weights_mod.read_keras3_weights(f, model, path))
+        if compile and isinstance(config, dict) and config.get("compile_config"):
+            compile_loaded(model, config["compile_config"], custom_objects, path)
+            group = f.get("optimizer/vars")
+            if group is not None:
+                keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
+                restore_optimizer_variables(model, [np.asarray(group[k]) for k in keys], where=path)
+    return model

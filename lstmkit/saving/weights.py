@@ -1,0 +1,273 @@
+"""Where each weight lives in Keras's weight files, and reading/writing them with h5py.
+
+Keras 3 (`model.weights.h5` inside a `.keras` zip, and `.weights.h5` files) addresses a layer by the
+snake-cased class names along its path, numbered per container in Keras's layer order
+(`layers/lstm`, `layers/lstm_1`, `layers/bidirectional/forward_layer/cell`, ...), and stores a
+layer's own variables as datasets '0', '1', ... of its `vars` group.
+
+The legacy layout (`.h5` files of Keras 1/2, and Keras 3's `.h5`) keeps one group per top-level
+layer, named after the layer, with the weights listed in its `weight_names` attribute; Keras loads
+them by position among the layers that have weights, or by layer name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmkit.optimizers._naming import to_snake_case
+from lstmkit.saving.model_config import keras_layer_order
+
+_CELL_NAMES = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}
+
+
+def keras_class_name(layer) -> str:
+    from lstmkit.models import Model, Sequential
+
+    if type(layer) is Model:
+        return "Functional"
+    if type(layer) is Sequential:
+        return "Sequential"
+    return type(layer).__name__
+
+
+# ----------------------------------------------------------------------------------------------- Keras 3 layout
+def keras3_entries(model) -> list:
+    """[(group path, variables, name attribute)] of every saveable object of `model`, in Keras's walk order."""
+    out = []
+    _walk_model(model, "", out, set())
+    return out
+
+
+def _join(*parts) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _walk_model(model, path, out, seen):
+    out.append((_join(path, "vars"), [], model.name))
+    used = {}
+    for layer in keras_layer_order(model):
+        base = to_snake_case(keras_class_name(layer))
+        n = used.get(base, -1) + 1
+        used[base] = n
+        _walk_layer(layer, _join(path, "layers", base if n == 0 else f"{base}_{n}"), out, seen)
+
+
+def _walk_layer(layer, path, out, seen):
+    from lstmkit.layers.rnn_base import RNNBase
+    from lstmkit.models import Model
+
+    # Keras saves an object once, where its depth-first walk first meets it (a shared layer).
+    if id(layer) in seen:
+        return
+    seen.add(id(layer))
+    if isinstance(layer, Model):
+        _walk_model(layer, path, out, seen)
+        return
+    if isinstance(layer, RNNBase):
+        out.append((_join(path, "vars"), [], layer.name))
+        cell = _CELL_NAMES.get(type(layer).__name__, to_snake_case(type(layer).__name__) + "_cell")
+        out.append((_join(path, "cell", "vars"), list(layer._vars), cell))
+        return
+    out.append((_join(path, "vars"), list(layer._vars), layer.name))
+    # Sub-layers sit under their attribute names (Keras walks attributes, private ones last).
+    for attr in sorted(layer._sublayers, key=lambda a: ("~" + a) if a.startswith("_") else a):
+        _walk_layer(layer._sublayers[attr], _join(path, attr), out, seen)
+
+
+def keras_variables(model) -> list:
+    """The model's variables in Keras's `model.variables` order: layer by layer in Keras's layer order."""
+    from lstmkit.models import Model
+
+    out, seen = [], set()
+    for layer in keras_layer_order(model):
+        for v in keras_variables(layer) if isinstance(layer, Model) else layer.weights:
+            if v.key not in seen:  # a layer used twice holds its weights once
+                seen.add(v.key)
+                out.append(v)
+    return out
+
+
+def keras3_trainable_order(model) -> list:
+    """The model's trainable variables in Keras's order (the order of a Keras optimizer's slots)."""
+    return [v for v in keras_variables(model) if v.trainable]
+
+
+def write_keras3_weights(h5file, model):
+    """Write the model's weights into an open, empty h5py File in Keras 3's layout."""
+    for path, variables, name in keras3_entries(model):
+        group = h5file.require_group(path)
+        group.attrs["name"] = name
+        for i, v in enumerate(variables):
+            group.create_dataset(str(i), data=np.asarray(v.value))
+
+
+def _find_group(h5file, path):
+    if path in h5file:
+        return h5file[path]
+    # tf.keras 2.13+ wrote '.keras' files with this name in place of 'layers'.
+    alt = path.replace("layers", "_layer_checkpoint_dependencies")
+    return h5file[alt] if alt in h5file else None
+
+
+def read_keras3_weights(h5file, model, where, skip_mismatch=False) -> list:
+    """Values for the model's variables from a Keras 3 weights file: [(variable, array)].
+
+    Checks every count and shape first, so a file that does not fit changes nothing. With
+    `skip_mismatch`, objects whose weights do not fit are left out (and listed in a warning).
+    """
+    import warnings
+
+    out, skipped = [], []
+    for path, variables, _ in keras3_entries(model):
+        if not variables:
+            continue
+        group = _find_group(h5file, path)
+        keys = sorted((k for k in group.keys() if k.isdigit()), key=int) if group is not None else []
+        problem = None
+        if group is None:
+            problem = f"the file has no weights at '{path}'"
+        elif len(keys) != len(variables):
+            problem = f"'{path}' holds {len(keys)} weight(s) but the layer expects {len(variables)}"
+        values = []
+        if problem is None:
+            for v, k in zip(variables, keys):
+                arr = np.asarray(group[k])
+                if tuple(arr.shape) != v.shape:
+                    problem = (f"weight '{v.path}' has shape {v.shape} in the model but {tuple(arr.shape)} in "
+                               f"the file ('{path}/{k}')")
+                    break
+                values.append((v, arr))
+        if problem is not None:
+            if skip_mismatch:
+                skipped.append(problem)
+                continue
+            raise ValueError(f"{where}: the weights do not fit the model: {problem}.")
+        out.extend(values)
+    if skipped:
+        warnings.warn(f"{where}: skipped loading weights that do not fit the model: {'; '.join(skipped)}.", stacklevel=3)
+    return out
+
+
+def assign(values):
+    for v, arr in values:
+        v.assign(arr)
+
+
+# ----------------------------------------------------------------------------------------------- legacy layout
+def legacy_weights(layer) -> list:
+    """A layer's weights in the legacy file order: trainable ones first, then the frozen ones."""
+    return list(layer.trainable_weights) + list(layer.non_trainable_weights)
+
+
+def _legacy_names(layer) -> dict:
+    """Keras-2-style weight names ('lstm/lstm_cell/kernel:0'), keyed by Variable.key."""
+    from lstmkit.layers.rnn_base import RNNBase
+    from lstmkit.layers.time_distributed import TimeDistributed
+
+    names = {}
+
+    def walk(obj, prefix):
+        if isinstance(obj, RNNBase):
+            prefix = f"{prefix}/{_CELL_NAMES.get(type(obj).__name__, 'cell')}"
+        for v in obj._vars:
+            names[v.key] = f"{prefix}/{v.name}:0"
+        for attr, sub in obj._sublayers.items():
+            # Keras 2 names TimeDistributed's weights after the wrapper alone ('td/kernel:0').
+            walk(sub, prefix if isinstance(obj, TimeDistributed) else f"{prefix}/{sub.name}")
+
+    walk(layer, layer.name)
+    return names
+
+
+def write_legacy_weights(group, model, keras_version, backend="jax"):
+    """Write `model_weights`-style groups (one per layer) into an h5py group."""
+    layers = keras_layer_order(model)
+    _set_name_list(group, "layer_names", [l.name for l in layers])
+    group.attrs["backend"] = backend.encode("utf8")
+    group.attrs["keras_version"] = keras_version.encode("utf8")
+    for layer in sorted(layers, key=lambda l: l.name):
+        sub = group.create_group(layer.name)
+        weights = legacy_weights(layer)
+        names = _legacy_names(layer)
+        _write_named(sub, [(names[v.key], np.asarray(v.value)) for v in weights])
+    _write_named(group.create_group("top_level_model_weights"), [])
+
+
+def _set_name_list(group, attr, names):
+    # As Keras writes it: fixed-length byte strings (old Keras versions decode each entry), an empty
+    # float array for no names.
+    group.attrs[attr] = np.array([n.encode("utf8") for n in names]) if names else np.array([])
+
+
+def _write_named(group, items):
+    _set_name_list(group, "weight_names", [n for n, _ in items])
+    for name, value in items:
+        group.create_dataset(name, data=value)
+
+
+def read_attr_list(group, name) -> list:
+    """A list of strings stored in an attribute (Keras splits long ones into name0, name1, ...)."""
+    if name in group.attrs:
+        raw = list(group.attrs[name])
+    else:
+        raw, i = [], 0
+        while f"{name}{i}" in group.attrs:
+            raw.extend(group.attrs[f"{name}{i}"])
+            i += 1
+    return [x.decode("utf8") if isinstance(x, bytes) else str(x) for x in raw]
+
+
+def _group_values(group, where) -> list:
+    out = []
+    for name in read_attr_list(group, "weight_names"):
+        if name not in group:
+            raise ValueError(f"{where}: weight '{name}' is listed in the file but missing from it.")
+        out.append(np.asarray(group[name]))
+    return out
+
+
+def read_legacy_weights(group, model, where, by_name=False, skip_mismatch=False, require_all=False) -> list:
+    """[(variable, array)] from legacy `model_weights`. Positional over layers with weights (Keras's
+    rule), or matched by layer name with `by_name` (`require_all`: every layer must be in the file)."""
+    import warnings
+
+    layer_names = read_attr_list(group, "layer_names")
+    for name in layer_names:
+        if name not in group:
+            raise ValueError(f"{where}: layer '{name}' is listed in the file but has no weights group.")
+    saved = [(n, _group_values(group[n], where)) for n in layer_names]
+    layers = [l for l in keras_layer_order(model) if legacy_weights(l)]
+    if by_name:
+        by = dict(saved)
+        missing = [l.name for l in layers if l.name not in by]
+        if require_all and missing:
+            raise ValueError(f"{where}: the file has no weights for layer(s) {missing}.")
+        pairs = [(l, by[l.name], l.name) for l in layers if l.name in by]
+    else:
+        saved = [(n, vals) for n, vals in saved if vals]
+        if len(saved) != len(layers):
+            raise ValueError(f"{where}: layer count mismatch: the model has {len(layers)} layers with weights "
+                             f"({[l.name for l in layers]}), the file {len(saved)} ({[n for n, _ in saved]}).")
+        pairs = [(l, vals, n) for l, (n, vals) in zip(layers, saved)]
+    out, skipped = [], []
+    for layer, values, saved_name in pairs:
+        weights = legacy_weights(layer)
+        problem = None
+        if len(values) != len(weights):
+            problem = (f"layer '{layer.name}' expects {len(weights)} weight(s), the file's '{saved_name}' holds "
+                       f"{len(values)}")
+        else:
+            for v, arr in zip(weights, values):
+                if tuple(arr.shape) != v.shape:
+                    problem = (f"weight '{v.path}' has shape {v.shape} in the model but {tuple(arr.shape)} in the "
+                               f"file (layer '{saved_name}')")
+                    break
+        if problem is not None:
+            if skip_mismatch:
+                skipped.append(problem)
+                continue
+            raise ValueError(f"{where}: the weights do not fit the model: {problem}.")
+        out.extend(zip(weights, values))
+    if skipped:
+        warnings.warn(f"{where}: skipped loading weights that do not fit the model: {'; '.join(skipped)}.", stacklevel=3)
+    return out

@@ -1,0 +1,140 @@
+"""`lstmkit forecast`: bad input is one line on stderr with exit code 2; a tiny run writes every file."""
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmkit.cli import main
+from lstmkit.data import load_dataset
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def csv(tmp_path, text):
+    path = tmp_path / f"series{len(list(tmp_path.iterdir()))}.csv"  # a new file per case
+    path.write_text(text)
+    return str(path)
+
+
+def monthly(n, values=None):
+    dates = pd.date_range("2000-01-01", periods=n, freq="MS").strftime("%Y-%m-%d")
+    values = np.arange(n, dtype=float) if values is None else values
+    return "month,sales\n" + "".join(f"{d},{v}\n" for d, v in zip(dates, values))
+
+
+def run_error(capsys, argv):
+    code = main(["forecast", *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lstmkit forecast: error: "), err
+    return lines[0]
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # should a case wrongly succeed, its ./forecast_out lands here
+    cases = [
+        ([str(tmp_path / "nope.csv")], "file not found"),
+        ([csv(tmp_path, monthly(40)), "--column", "revenue"], "column 'revenue' not found; columns: month, sales"),
+        ([csv(tmp_path, "month,sales\n2000-01-01,1\n2000-02-01,lots\n2000-03-01,3\n")],
+         "column 'sales' has non-numeric values, e.g. 'lots' on line 3"),
+        ([csv(tmp_path, "month,sales\n2000-01-01,1\n2000-02-01,2\n2000-05-01,3\n2000-06-01,4\n")],
+         "2 date\\(s\\) missing from the MS series, the first 2000-03-01; pass --fill"),
+        ([csv(tmp_path, "month,sales\n2000-01-01,1\n2000-02-01,\n2000-03-01,3\n")],
+         "1 missing value\\(s\\), the first at 2000-02-01; pass --fill"),
+        ([csv(tmp_path, "month,sales\n2000-01-01,1\nsoon,2\n2000-03-01,3\n")],
+         "cannot parse column 'month' as dates: 'soon' on line 3"),
+        ([csv(tmp_path, monthly(40, np.full(40, 7.0)))], "column 'sales' is constant \\(7\\)"),
+        ([csv(tmp_path, monthly(30)), "--window", "24", "--horizon", "12"],
+         "the series has 30 rows, shorter than window 24 \\+ horizon 12"),
+        ([csv(tmp_path, monthly(26)), "--window", "12", "--horizon", "6"],
+         "the series has 26 rows; window 12 and horizon 6 need at least 30: 24 to train \\(with validation "
+         "windows\\) and 6 to backtest"),
+        ([csv(tmp_path, "month,a,b\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,1\n")],
+         "several numeric columns \\(a, b\\); pass --column NAME"),
+        (["--window", "0"], "argument --window: expected a positive integer, received '0'"),
+        (["--model", "transformer"], "argument --model: invalid choice"),
+        (["--column", "x"], "--column, --date-column, --covariates and --fill need a CSV file"),
+    ]
+    for argv, message in cases:
+        line = run_error(capsys, argv)
+        assert re.search(message, line), (message, line)
+
+
+def test_a_real_process_exits_2_without_traceback(tmp_path):
+    code = "import sys; from lstmkit.cli import main; sys.exit(main())"
+    proc = subprocess.run([sys.executable, "-c", code, "forecast", str(tmp_path / "missing.csv")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"lstmkit forecast: error: file not found: {tmp_path / 'missing.csv'}"
+    assert proc.stdout == ""
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One real run on 72 months of the airline series, with a tiny network (outputs, not accuracy)."""
+    folder = tmp_path_factory.mktemp("forecast")
+    data = load_dataset("airline").iloc[:72]
+    path = folder / "airline72.csv"
+    data.rename("passengers").rename_axis("date").to_csv(path)
+    out = folder / "out"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["forecast", str(path), "--epochs", "2", "--units", "4", "--folds", "1", "--out", str(out)])
+    return code, buffer.getvalue(), out, data
+
+
+def test_tiny_run_prints_what_it_did(tiny_run):
+    code, stdout, out, data = tiny_run
+    assert code == 0
+    for text in ("Read ", "72 rows, 1949-01-01 to 1954-12-01", "frequency: MS",
+                 "season     12", "--window   24", "--horizon  12", "--epochs   2", "Total params",
+                 "Backtest fold 1/1", "Epoch 2/2", "seasonal_naive", "drift", "holdout MASE", "Final model",
+                 f"Wrote {out}/"):
+        assert text in stdout, text
+
+
+def test_tiny_run_writes_every_file(tiny_run):
+    _, _, out, data = tiny_run
+    forecast = pd.read_csv(out / "forecast.csv", parse_dates=["date"])
+    assert list(forecast.columns) == ["date", "forecast"] and len(forecast) == 12
+    assert list(forecast["date"]) == list(pd.date_range("1955-01-01", periods=12, freq="MS"))
+    assert np.isfinite(forecast["forecast"]).all()
+    backtest = pd.read_csv(out / "backtest.csv")
+    assert {"fold", "origin", "time", "step", "actual", "lstmkit", "naive", "seasonal_naive", "drift"} <= set(backtest)
+    assert len(backtest) == 12
+    np.testing.assert_array_equal(backtest["actual"], data.to_numpy()[60:])
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"settings", "preprocessing", "backtest", "holdout_mase", "forecast"} <= set(metrics)
+    assert set(metrics["backtest"]["scores"]) == {"lstmkit", "naive", "seasonal_naive", "drift"}
+    assert set(metrics["backtest"]["scores"]["naive"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE"}
+    assert metrics["settings"]["window"] == 24 and metrics["settings"]["folds"] == 1
+    assert metrics["forecast"] and len(metrics["forecast"]) == 12
+    for png in ("forecast.png", "loss.png"):
+        assert (out / png).read_bytes()[:8] == PNG_MAGIC
+    assert zipfile.is_zipfile(out / "model.keras")
+    with zipfile.ZipFile(out / "model.keras") as z:
+        assert "config.json" in z.namelist()
+
+
+def test_saved_model_reproduces_the_forecast(tiny_run):
+    from lstmkit.saving import load_model
+
+    _, _, out, data = tiny_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    pre = metrics["preprocessing"]
+    lo, hi = pre["data_min"], pre["data_max"]
+    window = metrics["settings"]["window"]
+    x = (data.to_numpy()[-window:] - lo) / (hi - lo)
+    model = load_model(str(out / "model.keras"))
+    y = np.asarray(model.predict((x - x[-1]).astype(np.float32)[None, :, None], verbose=0))[0] + x[-1]
+    np.testing.assert_allclose(y * (hi - lo) + lo, list(metrics["forecast"].values()), rtol=1e-4)

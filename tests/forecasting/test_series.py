@@ -1,0 +1,67 @@
+"""Season inference, future dates and data-driven defaults."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmkit.forecasting.series import choose_defaults, future_index, infer_season, to_frame
+
+
+def test_season_from_calendar_frequency():
+    idx = pd.date_range("2000-01-01", periods=48, freq="MS")
+    assert infer_season(idx, np.random.default_rng(0).normal(size=48))[0] == 12
+    idx = pd.date_range("2000-01-01", periods=40, freq="QS")
+    assert infer_season(idx, np.arange(40.0))[0] == 4
+    # Daily data covering fewer than 3 weeks: the calendar season is not trusted.
+    idx = pd.date_range("2000-01-01", periods=15, freq="D")
+    assert infer_season(idx, np.random.default_rng(1).normal(size=15))[0] is None
+
+
+def test_season_from_autocorrelation_without_calendar():
+    t = np.arange(200)
+    cycle = np.sin(2 * np.pi * t / 9) + 0.1 * np.random.default_rng(0).normal(size=200)
+    season, reason = infer_season(pd.RangeIndex(200), cycle + 0.05 * t)
+    assert season == 9 and "autocorrelation" in reason
+    noise = np.random.default_rng(2).normal(size=200)
+    assert infer_season(pd.RangeIndex(200), noise)[0] is None
+
+
+def test_future_index():
+    idx = pd.date_range("2000-01-01", periods=10, freq="MS")
+    fut = future_index(idx, 3)
+    assert list(fut.strftime("%Y-%m-%d")) == ["2000-11-01", "2000-12-01", "2001-01-01"]
+    assert list(future_index(pd.Index([10, 12, 14]), 2)) == [16, 18]
+    assert list(future_index(pd.Index(["a", "b"]), 2)) == [1, 2]
+
+
+def test_choose_defaults():
+    idx = pd.date_range("2000-01-01", periods=144, freq="MS")
+    d = choose_defaults(idx, np.arange(144.0), folds=3)
+    assert (d.season, d.window, d.horizon, d.folds) == (12, 24, 12, 3)
+    # 60 months, 3 folds of 12: 24 rows before the first origin. Shorter windows first, then fewer
+    # folds: (window 12, 1 fold) leaves 48 - 12 - 12 + 1 = 25 >= 20 training windows.
+    d = choose_defaults(idx[:60], np.arange(60.0), folds=3)
+    assert (d.window, d.horizon, d.folds) == (12, 12, 1) and "reduced from 3" in d.reasons["folds"]
+    # 36 months with Forecaster's own minimum (validation windows included): no setting reaches 20
+    # training windows until the horizon is a quarter season, with 2 folds.
+    from lstmkit.forecasting import Forecaster
+
+    d = choose_defaults(idx[:36], np.arange(36.0), folds=3, min_rows=Forecaster().min_rows)
+    assert (d.window, d.horizon, d.folds) == (6, 3, 2)
+    assert "short" in d.reasons["window"] and "quarter season" in d.reasons["horizon"]
+    d = choose_defaults(pd.RangeIndex(100), np.random.default_rng(0).normal(size=100))
+    assert (d.season, d.window, d.horizon) == (None, 10, 5)
+    d = choose_defaults(idx, np.arange(144.0), window=7, horizon=3)
+    assert (d.window, d.horizon) == (7, 3) and d.reasons["window"] == "given"
+
+
+def test_to_frame_checks_columns_and_values():
+    frame = pd.DataFrame({"y": [1.0, 2.0, np.nan], "x": [1.0, 2.0, 3.0], "s": ["a", "b", "c"]})
+    with pytest.raises(ValueError, match="Column 'y' has 1 missing or infinite value\\(s\\), the first at 2"):
+        to_frame(frame, "y", ["x"])
+    with pytest.raises(ValueError, match="Column 's' must be numeric"):
+        to_frame(frame.fillna(0), "y", ["s"])
+    with pytest.raises(ValueError, match="\\['z'\\] not found"):
+        to_frame(frame, "z")
+    values, _, columns = to_frame(frame.fillna(0), "x", ["y"])
+    assert columns == ["x", "y"] and values[:, 0].tolist() == [1.0, 2.0, 3.0]
