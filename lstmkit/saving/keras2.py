@@ -46,6 +46,8 @@ def normalize_layer_config(class_name: str, config: dict, where: str) -> dict:
         if class_name == "GRU":
             # Keras before 2.1.6 / TF 1.x had no reset_after: its GRU was the reset-before variant.
             config.setdefault("reset_after", False)
+    if class_name == "Bidirectional" and config.pop("num_constants", None):
+        raise ValueError(f"{where}: Bidirectional with constants (num_constants > 0) is not supported by lstmkit.")
     for key in _ACTIVATION_KEYS:
         if key in config:
             config[key] = activations_mod.get(config[key], keras2=True, argname=key)

@@ -87,9 +87,7 @@ def functional_config(model) -> dict:
 
 
 def _listify(struct):
-    if isinstance(struct, tuple):
-        return [_listify(s) for s in struct]
-    if isinstance(struct, list):
+    if isinstance(struct, (list, tuple)):
         return [_listify(s) for s in struct]
     if isinstance(struct, dict):
         return {k: _listify(v) for k, v in struct.items()}

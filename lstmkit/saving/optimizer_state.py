@@ -130,6 +130,8 @@ def restore_optimizer_variables(model, values, names=None, where="the file") -> 
     values = [np.asarray(v) for v in values]
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in (names or [])]
     opt = model.optimizer
+    if not model._graph_ready:  # a model saved before it knew its input shape: no weights, no slots
+        return False
     layout = _layout(model)
     if names and names[0].endswith("/iter:0") or names and names[0] == "iter:0":
         return _restore_legacy_v2(model, values, names, where)

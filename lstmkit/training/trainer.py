@@ -197,6 +197,10 @@ class Trainer:
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("fit", kwargs)
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before training the model.")
+        if x is not None:
+            self._build_from_data(x)  # a Sequential without an input shape is built by its first data
         engine = self._require_compiled("training")
         if steps_per_epoch is not None or validation_steps is not None:
             raise ValueError("fit(): `steps_per_epoch` / `validation_steps` apply to generators; lstmkit's fit takes arrays.")

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,8 +47,10 @@ def test_killed_save_leaves_the_previous_file_intact(tmp_path, ext):
     first = Sequential([lstmkit.Input((3,)), L.Dense(2)])
     first.save(path)
     expected = first.get_weights()
-    proc = subprocess.Popen([sys.executable, "-c", SAVER, path], stdout=subprocess.PIPE,
-                            env={**os.environ, "JAX_PLATFORMS": "cpu"})
+    repo = str(Path(__file__).resolve().parent.parent.parent)  # this checkout's lstmkit, not an installed one
+    env = {**os.environ, "JAX_PLATFORMS": "cpu",
+           "PYTHONPATH": os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.Popen([sys.executable, "-c", SAVER, path], stdout=subprocess.PIPE, env=env)
     try:
         assert proc.stdout.readline().strip() == b"midway"
         proc.send_signal(signal.SIGKILL)

@@ -34,6 +34,7 @@ def predict(model, x, name):
 
 def test_fixture_set_is_complete():
     assert len(NAMES) == 12
+    assert sorted(p.stem for p in (FIXTURES / "keras2").glob("*.npz")) == sorted(NAMES + ["lstm_legacy_optimizer"])
     for name in NAMES:
         for path in (f"keras3/{name}.keras", f"keras3/{name}.h5", f"keras2/{name}.h5", f"keras2/{name}.json",
                      f"keras2/{name}.npz"):
@@ -96,9 +97,11 @@ def test_keras2_training_config_is_restored():
 
 
 @pytest.mark.parametrize("path", [f"{v}/{n}{e}" for n in TRAINED for v, e in
-                                  (("keras3", ".keras"), ("keras3", ".h5"), ("keras2", ".h5"))])
+                                  (("keras3", ".keras"), ("keras3", ".h5"), ("keras2", ".h5"))]
+                         + ["keras2/lstm_legacy_optimizer.h5"])
 def test_training_continues_as_in_keras(path):
-    """Two more steps from the saved optimizer state give Keras's weights (Adam, RMSprop, SGD nesterov, Adagrad)."""
+    """Two more steps from the saved optimizer state give Keras's weights (Adam, RMSprop, SGD nesterov, Adagrad;
+    and tf.keras's legacy OptimizerV2 Adam, whose file lists all first moments, then all second ones)."""
     version, name = path.split("/")[0], Path(path).stem
     data = arrays(version, name)
     expected = [data[f"w_{i}"] for i in range(sum(k.startswith("w_") for k in data))]

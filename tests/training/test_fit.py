@@ -192,3 +192,10 @@ def test_metrics_ignore_sample_weight_but_weighted_metrics_use_it_like_keras():
     assert list(h.history) == list(kh.history)
     for k in kh.history:
         np.testing.assert_allclose(h.history[k], kh.history[k], rtol=1e-5)
+
+
+def test_fit_builds_a_sequential_without_input_shape_from_its_data():
+    m = Sequential([L.LSTM(4), L.Dense(1)])
+    m.compile("adam", "mse")
+    h = m.fit(np.ones((6, 3, 1), np.float32), np.ones((6, 1), np.float32), epochs=2, verbose=0)
+    assert len(h.history["loss"]) == 2 and m.count_params() == 4 * ((1 + 4) * 4 + 4) + 5
