@@ -14,8 +14,9 @@ A cell is given by its elementwise part as two hand-written functions:
 `forward(zx_t, zh_t, state) -> (new_state, saved)`, where `zx_t` is the
 projected input of the step and `zh_t = h @ recurrent_kernel (+ recurrent
 bias)`, and `backward(saved, state, d_new_state) -> (dzx_t, dzh_t, d_state)`.
-The step's output is the new h. The forward keeps the gates' outputs and the
-backward takes each activation's derivative from its output (sigmoid: y(1-y),
+The step's output is the new h. The forwards call the same cell equations
+as the plain steps (`lstm_gates`, `gru_gates`) and keep the gates' outputs;
+the backward takes each activation's derivative from its output (sigmoid: y(1-y),
 tanh: 1-y², relu: y>0, ...), so nothing is recomputed; an activation without
 such a formula (a user's function, gelu, ...) keeps its input instead and is
 differentiated with `jax.jvp`. Recurrent dropout masks, step masks (Keras's
@@ -35,7 +36,7 @@ import jax
 import jax.numpy as jnp
 
 from lstmkit.ops.activation_grads import Differentiated
-from lstmkit.ops.recurrent import recurrent_projection
+from lstmkit.ops.recurrent import gru_gates, lstm_gates, recurrent_projection
 
 
 class Cell(NamedTuple):
@@ -55,12 +56,12 @@ def lstm_cell(activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid) -> Cell:
     act, sig = Differentiated(activation), Differentiated(recurrent_activation)
 
     def forward(zx, zh, state):
-        z_i, z_f, z_g, z_o = jnp.split(zx + zh, 4, axis=-1)
-        i, f, g, o = sig.fn(z_i), sig.fn(z_f), act.fn(z_g), sig.fn(z_o)
-        c = f * state[1] + i * g
-        a = act.fn(c)
+        z = zx + zh
+        h, c, (i, f, g, o) = lstm_gates(z, state[1], activation=act.fn, recurrent_activation=sig.fn)
+        z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)  # kept only for activations without an output formula
+        a = act.fn(c)  # the value lstm_gates computed for h; XLA computes it once
         saved = (sig.save(z_i, i), sig.save(z_f, f), act.save(z_g, g), sig.save(z_o, o), act.save(c, a))
-        return (o * a, c), saved
+        return (h, c), saved
 
     def backward(saved, state, d_new):
         s_i, s_f, s_g, s_o, s_a = saved
@@ -79,15 +80,11 @@ def gru_cell(activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid) -> Cell:
     act, sig = Differentiated(activation), Differentiated(recurrent_activation)
 
     def forward(zx, zh, state):
-        (h,) = state
+        h_new, (z, r, n) = gru_gates(zx, zh, state[0], activation=act.fn, recurrent_activation=sig.fn)
         x_z, x_r, x_n = jnp.split(zx, 3, axis=-1)
         h_z, h_r, h_n = jnp.split(zh, 3, axis=-1)
-        pre_z, pre_r = x_z + h_z, x_r + h_r
-        z, r = sig.fn(pre_z), sig.fn(pre_r)
-        pre_n = x_n + r * h_n
-        n = act.fn(pre_n)
-        h_new = z * h + (1.0 - z) * n
-        return (h_new,), (sig.save(pre_z, z), sig.save(pre_r, r), act.save(pre_n, n), h_n)
+        # Pre-activations are kept only for activations without an output formula (else XLA drops them).
+        return (h_new,), (sig.save(x_z + h_z, z), sig.save(x_r + h_r, r), act.save(x_n + r * h_n, n), h_n)
 
     def backward(saved, state, d_new):
         s_z, s_r, s_n, h_n = saved

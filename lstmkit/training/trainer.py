@@ -197,9 +197,7 @@ class Trainer:
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("fit", kwargs)
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before training the model.")
-        if x is not None:
+        if self.compiled and x is not None:
             self._build_from_data(x)  # a Sequential without an input shape is built by its first data
         engine = self._require_compiled("training")
         if steps_per_epoch is not None or validation_steps is not None:
@@ -409,11 +407,7 @@ class Trainer:
             _check_int("batch_size", batch_size, minimum=1)
         verbose = _resolve_verbose(verbose)
         xs, _, _, n = self._prepare(x, need_y=False)
-        if self._stateful_layers():
-            bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(), "predict")
-        else:
-            # Small inputs run as one batch of a power-of-two size, so few shapes ever compile.
-            bs = min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
+        bs = self._predict_batch_size(n, batch_size)
         t0 = time.perf_counter()
         cbs = None
         if callbacks:
@@ -452,14 +446,10 @@ class Trainer:
         seen = self.__dict__.setdefault("_predict_shapes", {})
         bs = seen.get(key)
         if bs is None:
-            xs, _, _, n = self._prepare(x, need_y=False)
             if batch_size is not None:
                 _check_int("batch_size", batch_size, minimum=1)
-            if self._stateful_layers():
-                bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(),
-                                          "predict")
-            else:
-                bs = min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
+            xs, _, _, n = self._prepare(x, need_y=False)
+            bs = self._predict_batch_size(n, batch_size)
             if n != bs:  # several batches, or padding: the general path
                 return None
             seen[key] = bs
@@ -475,6 +465,14 @@ class Trainer:
             self._assign_states(states)
         outs = [np.asarray(o)[0] for o in outs]
         return outs[0] if len(outs) == 1 else outs
+
+    def _predict_batch_size(self, n, batch_size):
+        """predict's batch size for n samples: the stateful batch, else one power-of-two batch for small
+        inputs, so few shapes ever compile."""
+        if self._stateful_layers():
+            return self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(),
+                                        "predict")
+        return min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
 
     def _inference_weights(self):
         """The weights for a predict call, cached until a weight's value changes.
