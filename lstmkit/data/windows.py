@@ -158,6 +158,28 @@ class WindowedSeries:
             return ()
         return (max(self.horizon, self._n_targets),)
 
+    @property
+    def signature(self) -> tuple:
+        """What `take` depends on besides the arrays: equal signatures cut equal batches."""
+        return (self.window, self.horizon, self.stride, self.align, self.layout, self._first,
+                self._targets is None, self._n_targets)
+
+    def compact(self) -> "WindowedSeries":
+        """The same windows over copies of only the rows they use, window 0 first.
+
+        A training loop puts these arrays on the device, so a validation range does not
+        carry the whole series, and every range with the same settings cuts its batches
+        with the same code (equal `signature`).
+        """
+        span = int(max(self._x_offsets[-1], self._y_offsets[-1])) + 1
+        start = self._first * self.stride
+        stop = (self._first + self._n - 1) * self.stride + span
+        part = copy.copy(self)
+        part._inputs = np.ascontiguousarray(self._inputs[start:stop])
+        part._targets = None if self._targets is None else np.ascontiguousarray(self._targets[start:stop])
+        part._first = 0
+        return part
+
     def arrays(self) -> tuple:
         """The underlying series: (inputs,) or (inputs, targets)."""
         return (self._inputs,) if self._targets is None else (self._inputs, self._targets)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmkit.data.windows import WindowedSeries
+
 
 def to_numpy(a, argname):
     """`a` as a float32 (floats, bools) or int32 (integers) NumPy array; a clear error otherwise."""
@@ -31,6 +33,9 @@ def flatten_data(data, names, argname, n_expected=None):
     """x or y as a list of arrays, one per model input/output, in model order."""
     if data is None:
         return None
+    if isinstance(data, WindowedSeries):
+        raise ValueError(f"`{argname}` is a WindowedSeries, which fit, evaluate and predict take (as x, with y=None); "
+                         "this method takes arrays: use `windows[:]` for (x, y) arrays.")
     if isinstance(data, dict):
         missing = [n for n in names if n not in data]
         if missing:
@@ -154,14 +159,7 @@ def sample_weights(n, y, sample_weight, class_weight):
 
 def split_validation(arrays_list, validation_split, n):
     """Keras's validation_split: the last fraction of the samples, taken before shuffling."""
-    if not 0.0 < validation_split < 1.0:
-        raise ValueError(f"`validation_split` must be between 0 and 1 (exclusive); received {validation_split}.")
-    split_at = int(np.floor(n * (1.0 - validation_split)))
-    if split_at == 0 or split_at == n:
-        raise ValueError(
-            f"validation_split={validation_split} with {n} samples leaves no samples for "
-            f"{'training' if split_at == 0 else 'validation'}."
-        )
+    split_at = _validation_split_at(validation_split, n)
     train, val = [], []
     for arrays in arrays_list:
         if arrays is None:
@@ -174,3 +172,88 @@ def split_validation(arrays_list, validation_split, n):
             train.append([a[:split_at] for a in arrays])
             val.append([a[split_at:] for a in arrays])
     return train, val
+
+
+class ArrayData:
+    """fit/evaluate data given as arrays: one array per model input and output, and weights."""
+
+    def __init__(self, xs, ys, w):
+        self.xs, self.ys, self.w = xs, ys, w
+        self.n = w.shape[0]
+
+    @property
+    def batches(self):
+        from lstmkit.training.engine import ARRAYS
+
+        return ARRAYS
+
+    def device_arrays(self):
+        """What goes to the device for the compiled loop (see `engine.ArrayBatches`)."""
+        return (self.xs, self.ys, self.w)
+
+    def rows(self, idx):
+        """(xs, ys, w) for the samples `idx`, on the host (the per-batch path)."""
+        return [a[idx] for a in self.xs], [a[idx] for a in self.ys], self.w[idx]
+
+    def split(self, validation_split):
+        (xs, ys, w), (vxs, vys, vw) = split_validation([self.xs, self.ys, self.w], validation_split, self.n)
+        return ArrayData(xs, ys, w), ArrayData(vxs, vys, vw)
+
+
+class WindowData:
+    """fit/evaluate data given as a `lstmkit.data.WindowedSeries`: windows cut on demand."""
+
+    def __init__(self, windows, w):
+        self.windows = windows
+        self.w = w
+        self.n = len(windows)
+        self._compact = windows.compact()  # only the rows these windows use
+
+    @property
+    def batches(self):
+        from lstmkit.training.engine import WindowBatches
+
+        return WindowBatches(self._compact)
+
+    def device_arrays(self):
+        return (self._compact.arrays(), self.w)
+
+    def rows(self, idx):
+        x, y = self.windows[np.asarray(idx)]
+        return [x], [y], self.w[idx]
+
+    def split(self, validation_split):
+        """Keras's validation_split: the last windows, in time order (the same rule as for arrays)."""
+        split_at = _validation_split_at(validation_split, self.n)
+        return (WindowData(self.windows.window_range(0, split_at), self.w[:split_at]),
+                WindowData(self.windows.window_range(split_at, self.n), self.w[split_at:]))
+
+
+def _validation_split_at(validation_split, n):
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"`validation_split` must be between 0 and 1 (exclusive); received {validation_split}.")
+    split_at = int(np.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} with {n} samples leaves no samples for "
+            f"{'training' if split_at == 0 else 'validation'}."
+        )
+    return split_at
+
+
+def stand_ins(windows):
+    """Zero-copy arrays with the shapes of all of a WindowedSeries' x and y, for shape checks."""
+    zero = np.zeros((), np.float32)
+    n = len(windows)
+    return np.broadcast_to(zero, (n,) + windows.x_shape), np.broadcast_to(zero, (n,) + windows.y_shape)
+
+
+class WindowInputs:
+    """The inputs of a WindowedSeries, cut when sliced: predict reads them a chunk at a time."""
+
+    def __init__(self, windows):
+        self.windows = windows
+        self.shape = (len(windows),) + windows.x_shape
+
+    def __getitem__(self, key):
+        return self.windows[key][0]

@@ -135,6 +135,55 @@ def reduce_loss(values, sample_weight, valid, mask, reduction):
     return total / jnp.maximum(n_real, 1.0)
 
 
+class ArrayBatches:
+    """Data given as arrays, (xs, ys, w): each epoch gathers its batches in one go before the loop."""
+
+    key = "arrays"
+
+    @staticmethod
+    def size(data):
+        return data[2].shape[0]
+
+    @staticmethod
+    def scanned(data, order, bs):
+        """What the loop over batches iterates over: the batches themselves, (steps, bs, ...)."""
+        steps = order.shape[0] // bs
+        return jax.tree_util.tree_map(lambda a: jnp.take(a, order, axis=0).reshape((steps, bs) + a.shape[1:]), data)
+
+    @staticmethod
+    def batch(data, item):
+        return item
+
+
+ARRAYS = ArrayBatches()
+
+
+class WindowBatches:
+    """Data given as a `lstmkit.data.WindowedSeries`, ((series arrays), w).
+
+    Only the series is on the device; the loop iterates over window indices and cuts
+    each batch's windows inside the step, so memory stays O(series length) instead of
+    O(windows x window length).
+    """
+
+    def __init__(self, windows):
+        self.windows = windows
+        self.key = ("windows", windows.signature)
+
+    @staticmethod
+    def size(data):
+        return data[1].shape[0]
+
+    @staticmethod
+    def scanned(data, order, bs):
+        return order.reshape((order.shape[0] // bs, bs))
+
+    def batch(self, data, idx):
+        arrays, w = data
+        x, y = self.windows.take(arrays, idx)
+        return [x], [y], w[idx]
+
+
 class Engine:
     """The pure, compiled functions for one compiled model."""
 
@@ -236,12 +285,6 @@ class Engine:
         return tv, ntv, opt_state, new_states, acc
 
     @staticmethod
-    def _batched(data, perm, bs):
-        """Gather `data` rows by `perm` (padded) and reshape to (steps, bs, ...)."""
-        steps = perm.shape[0] // bs
-        return jax.tree_util.tree_map(lambda a: jnp.take(a, perm, axis=0).reshape((steps, bs) + a.shape[1:]), data)
-
-    @staticmethod
     def _padded_order(n, bs, order=None):
         """Sample order padded to whole batches, and the (steps, bs) mask of real rows."""
         steps = -(-n // bs)
@@ -252,47 +295,48 @@ class Engine:
         valid = jnp.concatenate([jnp.ones((n,), jnp.float32), jnp.zeros((pad,), jnp.float32)])
         return order, valid.reshape(steps, bs), steps
 
-    def _epoch(self, carry, data, order, key, bs):
+    def _epoch(self, carry, data, batches, order, key, bs):
         tv, ntv, opt_state, states = carry
-        x, y, w = data
-        n = w.shape[0]
-        order, valid, steps = self._padded_order(n, bs, order)
-        xs, ys, ws = self._batched((x, y, w), order, bs)
+        order, valid, steps = self._padded_order(batches.size(data), bs, order)
 
         def body(c, inp):
-            xb, yb, wb, vb, i = inp
+            item, vb, i = inp
+            xb, yb, wb = batches.batch(data, item)
             return self._train_step(c, (xb, yb, wb, vb), lambda: jax.random.fold_in(key(), i)), None
 
         init = (tv, ntv, opt_state, states, self.init_metric_state())
         (tv, ntv, opt_state, states, acc), _ = jax.lax.scan(
-            body, init, (xs, ys, ws, valid, jnp.arange(steps, dtype=jnp.int32)))
+            body, init, (batches.scanned(data, order, bs), valid, jnp.arange(steps, dtype=jnp.int32)))
         return (tv, ntv, opt_state, states), self.metric_results(acc)
 
-    def _eval_scan(self, tv, ntv, states, data, bs):
-        x, y, w = data
-        n = w.shape[0]
-        order, valid, steps = self._padded_order(n, bs)
-        xs, ys, ws = self._batched((x, y, w), order, bs)
+    def _eval_scan(self, tv, ntv, states, data, batches, bs):
+        order, valid, steps = self._padded_order(batches.size(data), bs)
 
         def body(c, inp):
             states, acc = c
-            xb, yb, wb, vb = inp
+            item, vb = inp
+            xb, yb, wb = batches.batch(data, item)
             loss, (outs, masks, new_states, per_output) = self._forward_loss(
                 tv, ntv, states, xb, yb, wb, vb, None, False)
             return (new_states, self._update_metrics(acc, loss, per_output, yb, outs, masks, wb, vb)), None
 
-        (states, acc), _ = jax.lax.scan(body, (states, self.init_metric_state()), (xs, ys, ws, valid))
+        (states, acc), _ = jax.lax.scan(body, (states, self.init_metric_state()),
+                                        (batches.scanned(data, order, bs), valid))
         return states, self.metric_results(acc)
 
     # ------------------------------------------------------------ entry points
-    def run_epochs_fn(self, bs, shuffle, val_bs):
+    def run_epochs_fn(self, bs, shuffle, val_bs, batches=None, val_batches=None):
         """jit-compiled: (carry, data, val_data, orders, base_key, epoch0, n) -> (carry, logs[CHUNK, n_logs]).
+
+        `batches` / `val_batches` say how `data` / `val_data` are cut into batches
+        (`ARRAYS` or a `WindowBatches`); they are part of the compiled program.
 
         `orders` holds each epoch's sample order (rows, n) when shuffling, made on the
         host: an on-device permutation is a sort, which costs more to compile than
         the whole training step of a small model.
         """
-        key = ("epochs", bs, shuffle, val_bs)
+        batches, val_batches = batches or ARRAYS, val_batches or ARRAYS
+        key = ("epochs", bs, shuffle, val_bs, batches.key, val_batches.key)
         if key not in self._jitted:
             n_logs = len(self.log_names) * (2 if val_bs else 1)
 
@@ -301,11 +345,11 @@ class Engine:
                     carry, logs = c
                     epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
                     order = orders[i] if shuffle else None
-                    carry, train_logs = self._epoch(carry, data, order, epoch_key, bs)
+                    carry, train_logs = self._epoch(carry, data, batches, order, epoch_key, bs)
                     row = train_logs
                     if val_bs:
                         tv, ntv, opt_state, states = carry
-                        states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_bs)
+                        states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs)
                         carry = (tv, ntv, opt_state, states)
                         row = jnp.concatenate([train_logs, val_logs])
                     return carry, logs.at[i].set(row)
@@ -316,10 +360,12 @@ class Engine:
             self._jitted[key] = jax.jit(run)
         return self._jitted[key]
 
-    def evaluate_fn(self, bs):
-        key = ("evaluate", bs)
+    def evaluate_fn(self, bs, batches=None):
+        batches = batches or ARRAYS
+        key = ("evaluate", bs, batches.key)
         if key not in self._jitted:
-            self._jitted[key] = jax.jit(lambda tv, ntv, states, data: self._eval_scan(tv, ntv, states, data, bs))
+            self._jitted[key] = jax.jit(
+                lambda tv, ntv, states, data: self._eval_scan(tv, ntv, states, data, batches, bs))
         return self._jitted[key]
 
     def predict_fn(self):

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
+from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import data as data_mod
 from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, pad_to_batches,
                                      predict_fn_for)
@@ -142,6 +143,35 @@ class Trainer:
         w = data_mod.sample_weights(n, ys, sample_weight, class_weight) if need_y else None
         return xs, ys, w, n
 
+    def _prepare_data(self, x, y=None, sample_weight=None, class_weight=None):
+        """fit/evaluate's data: arrays (`ArrayData`), or a WindowedSeries (`WindowData`)."""
+        if isinstance(x, WindowedSeries):
+            return self._prepare_windows(x, y, sample_weight, class_weight)
+        xs, ys, w, _ = self._prepare(x, y, sample_weight, class_weight)
+        return data_mod.ArrayData(xs, ys, w)
+
+    def _prepare_windows(self, windows, y=None, sample_weight=None, class_weight=None):
+        """Checks for a WindowedSeries, which yields both x and y, against the model."""
+        if y is not None:
+            raise ValueError("`y` must be None when `x` is a WindowedSeries: its windows carry their targets.")
+        if class_weight is not None:
+            raise ValueError("`class_weight` is not supported with a WindowedSeries; pass `sample_weight` "
+                             "(one weight per window) instead.")
+        n = len(windows)
+        x_like, y_like = data_mod.stand_ins(windows)
+        self._build_from_data(x_like)
+        if len(self.inputs) != 1 or len(self.outputs) != 1:
+            raise ValueError(f"A WindowedSeries feeds a model with one input and one output; model '{self.name}' "
+                             f"has {len(self.inputs)} inputs and {len(self.outputs)} outputs.")
+        data_mod.check_input_shapes(self, [x_like])
+        data_mod.check_target_shapes(self, [y_like])
+        data_mod.check_finite(list(windows.arrays()[:1]), "x")
+        data_mod.check_finite(list(windows.arrays()[1:]), "y")
+        if sample_weight is not None and np.shape(sample_weight)[:1] != (n,):
+            raise ValueError(f"`sample_weight` must have one weight per window: shape ({n},); "
+                             f"received shape {np.shape(sample_weight)}.")
+        return data_mod.WindowData(windows, data_mod.sample_weights(n, None, sample_weight, None))
+
     def _stateful_batch(self):
         sizes = {l._fixed_batch_size() for l in self._stateful_layers() if l._fixed_batch_size() is not None}
         return sizes.pop() if len(sizes) == 1 else None
@@ -198,7 +228,8 @@ class Trainer:
 
         _reject_kwargs("fit", kwargs)
         if self.compiled and x is not None:
-            self._build_from_data(x)  # a Sequential without an input shape is built by its first data
+            # a Sequential without an input shape is built by its first data
+            self._build_from_data(data_mod.stand_ins(x)[0] if isinstance(x, WindowedSeries) else x)
         engine = self._require_compiled("training")
         if steps_per_epoch is not None or validation_steps is not None:
             raise ValueError("fit(): `steps_per_epoch` / `validation_steps` apply to generators; lstmkit's fit takes arrays.")
@@ -212,18 +243,13 @@ class Trainer:
         if shuffle not in (True, False):
             raise ValueError(f"fit(shuffle=...) must be True or False; received {shuffle!r}.")
 
-        xs, ys, w, n = self._prepare(x, y, sample_weight, class_weight)
+        train = self._prepare_data(x, y, sample_weight, class_weight)
         val = None
         if validation_data is not None:
-            if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
-                raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight).")
-            vx, vy = validation_data[0], validation_data[1]
-            vsw = validation_data[2] if len(validation_data) == 3 else None
-            val = self._prepare(vx, vy, vsw)
+            val = self._prepare_validation(validation_data)
         elif validation_split:
-            (xs_t, ys_t, w_t), (xs_v, ys_v, w_v) = data_mod.split_validation([xs, ys, w], validation_split, n)
-            val = (xs_v, ys_v, w_v, xs_v[0].shape[0])
-            xs, ys, w, n = xs_t, ys_t, w_t, xs_t[0].shape[0]
+            train, val = train.split(validation_split)
+        n = train.n
 
         bs = batch_size or 32
         if self._stateful_layers():
@@ -237,18 +263,18 @@ class Trainer:
         if val is not None:
             val_bs = validation_batch_size or bs
             if self._stateful_layers():
-                val_bs = self._check_stateful(val[3], val_bs, "fit (validation)")
-            val_bs = min(val_bs, val[3]) if not self._stateful_layers() else val_bs
+                val_bs = self._check_stateful(val.n, val_bs, "fit (validation)")
+            val_bs = min(val_bs, val.n) if not self._stateful_layers() else val_bs
 
         steps = -(-n // bs)
         cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
                                          epochs=epochs, steps=steps, model=self)
         if cbs.needs_batch_hooks(mode="train"):
-            return self._fit_per_batch(engine, cbs, xs, ys, w, n, val, bs, val_bs, epochs, initial_epoch, shuffle)
+            return self._fit_per_batch(engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle)
 
-        run = engine.run_epochs_fn(bs, bool(shuffle), val_bs)
-        data = jax.device_put((xs, ys, w))
-        val_data = jax.device_put((val[0], val[1], val[2])) if val is not None else (xs[:0], ys[:0], w[:0])
+        run = engine.run_epochs_fn(bs, bool(shuffle), val_bs, train.batches, val.batches if val is not None else None)
+        data = jax.device_put(train.device_arrays())
+        val_data = jax.device_put(val.device_arrays()) if val is not None else ()
         tv, ntv = engine.split_values()
         opt_state = self._opt_state_for(engine, tv)
         carry = (tv, ntv, opt_state, self._states())
@@ -312,8 +338,19 @@ class Trainer:
         opt_state = self.optimizer.set_state_learning_rate(opt_state, self.optimizer.learning_rate)
         return tv, ntv, opt_state, states
 
-    def _fit_per_batch(self, engine, cbs, xs, ys, w, n, val, bs, val_bs, epochs, initial_epoch, shuffle):
+    def _prepare_validation(self, validation_data):
+        if isinstance(validation_data, WindowedSeries):
+            return self._prepare_windows(validation_data)
+        if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+                             "or a WindowedSeries.")
+        vx, vy = validation_data[0], validation_data[1]
+        vsw = validation_data[2] if len(validation_data) == 3 else None
+        return self._prepare_data(vx, vy, vsw)
+
+    def _fit_per_batch(self, engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle):
         """The path for callbacks with batch hooks: one compiled step per batch."""
+        n = train.n
         step = engine.train_batch_fn()
         tv, ntv = engine.split_values()
         opt_state = self._opt_state_for(engine, tv)
@@ -333,7 +370,7 @@ class Trainer:
                 idx = order[start:start + bs]
                 cbs.on_train_batch_begin(b)
                 real = len(idx)
-                batch = _pad_batch([a[idx] for a in xs], [a[idx] for a in ys], w[idx], bs)
+                batch = _pad_batch(*train.rows(idx), bs)
                 tv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
                 logs = np.asarray(logs)
                 sums += logs * real
@@ -346,7 +383,8 @@ class Trainer:
             row = {k: float(v) for k, v in zip(names, sums / max(count, 1))}
             self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
             if val is not None:
-                states, vlogs = engine.evaluate_fn(val_bs)(tv, ntv, states, jax.device_put((val[0], val[1], val[2])))
+                states, vlogs = engine.evaluate_fn(val_bs, val.batches)(tv, ntv, states,
+                                                                         jax.device_put(val.device_arrays()))
                 self._write_back(tv, states)
                 row.update({f"val_{k}": float(v) for k, v in zip(names, np.asarray(vlogs))})
             row = _keras_order(row)
@@ -372,7 +410,8 @@ class Trainer:
         if batch_size is not None:
             _check_int("batch_size", batch_size, minimum=1)
         verbose = _resolve_verbose(verbose)
-        xs, ys, w, n = self._prepare(x, y, sample_weight)
+        data = self._prepare_data(x, y, sample_weight)
+        n = data.n
         bs = batch_size or 32
         if self._stateful_layers():
             bs = self._check_stateful(n, batch_size if batch_size is not None else self._stateful_batch(), "evaluate")
@@ -382,7 +421,7 @@ class Trainer:
                                          epochs=1, steps=-(-n // bs), model=self)
         cbs.on_test_begin()
         tv, ntv = engine.split_values()
-        states, logs = engine.evaluate_fn(bs)(tv, ntv, self._states(), jax.device_put((xs, ys, w)))
+        states, logs = engine.evaluate_fn(bs, data.batches)(tv, ntv, self._states(), jax.device_put(data.device_arrays()))
         self._assign_states(states)
         values = [float(v) for v in np.asarray(logs)]
         result = dict(zip(engine.log_names, values))
@@ -406,7 +445,7 @@ class Trainer:
         if batch_size is not None:
             _check_int("batch_size", batch_size, minimum=1)
         verbose = _resolve_verbose(verbose)
-        xs, _, _, n = self._prepare(x, need_y=False)
+        xs, n = self._predict_inputs(x)
         bs = self._predict_batch_size(n, batch_size)
         t0 = time.perf_counter()
         cbs = None
@@ -431,6 +470,14 @@ class Trainer:
             steps_run = -(-n // bs)
             print(f"{steps_run}/{steps_run} - {time.perf_counter() - t0:.2f}s")
         return outs[0] if len(outs) == 1 else outs
+
+    def _predict_inputs(self, x):
+        """predict's inputs and their number; a WindowedSeries is cut a chunk at a time."""
+        if isinstance(x, WindowedSeries):
+            self._prepare_windows(x)
+            return [data_mod.WindowInputs(x)], len(x)
+        xs, _, _, n = self._prepare(x, need_y=False)
+        return xs, n
 
     def _predict_one_batch(self, x, batch_size):
         """The quiet `predict` of one NumPy array that fits in one batch, with little per-call work.
