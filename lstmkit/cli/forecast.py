@@ -191,6 +191,12 @@ def run(args) -> int:
     beat = holdout["lstmkit"] < holdout["naive"]
     print(f"  holdout MASE: lstmkit {holdout['lstmkit']:.3f} vs naive {holdout['naive']:.3f} "
           f"({'better' if beat else 'NOT better'} than naive)")
+    for label, scores in (("holdout", holdout), ("mean", result.scores["MASE"])):
+        baselines = scores.drop(["lstmkit", "naive"])  # naive has its own line above
+        best = baselines.idxmin()
+        if baselines[best] < scores["lstmkit"]:
+            print(f"  {label} MASE: the {best} baseline ({baselines[best]:.3f}) beats lstmkit "
+                  f"({scores['lstmkit']:.3f})")
 
     final_epochs = int(np.median(result.best_epochs))
     print(f"Final model: trained on all {len(y)} rows for {final_epochs} epochs (the median best epoch of the folds)")

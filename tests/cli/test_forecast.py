@@ -138,3 +138,15 @@ def test_saved_model_reproduces_the_forecast(tiny_run):
     model = load_model(str(out / "model.keras"))
     y = np.asarray(model.predict((x - x[-1]).astype(np.float32)[None, :, None], verbose=0))[0] + x[-1]
     np.testing.assert_allclose(y * (hi - lo) + lo, list(metrics["forecast"].values()), rtol=1e-4)
+
+
+def test_tiny_run_names_a_baseline_that_beats_lstmkit(tiny_run):
+    """The summary compares with naive, and says so when another baseline did better than lstmkit."""
+    _, stdout, _, _ = tiny_run
+    holdout = {m.group(1): float(m.group(2))
+               for m in re.finditer(r"^  (lstmkit|naive|seasonal_naive|drift)\s.*\s(\d+\.\d+)$", stdout, re.M)}
+    assert set(holdout) == {"lstmkit", "naive", "seasonal_naive", "drift"}
+    others = {k: v for k, v in holdout.items() if k not in ("lstmkit", "naive")}
+    best = min(others, key=others.get)
+    line = f"  holdout MASE: the {best} baseline ({others[best]:.3f}) beats lstmkit ({holdout['lstmkit']:.3f})"
+    assert (line in stdout) == (others[best] < holdout["lstmkit"])
