@@ -6,7 +6,9 @@ models; layers fed by other layers), arrays of shape (samples, time, units):
 
 =========  =====================================================================
 LSTM       ``i`` input gate, ``f`` forget gate, ``g`` candidate, ``o`` output
-           gate, ``c`` cell state, ``h`` hidden state
+           gate, ``c`` cell state, ``h`` hidden state (also for the variants:
+           with ``peephole=True`` the gates include the peephole terms, with
+           ``coupled_gates=True`` ``f`` is ``1 - i``)
 GRU        ``z`` update gate, ``r`` reset gate, ``g`` candidate, ``h`` state
 SimpleRNN  ``h`` state
 =========  =====================================================================
@@ -225,16 +227,16 @@ def _kind(layer) -> str:
 def _cell(layer, params, kind):
     """`cell(x_t, state) -> (new_state, gates)` for one step of `layer`, without dropout."""
     kernel = params["recurrent_kernel"]
-    variants = [name for name in ("peephole", "coupled_gates") if getattr(layer, name, False)]
-    if variants:  # their equations differ from lstm_gates'; tracing them with it would be silently wrong
-        raise NotImplementedError(f"trace(): layer {layer.name!r} is an LSTM variant ({', '.join(variants)}), "
-                                  "which trace() does not cover yet.")
     if kind == "LSTM":
+        # The variants (peepholes, coupled gates: f = 1 - i) are options of the same equations.
+        peepholes, coupled = layer._peepholes(params), layer.coupled_gates
+
         def cell(x_t, state):
             h, c = state
             z = x_t + rnn_ops.recurrent_projection(h, kernel)
             h, c, gates = rnn_ops.lstm_gates(z, c, activation=layer.activation,
-                                             recurrent_activation=layer.recurrent_activation)
+                                             recurrent_activation=layer.recurrent_activation,
+                                             peepholes=peepholes, coupled_gates=coupled)
             return (h, c), gates
     elif kind == "GRU" and layer.reset_after:
         recurrent_bias = layer._biases(params)[1]

@@ -48,7 +48,10 @@ def _scan(step, x, mask, state, go_backwards):
 
 
 def ref_lstm(layer, x, mask, h0=None, c0=None):
-    W, U, b = (w.astype(np.float64) for w in layer.get_weights())
+    """The LSTM, and its variants: peepholes (i, f see the previous c, o the new one), coupled gates (f = 1 - i)."""
+    weights = {v.name: v.numpy().astype(np.float64) for v in layer.weights}
+    W, U, b = weights["kernel"], weights["recurrent_kernel"], weights["bias"]
+    p = {g[0]: weights.get(f"{g}_gate_peephole_weights", 0.0) for g in ("input", "forget", "output")}
     u = layer.units
     h0 = np.zeros((x.shape[0], u)) if h0 is None else h0
     c0 = np.zeros((x.shape[0], u)) if c0 is None else c0
@@ -56,8 +59,14 @@ def ref_lstm(layer, x, mask, h0=None, c0=None):
     def step(x_t, state):
         h, c = state
         z = x_t @ W + h @ U + b
-        i, f, g, o = _sig(z[:, :u]), _sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), _sig(z[:, 3 * u:])
+        if getattr(layer, "coupled_gates", False):
+            i = _sig(z[:, :u] + p["i"] * c)
+            f, g, z_o = 1 - i, np.tanh(z[:, u:2 * u]), z[:, 2 * u:]
+        else:
+            i, f = _sig(z[:, :u] + p["i"] * c), _sig(z[:, u:2 * u] + p["f"] * c)
+            g, z_o = np.tanh(z[:, 2 * u:3 * u]), z[:, 3 * u:]
         c = f * c + i * g
+        o = _sig(z_o + p["o"] * c)
         return (o * np.tanh(c), c), {"i": i, "f": f, "g": g, "o": o}
 
     return _scan(step, x.astype(np.float64), mask, (h0, c0), layer.go_backwards)
@@ -119,6 +128,22 @@ def test_lstm_trace_matches_reference_and_layer_output(go_backwards, return_sequ
         np.testing.assert_allclose(out, expected, atol=1e-6)
     else:
         np.testing.assert_allclose(out, tr.h[:, 0] if go_backwards else tr.h[:, -1], atol=1e-6)
+
+
+@pytest.mark.parametrize("variant", [{"peephole": True}, {"coupled_gates": True},
+                                     {"peephole": True, "coupled_gates": True, "go_backwards": True}])
+def test_lstm_variant_traces_match_reference_and_layer_output(variant):
+    x, mask = _mask_data(_x())
+    lstm = LSTM(4, return_sequences=True, **variant)
+    model = Sequential([Masking(0.0, input_shape=(T, D)), lstm])
+    _randomize(lstm)
+    tr = trace(model, x)[lstm.name]
+    assert tr.quantities == ("i", "f", "g", "o", "c", "h")
+    _assert_matches(tr, ref_lstm(lstm, x, mask))
+    if lstm.coupled_gates:
+        np.testing.assert_allclose(tr.f[mask], 1 - tr.i[mask], atol=1e-6)
+    out = model.predict(x, verbose=0)
+    np.testing.assert_allclose(out, tr.h[:, ::-1] if lstm.go_backwards else tr.h, atol=1e-6)
 
 
 def test_masked_steps_hold_state_and_have_nan_gates():

@@ -291,6 +291,10 @@ class RNNBase(Layer):
     def _recurrent_bias(self, params):
         return None
 
+    def _cell_params(self, params):
+        """The fused cell's own weights (`fused_rnn_scan`'s `cell_params`), e.g. the LSTM's peepholes."""
+        return ()
+
     def _masked_output_mode(self):
         if self.unroll:
             return "previous"  # Keras's unrolled loop fills masked steps with the previous output
@@ -317,7 +321,8 @@ class RNNBase(Layer):
             last, sequence, final_state = fused_ops.fused_rnn_scan(
                 cell, projected, state, params["recurrent_kernel"], recurrent_bias=self._recurrent_bias(params),
                 recurrent_dropout_masks=recurrent_masks, mask=mask, go_backwards=self.go_backwards,
-                return_sequences=self.return_sequences, masked_output=self._masked_output_mode())
+                return_sequences=self.return_sequences, masked_output=self._masked_output_mode(),
+                cell_params=self._cell_params(params))
         else:  # the plain scan, differentiated by autodiff (unroll=True; GRU with reset_after=False)
             last, sequence, final_state = rnn_ops.rnn_scan(
                 self._step(params, recurrent_masks), projected, state, mask=mask, go_backwards=self.go_backwards,

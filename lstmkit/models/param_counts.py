@@ -51,11 +51,7 @@ def _recurrent(layer):
     f, u = kernel.shape[0], layer.units
     bias = layer.use_bias
     if isinstance(layer, LSTM):
-        if bias:
-            return (f"4 × (({f} + {u}) × {u} + {u})", 4 * ((f + u) * u + u),
-                    "4 gates (i, f, c, o) × ((features + units) × units + units)")
-        return (f"4 × (({f} + {u}) × {u})", 4 * (f + u) * u,
-                "4 gates (i, f, c, o) × ((features + units) × units), no bias")
+        return _lstm(layer, f, u, bias)
     if isinstance(layer, GRU):
         if bias and layer.reset_after:
             return (f"3 × (({f} + {u}) × {u} + 2 × {u})", 3 * ((f + u) * u + 2 * u),
@@ -70,6 +66,22 @@ def _recurrent(layer):
             return f"({f} + {u}) × {u} + {u}", (f + u) * u + u, "(features + units) × units + units"
         return f"({f} + {u}) × {u}", (f + u) * u, "(features + units) × units, no bias"
     return None
+
+
+def _lstm(layer, f, u, bias):
+    """LSTM, and its variants: coupled gates (3 gate blocks, f = 1 - i) and peepholes (one (units,) per gate)."""
+    n, gates = (3, "3 gates (i, c, o; f = 1 − i)") if layer.coupled_gates else (4, "4 gates (i, f, c, o)")
+    if bias:
+        expr, count = f"{n} × (({f} + {u}) × {u} + {u})", n * ((f + u) * u + u)
+        legend = f"{gates} × ((features + units) × units + units)"
+    else:
+        expr, count = f"{n} × (({f} + {u}) × {u})", n * (f + u) * u
+        legend = f"{gates} × ((features + units) × units)"
+    if layer.peephole:
+        p, names = (2, "i, o") if layer.coupled_gates else (3, "i, f, o")
+        expr, count = f"{expr} + {p} × {u}", count + p * u
+        legend = f"{legend} + {p} peepholes ({names}) × units"
+    return expr, count, legend if bias else f"{legend}, no bias"
 
 
 def _formula(layer):

@@ -11,11 +11,14 @@ steps and samples at once. The input kernel's gradient is already one matmul:
 the input projection of all steps happens outside the scan (`project_inputs`).
 
 A cell is given by its elementwise part as two hand-written functions:
-`forward(zx_t, zh_t, state) -> (new_state, saved)`, where `zx_t` is the
+`forward(zx_t, zh_t, state, params) -> (new_state, saved)`, where `zx_t` is the
 projected input of the step and `zh_t = h @ recurrent_kernel (+ recurrent
-bias)`, and `backward(saved, state, d_new_state) -> (dzx_t, dzh_t, d_state)`.
-The step's output is the new h. The forwards call the same cell equations
-as the plain steps (`lstm_gates`, `gru_gates`) and keep the gates' outputs;
+bias)`, and `backward(saved, state, d_new_state, params) -> (dzx_t, dzh_t, d_state)`.
+`params` are the cell's own elementwise weights (a tuple, empty for most cells;
+the LSTM's peephole vectors), passed through the scan unchanged; their gradient
+is formed after the reverse scan, over all steps and samples at once, by the
+cell's `params_grad`. The step's output is the new h. The forwards call the
+same cell equations as the plain steps (`lstm_gates`, `gru_gates`) and keep the gates' outputs;
 the backward takes each activation's derivative from its output (sigmoid: y(1-y),
 tanh: 1-y², relu: y>0, ...), so nothing is recomputed; an activation without
 such a formula (a user's function, gelu, ...) keeps its input instead and is
@@ -42,51 +45,96 @@ from lstmkit.ops.recurrent import gru_gates, lstm_gates, recurrent_projection
 class Cell(NamedTuple):
     """The elementwise part of a recurrent cell, forward and backward by hand.
 
-    forward(zx_t, zh_t, state) -> (new_state, saved); the step's output is new_state[0] (h).
-    backward(saved, state, d_new_state) -> (dzx_t, dzh_t, d_state): the error signals of the
-    step's inputs; dzh_t is None when it equals dzx_t (cells that read zx_t + zh_t).
+    forward(zx_t, zh_t, state, params) -> (new_state, saved); the step's output is new_state[0] (h).
+    backward(saved, state, d_new_state, params) -> (dzx_t, dzh_t, d_state): the error signals of
+    the step's inputs; dzh_t is None when it equals dzx_t (cells that read zx_t + zh_t).
+    params_grad(saved, states, dzx, dzh, params) -> d params: the gradient of the cell's own
+    weights `params` (a tuple) from the stacked (time, ...) residuals, previous states and error
+    signals of every step; None for a cell without weights of its own (params == ()).
     """
 
     forward: Callable
     backward: Callable
+    params_grad: Callable | None = None
 
 
-def lstm_cell(activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid) -> Cell:
-    """The LSTM: c' = f c + i g, h' = o act(c'); gates i, f, o = σ(z), candidate g = act(z); z = zx + zh."""
+def lstm_cell(activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid, peephole=False,
+              coupled_gates=False) -> Cell:
+    """The LSTM: c' = f c + i g, h' = o act(c'); gates i, f, o = σ(z), candidate g = act(z); z = zx + zh.
+
+    peephole: params = (p_i, p_f, p_o) ((p_i, p_o) with coupled gates), the gates also read the
+    cell state, i = σ(z_i + p_i c), f = σ(z_f + p_f c), o = σ(z_o + p_o c'). coupled_gates: three
+    gate blocks [i, c, o] and f = 1 - i. The equations are `lstm_gates`'.
+    """
     act, sig = Differentiated(activation), Differentiated(recurrent_activation)
+    gates = 3 if coupled_gates else 4
 
-    def forward(zx, zh, state):
-        z = zx + zh
-        h, c, (i, f, g, o) = lstm_gates(z, state[1], activation=act.fn, recurrent_activation=sig.fn)
-        z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)  # kept only for activations without an output formula
+    def peepholes(params):
+        if not peephole:
+            return None
+        return (params[0], None, params[1]) if coupled_gates else tuple(params)
+
+    def forward(zx, zh, state, params):
+        h, c, (i, f, g, o), (a_i, a_f, a_g, a_o) = lstm_gates(
+            zx + zh, state[1], activation=act.fn, recurrent_activation=sig.fn, peepholes=peepholes(params),
+            coupled_gates=coupled_gates, with_preactivations=True)
         a = act.fn(c)  # the value lstm_gates computed for h; XLA computes it once
-        saved = (sig.save(z_i, i), sig.save(z_f, f), act.save(z_g, g), sig.save(z_o, o), act.save(c, a))
+        # Pre-activations are kept only for activations without an output formula (else XLA drops them).
+        saved = (sig.save(a_i, i), () if coupled_gates else sig.save(a_f, f), act.save(a_g, g), sig.save(a_o, o),
+                 act.save(c, a), c if peephole else ())  # c': the output gate's peephole gradient
         return (h, c), saved
 
-    def backward(saved, state, d_new):
-        s_i, s_f, s_g, s_o, s_a = saved
-        i, f, g, o, a = (Differentiated.value(s) for s in saved)
+    def backward(saved, state, d_new, params):
+        s_i, s_f, s_g, s_o, s_a, _ = saved
+        i, g, o, a = (Differentiated.value(s) for s in (s_i, s_g, s_o, s_a))
+        f = 1.0 - i if coupled_gates else Differentiated.value(s_f)
+        p = peepholes(params)
+        c_prev = state[1]
         dh, dc = d_new
+        d_o = dh * a * sig.grad(s_o)
         dc = dc + dh * o * act.grad(s_a)
-        dz = jnp.concatenate([dc * g * sig.grad(s_i), dc * state[1] * sig.grad(s_f),
-                              dc * i * act.grad(s_g), dh * a * sig.grad(s_o)], axis=-1)
-        return dz, None, (jnp.zeros_like(dh), dc * f)
+        if p is not None:
+            dc = dc + d_o * p[2]
+        d_g = dc * i * act.grad(s_g)
+        d_prev_c = dc * f
+        if coupled_gates:  # i feeds c' twice: as the input gate and through f = 1 - i
+            d_i = dc * (g - c_prev) * sig.grad(s_i)
+            dz = jnp.concatenate([d_i, d_g, d_o], axis=-1)
+        else:
+            d_i = dc * g * sig.grad(s_i)
+            d_f = dc * c_prev * sig.grad(s_f)
+            dz = jnp.concatenate([d_i, d_f, d_g, d_o], axis=-1)
+            if p is not None:
+                d_prev_c = d_prev_c + d_f * p[1]
+        if p is not None:
+            d_prev_c = d_prev_c + d_i * p[0]
+        return dz, None, (jnp.zeros_like(dh), d_prev_c)
 
-    return Cell(forward, backward)
+    def params_grad(saved, states, dzx, dzh, params):
+        if not peephole:
+            return ()
+        blocks = jnp.split(dzx, gates, axis=-1)  # (time, batch, units) each
+        c_prev, c_new = states[1], saved[-1]
+        total = lambda d, c: jnp.sum(d * c, axis=(0, 1))  # noqa: E731
+        if coupled_gates:
+            return (total(blocks[0], c_prev), total(blocks[2], c_new))
+        return (total(blocks[0], c_prev), total(blocks[1], c_prev), total(blocks[3], c_new))
+
+    return Cell(forward, backward, params_grad)
 
 
 def gru_cell(activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid) -> Cell:
     """The GRU with reset_after=True (Keras 3's default): n = act(x_n + r (h U_n + b_n)), h' = z h + (1 - z) n."""
     act, sig = Differentiated(activation), Differentiated(recurrent_activation)
 
-    def forward(zx, zh, state):
+    def forward(zx, zh, state, params):
         h_new, (z, r, n) = gru_gates(zx, zh, state[0], activation=act.fn, recurrent_activation=sig.fn)
         x_z, x_r, x_n = jnp.split(zx, 3, axis=-1)
         h_z, h_r, h_n = jnp.split(zh, 3, axis=-1)
         # Pre-activations are kept only for activations without an output formula (else XLA drops them).
         return (h_new,), (sig.save(x_z + h_z, z), sig.save(x_r + h_r, r), act.save(x_n + r * h_n, n), h_n)
 
-    def backward(saved, state, d_new):
+    def backward(saved, state, d_new, params):
         s_z, s_r, s_n, h_n = saved
         z, r, n = (Differentiated.value(s) for s in saved[:3])
         (dh,) = d_new
@@ -104,12 +152,12 @@ def simple_rnn_cell(activation=jnp.tanh) -> Cell:
     """The Elman RNN: h' = act(zx + zh)."""
     act = Differentiated(activation)
 
-    def forward(zx, zh, state):
+    def forward(zx, zh, state, params):
         z = zx + zh
         h = act.fn(z)
         return (h,), act.save(z, h)
 
-    def backward(saved, state, d_new):
+    def backward(saved, state, d_new, params):
         (dh,) = d_new
         return dh * act.grad(saved), None, (jnp.zeros_like(dh),)
 
@@ -118,21 +166,25 @@ def simple_rnn_cell(activation=jnp.tanh) -> Cell:
 
 def fused_rnn_scan(cell: Cell, inputs, initial_state, recurrent_kernel, *, recurrent_bias=None,
                    recurrent_dropout_masks=None, mask=None, go_backwards=False, return_sequences=True,
-                   masked_output="state"):
+                   masked_output="state", cell_params=()):
     """`rnn_scan` for a `Cell`, with the hand-written backward pass.
 
     inputs: projected inputs (batch, time, gates·units); initial_state: tuple of
     (batch, units); recurrent_dropout_masks: None, (batch, units) or
     (gates, batch, units); mask: None or bool (batch, time); masked_output
-    "state" (hold h) or "zero" (Keras's zero_output_for_mask).
+    "state" (hold h) or "zero" (Keras's zero_output_for_mask); cell_params: the cell's own
+    weights (a tuple of arrays, e.g. the LSTM's peepholes), differentiated by `cell.params_grad`.
     Returns (last_output, outputs or None, final_state), as `rnn_scan` does.
     """
     if masked_output not in ("state", "zero"):
         raise ValueError(f"masked_output must be 'state' or 'zero' here, received {masked_output!r}.")
     zx = jnp.swapaxes(inputs, 0, 1)  # time-major
     keep = None if mask is None else jnp.swapaxes(jnp.asarray(mask, bool), 0, 1)[..., None]
+    cell_params = tuple(cell_params)
+    if cell_params and cell.params_grad is None:
+        raise ValueError("fused_rnn_scan: `cell_params` given for a cell without `params_grad`.")
     ys, final_state = _recurrence(cell, bool(go_backwards), masked_output, zx, tuple(initial_state),
-                                  recurrent_kernel, recurrent_bias, recurrent_dropout_masks, keep)
+                                  recurrent_kernel, recurrent_bias, recurrent_dropout_masks, keep, cell_params)
     last = ys[0] if go_backwards else ys[-1]  # the last step processed
     outputs = None
     if return_sequences:
@@ -144,13 +196,13 @@ def fused_rnn_scan(cell: Cell, inputs, initial_state, recurrent_kernel, *, recur
 
 UNROLL_STEPS = 8  # inference unrolls sequences up to this length
 
-def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, save):
+def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params, save):
     def body(state, xs):
         zx_t, keep_t = xs
         zh_t = recurrent_projection(state[0], kernel, rec_masks)
         if bias is not None:
             zh_t = zh_t + bias
-        new_state, saved = cell.forward(zx_t, zh_t, state)
+        new_state, saved = cell.forward(zx_t, zh_t, state, params)
         out = new_state[0]
         if keep_t is not None:  # Keras's masking: hold the state; output h or zeros
             new_state = tuple(jnp.where(keep_t, n, s) for n, s in zip(new_state, state))
@@ -166,19 +218,20 @@ def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, 
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
-def _recurrence(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep):
-    ys, final_state, _ = _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, False)
+def _recurrence(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params):
+    ys, final_state, _ = _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params,
+                                  False)
     return ys, final_state
 
 
-def _recurrence_fwd(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep):
+def _recurrence_fwd(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params):
     ys, final_state, residuals = _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks,
-                                          keep, True)
-    return (ys, final_state), (residuals, kernel, bias, rec_masks, keep)
+                                          keep, params, True)
+    return (ys, final_state), (residuals, kernel, bias, rec_masks, keep, params)
 
 
 def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
-    (saved, prev_states), kernel, bias, rec_masks, keep = residuals
+    (saved, prev_states), kernel, bias, rec_masks, keep, params = residuals
     d_ys, d_final = cotangents
 
     def body(d_state, xs):
@@ -191,7 +244,7 @@ def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
             d_new = (k * (d_state[0] + dy_t), *(k * d for d in d_state[1:]))
             held_out = dy_t if masked_output == "state" else jnp.zeros_like(dy_t)
             passed = ((1.0 - k) * (d_state[0] + held_out), *((1.0 - k) * d for d in d_state[1:]))
-        dzx, dzh, d_prev = cell.backward(saved_t, state, d_new)
+        dzx, dzh, d_prev = cell.backward(saved_t, state, d_new, params)
         dzh_t = dzx if dzh is None else dzh
         d_prev = (d_prev[0] + _recurrent_input_grad(dzh_t, kernel, rec_masks), *d_prev[1:])
         if passed is not None:
@@ -205,7 +258,9 @@ def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
     d_kernel = _recurrent_kernel_grad(prev_states[0], dzh, rec_masks)
     d_bias = None if bias is None else jnp.sum(dzh, axis=(0, 1)).reshape(bias.shape)
     d_masks = None if rec_masks is None else jnp.zeros_like(rec_masks)  # masks are constants
-    return dzx, d_state0, d_kernel, d_bias, d_masks, None
+    # The cell's own weights: one reduction over all steps and samples (masked steps have zero signals).
+    d_params = tuple(cell.params_grad(saved, prev_states, dzx, dzh, params)) if params else ()
+    return dzx, d_state0, d_kernel, d_bias, d_masks, None, d_params
 
 
 _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)

@@ -8,12 +8,13 @@ prepare the pieces and call them:
 2. A step function (`lstm_step`, `gru_step`, `simple_rnn_step`) adds the
    recurrent projection of the previous state and applies the gates. Steps take
    ``(projected_x_t, state) -> (output_t, new_state)`` plus plain keyword options,
-   so variants (peepholes, coupled gates, fused kernels) can sit beside them.
+   so variants (peepholes, coupled gates, fused kernels) can sit beside them;
+   the LSTM's variants are options of `lstm_gates` (`peepholes`, `coupled_gates`).
 3. `rnn_scan` runs a step over time with `jax.lax.scan`, handling masks,
    `go_backwards`, initial states and returning all outputs or the last one.
 
 Gate layouts follow Keras, so weights are interchangeable with it:
-LSTM columns are [i, f, c, o], GRU columns [z, r, h].
+LSTM columns are [i, f, c, o] ([i, c, o] with coupled gates), GRU columns [z, r, h].
 
 Dropout masks (Keras semantics) are drawn once per sequence by the caller and
 passed in: a mask is either one array (batch, features), applied to the whole
@@ -70,28 +71,60 @@ def recurrent_projection(h, recurrent_kernel, dropout_masks=None):
 
 
 def lstm_step(x_t, state, recurrent_kernel, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid,
-              recurrent_dropout_masks=None):
-    """One LSTM step on a projected input `x_t` = x W + b (batch, 4 units); state = (h, c)."""
+              recurrent_dropout_masks=None, peepholes=None, coupled_gates=False):
+    """One LSTM step on a projected input `x_t` = x W + b (batch, gates·units); state = (h, c).
+
+    `peepholes` and `coupled_gates` select the variants (see `lstm_gates`); with
+    `coupled_gates` the projections have 3 gate blocks [i, c, o] instead of 4.
+    """
     h, c = state
     z = x_t + recurrent_projection(h, recurrent_kernel, recurrent_dropout_masks)
-    h, c, _ = lstm_gates(z, c, activation=activation, recurrent_activation=recurrent_activation)
+    h, c, _ = lstm_gates(z, c, activation=activation, recurrent_activation=recurrent_activation,
+                         peepholes=peepholes, coupled_gates=coupled_gates)
     return h, (h, c)
 
 
-def lstm_gates(z, c, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid):
-    """The LSTM cell on pre-activations z = x W + h U + b (batch, 4 units) and the previous cell state c.
+def lstm_gates(z, c, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid, peepholes=None,
+               coupled_gates=False, with_preactivations=False):
+    """The LSTM cell on pre-activations z = x W + h U + b and the previous cell state c.
 
     Returns (h, c, (i, f, g, o)): the new hidden and cell states and the gates
     (input, forget, candidate, output), as in the textbook:
     c' = f * c + i * g,  h' = o * act(c').
+
+    Variants (Gers & Schmidhuber 2000; Greff et al. 2015), which may be combined:
+
+    * `peepholes=(p_i, p_f, p_o)`, (units,) vectors (p_f None when coupled):
+      diagonal peephole connections, i = σ(z_i + p_i * c), f = σ(z_f + p_f * c),
+      and o = σ(z_o + p_o * c'), the output gate seeing the *new* cell state
+      (Keras 2's `PeepholeLSTMCell`).
+    * `coupled_gates=True`: z has three gate blocks [i, c, o] (batch, 3 units)
+      and the forget gate is f = 1 - i.
+
+    with_preactivations: also return the inputs of the gates' activations,
+    (a_i, a_f, a_g, a_o) (a_f None when coupled), for hand-written backward passes.
     """
-    z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
-    i = recurrent_activation(z_i)  # input gate
-    f = recurrent_activation(z_f)  # forget gate
+    if coupled_gates:
+        z_i, z_c, z_o = jnp.split(z, 3, axis=-1)
+        z_f = None
+    else:
+        z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
+    p_i, p_f, p_o = peepholes if peepholes is not None else (None, None, None)
+    a_i = z_i if p_i is None else z_i + p_i * c
+    i = recurrent_activation(a_i)  # input gate
+    a_f = None
+    if coupled_gates:
+        f = 1.0 - i  # forget gate, coupled to the input gate
+    else:
+        a_f = z_f if p_f is None else z_f + p_f * c
+        f = recurrent_activation(a_f)  # forget gate
     g = activation(z_c)  # candidate
-    o = recurrent_activation(z_o)  # output gate
     c = f * c + i * g
+    a_o = z_o if p_o is None else z_o + p_o * c  # the output gate's peephole sees the new cell state
+    o = recurrent_activation(a_o)  # output gate
     h = o * activation(c)
+    if with_preactivations:
+        return h, c, (i, f, g, o), (a_i, a_f, z_c, a_o)
     return h, c, (i, f, g, o)
 
 

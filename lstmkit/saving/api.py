@@ -80,6 +80,45 @@ def sniff(path) -> str:
                      f"('.h5') file or a JSON model config, but it starts with {head!r}.")
 
 
+def _lstmkit_only_layers(model) -> list:
+    """[(layer path, class name, [argument, ...])] of the layers using lstmkit extensions Keras lacks
+    (their `lstmkit_extensions`, e.g. the LSTM variants' ['peephole=True'])."""
+    from lstmkit.models import Model
+
+    found, seen = [], set()
+
+    def walk(layer, prefix):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        extensions = getattr(layer, "lstmkit_extensions", None)
+        if extensions:
+            found.append((prefix + layer.name, type(layer).__name__, list(extensions)))
+        if isinstance(layer, Model):
+            children = list(layer.layers)
+        else:
+            children = list(layer._sublayers.values())
+        inner = "" if layer is model else prefix + layer.name + "/"
+        for child in children:
+            walk(child, inner)
+
+    walk(model, "")
+    return found
+
+
+def _warn_lstmkit_only(model, path):
+    """One warning when `path` holds layers Keras cannot rebuild (saving still succeeds)."""
+    found = _lstmkit_only_layers(model)
+    if not found:
+        return
+    layers = ", ".join(f"'{name}' ({cls}({', '.join(args)}))" for name, cls, args in found)
+    used = list(dict.fromkeys(f"{cls}({arg})" for _, cls, args in found for arg in args))
+    what = " and ".join(f"`{call}`" for call in used)
+    verb = "are lstmkit extensions" if len(used) > 1 else "is an lstmkit extension"
+    warnings.warn(f"Saved '{path}' with layer(s) {layers}: Keras cannot load this file, because {what} {verb} "
+                  "(lstmkit can load it).", UserWarning, stacklevel=3)
+
+
 @contextlib.contextmanager
 def _file_errors(path, action):
     """Turn the low-level errors of a bad file into one ValueError naming the file."""
@@ -167,6 +206,7 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         save_legacy_h5(model, path, include_optimizer=include_optimizer)
     else:
         save_keras_zip(model, path, include_optimizer=include_optimizer)
+    _warn_lstmkit_only(model, path)
 
 
 def _may_overwrite(path, overwrite) -> bool:
@@ -263,6 +303,7 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
                 write_keras3_weights(f, model)
     else:
         save_legacy_weights(model, path)
+    _warn_lstmkit_only(model, path)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):

@@ -130,3 +130,16 @@ def test_seed_000_numbers(units, features):
     layer.build((None, 5, features))
     total = 4 * ((features + units) * units + units)
     assert explain(layer)[0] == f"4 × (({features} + {units}) × {units} + {units}) = {total:,}"
+
+
+def test_lstm_variants():
+    model = Sequential([
+        LSTM(5, peephole=True, return_sequences=True, input_shape=(3, 1)),
+        LSTM(5, coupled_gates=True, return_sequences=True),
+        Bidirectional(LSTM(2, peephole=True, coupled_gates=True, use_bias=False)),
+    ])
+    lines, explained = _check_every_layer(model)
+    assert [e[1:] for e in explained] == [("4 × ((1 + 5) × 5 + 5) + 3 × 5", 155), ("3 × ((5 + 5) × 5 + 5)", 165),
+                                          ("2 × (3 × ((5 + 2) × 2) + 2 × 2)", 92)]
+    text = " ".join(line.strip("│ ") for line in lines)
+    assert "3 peepholes (i, f, o) × units" in text and "3 gates (i, c, o; f = 1 − i)" in text

@@ -3,7 +3,8 @@
 `rnn_scan` + the step functions are the textbook equations (checked against a
 float64 NumPy reference and finite differences in test_recurrent_ops.py); the
 fused kernel must give the same values (1e-5) and gradients (1e-4 relative) for
-every option: each cell, activations with and without an output-derivative
+every option: each cell (and the LSTM's peephole / coupled-gate variants, with
+their peephole weights' gradients), activations with and without an output-derivative
 formula, recurrent dropout masks (shared and per gate), step masks in both
 output modes, go_backwards, return_sequences, initial states and biases.
 """
@@ -20,7 +21,10 @@ from lstmkit.ops import activation_grads, fused
 from lstmkit.ops import recurrent as rnn
 
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 2, 4
-GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1}
+GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1, "lstm_peephole": 4, "lstm_coupled": 3, "lstm_peephole_coupled": 3}
+# The LSTM variants: (peephole, coupled_gates).
+LSTM_VARIANTS = {"lstm": (False, False), "lstm_peephole": (True, False), "lstm_coupled": (False, True),
+                 "lstm_peephole_coupled": (True, True)}
 
 
 def _problem(kind, seed, recurrent_masks=None, use_mask=False, recurrent_bias=True):
@@ -35,8 +39,11 @@ def _problem(kind, seed, recurrent_masks=None, use_mask=False, recurrent_bias=Tr
         "recurrent_kernel": arr(UNITS, gates * UNITS, scale=0.6),
         "bias": arr(gates * UNITS, scale=0.3),
         "recurrent_bias": arr(gates * UNITS, scale=0.3) if kind == "gru" and recurrent_bias else None,
-        "state": tuple(arr(BATCH, UNITS) for _ in range(2 if kind == "lstm" else 1)),
+        "state": tuple(arr(BATCH, UNITS) for _ in range(2 if kind in LSTM_VARIANTS else 1)),
     }
+    peephole, coupled = LSTM_VARIANTS.get(kind, (False, False))
+    if peephole:
+        params["peepholes"] = tuple(arr(UNITS, scale=0.8) for _ in range(2 if coupled else 3))
     x = arr(BATCH, STEPS, FEATURES)
     masks = None
     if recurrent_masks == "shared":
@@ -56,9 +63,12 @@ def _runners(kind, activation, recurrent_activation, x, masks, step_mask, **opti
     def plain(params):
         z = rnn.project_inputs(x, params["kernel"], params["bias"])
         k = params["recurrent_kernel"]
-        if kind == "lstm":
+        if kind in LSTM_VARIANTS:
+            coupled = LSTM_VARIANTS[kind][1]
+            p = params.get("peepholes")
+            peepholes = None if p is None else ((p[0], None, p[1]) if coupled else p)
             step = functools.partial(rnn.lstm_step, recurrent_kernel=k, activation=act, recurrent_activation=rec_act,
-                                     recurrent_dropout_masks=masks)
+                                     recurrent_dropout_masks=masks, peepholes=peepholes, coupled_gates=coupled)
         elif kind == "gru":
             step = functools.partial(rnn.gru_step, recurrent_kernel=k, recurrent_bias=params["recurrent_bias"],
                                      activation=act, recurrent_activation=rec_act, recurrent_dropout_masks=masks)
@@ -69,11 +79,16 @@ def _runners(kind, activation, recurrent_activation, x, masks, step_mask, **opti
 
     def fast(params):
         z = rnn.project_inputs(x, params["kernel"], params["bias"])
-        cell = {"lstm": lambda: fused.lstm_cell(act, rec_act), "gru": lambda: fused.gru_cell(act, rec_act),
-                "simple_rnn": lambda: fused.simple_rnn_cell(act)}[kind]()
+        if kind in LSTM_VARIANTS:
+            peephole, coupled = LSTM_VARIANTS[kind]
+            cell = fused.lstm_cell(act, rec_act, peephole=peephole, coupled_gates=coupled)
+        elif kind == "gru":
+            cell = fused.gru_cell(act, rec_act)
+        else:
+            cell = fused.simple_rnn_cell(act)
         return fused.fused_rnn_scan(cell, z, params["state"], params["recurrent_kernel"],
                                     recurrent_bias=params["recurrent_bias"], recurrent_dropout_masks=masks,
-                                    mask=step_mask, **options)
+                                    mask=step_mask, cell_params=params.get("peepholes", ()), **options)
 
     return plain, fast
 
@@ -126,6 +141,35 @@ def test_fused_matches_plain_scan(kind, options):
     if kind == "simple_rnn" and options.get("recurrent_masks") == "per_gate":
         options = {**options, "recurrent_masks": "shared"}  # one gate: per-gate masks are the shared mask
     _check(kind, **options)
+
+
+# The LSTM variants (peepholes, coupled input/forget gates, both): each option of the scan in three cases,
+# the peephole weights' gradients included (params["peepholes"]).
+VARIANT_OPTIONS = [
+    pytest.param({}, id="defaults"),
+    pytest.param({"use_mask": True, "go_backwards": True, "recurrent_masks": "per_gate"},
+                 id="masked-backwards-per-gate-dropout"),
+    pytest.param({"use_mask": True, "masked_output": "zero", "recurrent_masks": "shared", "return_sequences": False},
+                 id="masked-zero-output-dropout-last"),
+]
+
+
+@pytest.mark.parametrize("options", VARIANT_OPTIONS)
+@pytest.mark.parametrize("kind", ["lstm_peephole", "lstm_coupled", "lstm_peephole_coupled"])
+def test_fused_lstm_variants_match_plain_scan(kind, options):
+    _check(kind, **options)
+
+
+def test_fused_lstm_variants_without_output_derivative_formula():
+    _check("lstm_peephole_coupled", activation="gelu", recurrent_activation="silu", use_mask=True, seed=2)
+
+
+def test_cell_params_need_a_params_grad():
+    params, x, _, _ = _problem("lstm", 0)
+    z = rnn.project_inputs(x, params["kernel"], params["bias"])
+    with pytest.raises(ValueError, match="cell_params"):
+        fused.fused_rnn_scan(fused.gru_cell(), z, params["state"][:1], params["recurrent_kernel"],
+                             cell_params=(jnp.ones(UNITS),))
 
 
 # relu / linear / hard_sigmoid: derivative from the output with kinks; gelu / silu: no formula (jvp path);
