@@ -233,6 +233,7 @@ def _recurrence_fwd(cell, reverse, masked_output, zx, state0, kernel, bias, rec_
 def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
     (saved, prev_states), kernel, bias, rec_masks, keep, params = residuals
     d_ys, d_final = cotangents
+    kernel_t = _transposed_kernel(kernel, rec_masks)
 
     def body(d_state, xs):
         saved_t, state, dy_t, keep_t = xs
@@ -246,7 +247,7 @@ def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
             passed = ((1.0 - k) * (d_state[0] + held_out), *((1.0 - k) * d for d in d_state[1:]))
         dzx, dzh, d_prev = cell.backward(saved_t, state, d_new, params)
         dzh_t = dzx if dzh is None else dzh
-        d_prev = (d_prev[0] + _recurrent_input_grad(dzh_t, kernel, rec_masks), *d_prev[1:])
+        d_prev = (d_prev[0] + _recurrent_input_grad(dzh_t, kernel, rec_masks, kernel_t), *d_prev[1:])
         if passed is not None:
             d_prev = tuple(a + b for a, b in zip(d_prev, passed))
         return d_prev, (dzx, dzh)
@@ -266,12 +267,23 @@ def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
 _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 
 
-def _recurrent_input_grad(dzh, kernel, rec_masks):
+def _transposed_kernel(kernel, rec_masks):
+    """kernel.T as its own array, made once before the reverse scan, for `_recurrent_input_grad`.
+
+    The barrier keeps XLA from folding the transpose into each step's matmul: on CPU a
+    matmul against a transposed operand measured 6-20 % slower per step than this copy.
+    """
+    if rec_masks is not None and rec_masks.ndim == 3:
+        return None  # per-gate masks use the kernel's blocks
+    return jax.lax.optimization_barrier(kernel.T)
+
+
+def _recurrent_input_grad(dzh, kernel, rec_masks, kernel_t):
     """The error signal reaching h through `h @ kernel` (with recurrent dropout masks)."""
     if rec_masks is None:
-        return dzh @ kernel.T
+        return dzh @ kernel_t
     if rec_masks.ndim == dzh.ndim:
-        return (dzh @ kernel.T) * rec_masks
+        return (dzh @ kernel_t) * rec_masks
     gates = rec_masks.shape[0]
     blocks = zip(jnp.split(dzh, gates, axis=-1), jnp.split(kernel, gates, axis=-1), rec_masks)
     return sum((d @ k.T) * m for d, k, m in blocks)
@@ -285,7 +297,7 @@ def _recurrent_kernel_grad(h_prev, dzh, rec_masks):
     units = h_prev.shape[-1]
     if rec_masks is None or rec_masks.ndim == h_prev.ndim - 1:
         h = h_prev if rec_masks is None else h_prev * rec_masks
-        return h.reshape(-1, units).T @ dzh.reshape(-1, dzh.shape[-1])
+        return jax.lax.optimization_barrier(h.reshape(-1, units).T) @ dzh.reshape(-1, dzh.shape[-1])
     gates = rec_masks.shape[0]
     h = h_prev[None] * rec_masks[:, None]  # (gates, time, batch, units)
     d = dzh.reshape(*dzh.shape[:2], gates, -1)  # (time, batch, gates, units)
