@@ -30,11 +30,16 @@ DESCRIPTIONS = {
 }
 
 
+# TensorFlow is large and its pins can clash with JAX's: it may live in another environment.
+# BENCH_TF_PYTHON names that environment's python (with tensorflow, keras 3 and numpy installed).
+TF_PYTHON = os.environ.get("BENCH_TF_PYTHON")
+
+
 def peers():
     out = ["lstmkit"]
     if importlib.util.find_spec("keras"):
         out.append("keras-jax")
-        if importlib.util.find_spec("tensorflow"):
+        if TF_PYTHON or importlib.util.find_spec("tensorflow"):
             out.append("keras-tensorflow")
     if importlib.util.find_spec("torch"):
         out.append("torch")
@@ -42,7 +47,8 @@ def peers():
 
 
 def run_one(framework, workload):
-    proc = subprocess.run([sys.executable, "-m", "bench.one", "--framework", framework, "--workload", workload],
+    python = TF_PYTHON if (framework == "keras-tensorflow" and TF_PYTHON) else sys.executable
+    proc = subprocess.run([python, "-m", "bench.one", "--framework", framework, "--workload", workload],
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     if proc.returncode != 0:
         raise RuntimeError(f"{framework} {workload} failed:\n{proc.stderr[-3000:]}")
