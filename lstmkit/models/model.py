@@ -38,6 +38,9 @@ class Model(Trainer, Layer):
 
     # ----------------------------------------------------------------- graph
     def _init_graph(self, inputs, outputs):
+        # A new graph (e.g. after Sequential.add/pop) drops predict's per-shape caches.
+        self.__dict__.pop("_predict_shapes", None)
+        self.__dict__.pop("_inference_cache", None)
         if isinstance(inputs, tuple):
             inputs = list(inputs)
         if isinstance(outputs, tuple):

@@ -491,25 +491,32 @@ class Trainer:
             return None
         key = (x.shape, x.dtype.str, batch_size)
         seen = self.__dict__.setdefault("_predict_shapes", {})
-        bs = seen.get(key)
-        if bs is None:
+        known = seen.get(key)
+        if known is None:
             if batch_size is not None:
                 _check_int("batch_size", batch_size, minimum=1)
             xs, _, _, n = self._prepare(x, need_y=False)
             bs = self._predict_batch_size(n, batch_size)
             if n != bs:  # several batches, or padding: the general path
                 return None
-            seen[key] = bs
-        x = x if x.dtype == np.float32 else data_mod.to_numpy(x, "x")
-        data_mod.check_finite([x], "x")
-        stateful = self._stateful_layers()
-        if stateful:
-            self._check_stateful(bs, bs, "predict")
-        weights, layout = self._inference_weights()
+            # What the checks found, kept for the next calls with this shape (dropped with the graph).
+            known = seen[key] = (bs, tuple(self._stateful_layers()), tuple(self.weights))
+        bs, stateful, variables = known
+        if x.dtype == np.float32:
+            data_mod.check_finite([x], "x")
+        elif x.dtype != np.int32:  # int32 (token ids) is used as it is
+            x = data_mod.to_numpy(x, "x")
+            data_mod.check_finite([x], "x")
+        states = {}
+        for layer in stateful:
+            if layer._states is None:  # never set, or reset without a known batch size
+                layer._states = layer.initial_state(bs)
+            states[layer._state_key] = layer._states
+        weights, layout = self._inference_weights(variables)
         fn = flat_predict_fn_for(self, layout) if layout is not None else self._predict_fn()
-        states, outs = fn(weights, self._states() if stateful else {}, [x[None]])
-        if stateful:
-            self._assign_states(states)
+        states, outs = fn(weights, states, [x[None]])
+        for layer in stateful:
+            layer._states = states[layer._state_key]
         outs = [np.asarray(o)[0] for o in outs]
         return outs[0] if len(outs) == 1 else outs
 
@@ -521,23 +528,25 @@ class Trainer:
                                         "predict")
         return min(batch_size or 32, 1 << max(0, (n - 1).bit_length()))
 
-    def _inference_weights(self):
+    def _inference_weights(self, variables=None):
         """The weights for a predict call, cached until a weight's value changes.
 
         Small models get all weights as one flat array (with its layout), since each
         argument of a compiled call costs dispatch time; large ones get the usual
         dict (layout None), since slicing a flat array inside the program copies it.
+        `variables`: the model's weights, when the caller already has them.
         """
-        values = tuple(v.value for v in self.weights)
+        variables = self.weights if variables is None else variables
+        values = tuple(v.value for v in variables)
         cached = self.__dict__.get("_inference_cache")
         if cached is not None and len(cached[0]) == len(values) and all(a is b for a, b in zip(cached[0], values)):
             return cached[1], cached[2]
         if sum(int(np.prod(a.shape)) for a in values) <= FLAT_WEIGHTS_MAX:
-            layout = tuple((v.key, v.shape) for v in self.weights)
+            layout = tuple((v.key, v.shape) for v in variables)
             weights = jnp.asarray(np.concatenate([np.asarray(a, np.float32).ravel() for a in values]) if values
                                   else np.zeros((0,), np.float32))
         else:
-            layout, weights = None, {v.key: v.value for v in self.weights}
+            layout, weights = None, {v.key: v.value for v in variables}
         # The cache holds the values themselves, so an identity match means the same weights.
         self._inference_cache = (values, weights, layout)
         return weights, layout

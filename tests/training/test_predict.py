@@ -101,3 +101,25 @@ def test_predict_on_batch_of_a_fresh_stateful_model_starts_from_zeros():
     m.set_weights(km.get_weights())
     x = np.arange(4, dtype=np.float32).reshape(2, 2, 1) / 4
     np.testing.assert_allclose(m.predict_on_batch(x), np.asarray(km(x)), rtol=1e-5, atol=1e-6)
+
+
+def test_changing_the_layers_drops_the_cached_checks():
+    m = Sequential([L.LSTM(3, input_shape=(4, 1)), L.Dense(1)])
+    x = np.ones((1, 4, 1), np.float32)
+    assert m.predict(x, verbose=0).shape == (1, 1)
+    m.pop()
+    m.add(L.Dense(2))
+    out = m.predict(x, verbose=0)
+    assert out.shape == (1, 2)
+    np.testing.assert_allclose(out, m.predict_on_batch(x), rtol=1e-6)
+
+
+def test_reset_states_between_fast_predicts_starts_again_from_zeros():
+    m = Sequential([L.Input(batch_shape=(1, 2, 1)), L.LSTM(3, stateful=True), L.Dense(1)])
+    x = np.ones((1, 2, 1), np.float32)
+    first = m.predict(x, verbose=0)
+    assert not np.allclose(m.predict(x, verbose=0), first)  # the state carried over
+    m.reset_states()
+    np.testing.assert_allclose(m.predict(x, verbose=0), first, rtol=1e-6)
+    m.layers[0].reset_states([np.full((1, 3), 0.5, np.float32), np.zeros((1, 3), np.float32)])
+    assert not np.allclose(m.predict(x, verbose=0), first)
