@@ -54,8 +54,8 @@ class GRU(RNNBase):
         bias = params["bias"]
         return (bias[0], bias[1]) if self.reset_after else (bias, None)
 
-    def _project(self, params, inputs, input_masks):
-        return rnn_ops.project_inputs(inputs, params["kernel"], self._biases(params)[0], input_masks)
+    def _input_bias(self, params):
+        return self._biases(params)[0]
 
     def _step(self, params, recurrent_masks):
         return functools.partial(rnn_ops.gru_step, recurrent_kernel=params["recurrent_kernel"],

@@ -277,9 +277,12 @@ class RNNBase(Layer):
         return in_masks, rec_masks
 
     # ----------------------------------------------------------------- call
+    def _input_bias(self, params):
+        """The bias added to the input projection (None without one)."""
+        return params.get("bias") if self.use_bias else None
+
     def _project(self, params, inputs, input_masks):
-        return rnn_ops.project_inputs(inputs, params["kernel"], params.get("bias") if self.use_bias else None,
-                                      input_masks)
+        return rnn_ops.project_inputs(inputs, params["kernel"], self._input_bias(params), input_masks)
 
     def _step(self, params, recurrent_masks):
         raise NotImplementedError
@@ -315,14 +318,20 @@ class RNNBase(Layer):
                                  f"(batch, timesteps) = {(batch, steps)}.")
             mask = mask.astype(bool)
         input_masks, recurrent_masks = self._dropout_masks(ctx, training, batch, input_dim)
-        projected = self._project(params, inputs, input_masks)
         cell = None if self.unroll else self._fused_cell()
+        # The fused scan takes its inputs time-major, projected so (one mask for all gates, or none).
+        time_major = cell is not None and (input_masks is None or input_masks.ndim == 2)
+        if time_major:
+            x = inputs if input_masks is None else inputs * input_masks[:, None, :]
+            projected = fused_ops.time_major_projection(x, params["kernel"], self._input_bias(params))
+        else:
+            projected = self._project(params, inputs, input_masks)
         if cell is not None:
             last, sequence, final_state = fused_ops.fused_rnn_scan(
                 cell, projected, state, params["recurrent_kernel"], recurrent_bias=self._recurrent_bias(params),
                 recurrent_dropout_masks=recurrent_masks, mask=mask, go_backwards=self.go_backwards,
                 return_sequences=self.return_sequences, masked_output=self._masked_output_mode(),
-                cell_params=self._cell_params(params))
+                cell_params=self._cell_params(params), time_major=time_major)
         else:  # the plain scan, differentiated by autodiff (unroll=True; GRU with reset_after=False)
             last, sequence, final_state = rnn_ops.rnn_scan(
                 self._step(params, recurrent_masks), projected, state, mask=mask, go_backwards=self.go_backwards,

@@ -235,3 +235,29 @@ def test_recurrent_kernel_gradient_is_one_matmul_after_the_scan(runner, expected
     shapes = _dot_shapes(jax.make_jaxpr(jax.grad(_loss(run)))(params).jaxpr)
     kernel_like = [inside for inside, shape in shapes if shape in ((UNITS, 4 * UNITS), (4 * UNITS, UNITS))]
     assert kernel_like == ([True] if expected == "per step" else [False]), shapes
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_time_major_projection_values_and_gradients(use_bias):
+    """x @ W + b laid out (time, batch, gates·units), with its hand-written backward pass."""
+    rng = np.random.default_rng(7)
+    x = jnp.asarray(rng.normal(size=(BATCH, STEPS, FEATURES)), jnp.float32)
+    kernel = jnp.asarray(rng.normal(size=(FEATURES, 4 * UNITS)), jnp.float32)
+    bias = jnp.asarray(rng.normal(size=(4 * UNITS,)), jnp.float32) if use_bias else None
+    cotangent = jnp.asarray(rng.normal(size=(STEPS, BATCH, 4 * UNITS)), jnp.float32)
+
+    def reference(x, kernel, bias):
+        z = x @ kernel + (0.0 if bias is None else bias)
+        return jnp.sum(jnp.swapaxes(z, 0, 1) * cotangent)
+
+    def ours(x, kernel, bias):
+        return jnp.sum(fused.time_major_projection(x, kernel, bias) * cotangent)
+
+    argnums = (0, 1, 2) if use_bias else (0, 1)
+    np.testing.assert_allclose(fused.time_major_projection(x, kernel, bias),
+                               np.swapaxes(np.asarray(x @ kernel + (0.0 if bias is None else bias)), 0, 1),
+                               rtol=1e-6, atol=1e-6)
+    got = jax.jit(jax.grad(ours, argnums=argnums))(x, kernel, bias)
+    want = jax.grad(reference, argnums=argnums)(x, kernel, bias)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
