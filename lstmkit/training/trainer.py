@@ -359,6 +359,8 @@ class Trainer:
         self.stop_training = False
         cbs.on_train_begin()
         rng = np.random.default_rng(int(_random.numpy_rng().integers(2**31)))
+        if val is not None:  # the validation data goes to the device once, not every epoch
+            evaluate, val_data = engine.evaluate_fn(val_bs, val.batches), jax.device_put(val.device_arrays())
         last_logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
@@ -383,8 +385,7 @@ class Trainer:
             row = {k: float(v) for k, v in zip(names, sums / max(count, 1))}
             self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
             if val is not None:
-                states, vlogs = engine.evaluate_fn(val_bs, val.batches)(tv, ntv, states,
-                                                                         jax.device_put(val.device_arrays()))
+                states, vlogs = evaluate(tv, ntv, states, val_data)
                 self._write_back(tv, states)
                 row.update({f"val_{k}": float(v) for k, v in zip(names, np.asarray(vlogs))})
             row = _keras_order(row)

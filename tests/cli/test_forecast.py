@@ -59,6 +59,8 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
         ([csv(tmp_path, "month,a,b\n2000-01-01,1,2\n2000-02-01,2,3\n2000-03-01,3,1\n")],
          "several numeric columns \\(a, b\\); pass --column NAME"),
         (["--window", "0"], "argument --window: expected a positive integer, received '0'"),
+        (["--epochs", "many"], "argument --epochs: expected a positive integer, received 'many'"),
+        (["--seed", "-1"], "argument --seed: expected an integer >= 0, received '-1'"),
         (["--model", "transformer"], "argument --model: invalid choice"),
         (["--column", "x"], "--column, --date-column, --covariates and --fill need a CSV file"),
     ]
