@@ -62,6 +62,11 @@ def median_result(runs):
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
+def machine_line():
+    return (f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}; "
+            f"Python {platform.python_version()}; {date.today().isoformat()}")
+
+
 def fmt(v):
     if v is None:
         return "—"
@@ -85,9 +90,7 @@ def main():
             print(f"running {w} on {f} ...", file=sys.stderr, flush=True)
             results[(w, f)] = median_result([run_one(f, w) for _ in range(args.repeats)])
 
-    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or platform.platform()}; "
-             f"Python {platform.python_version()}; {date.today().isoformat()}; median of {args.repeats} fresh processes.",
-             "", "| workload | measure | " + " | ".join(frameworks) + " | " +
+    lines = [f"{machine_line()}; median of {args.repeats} fresh processes.", "", "| workload | measure | " + " | ".join(frameworks) + " | " +
              " | ".join(f"lstmkit / {f}" for f in frameworks[1:]) + " |",
              "|" + "---|" * (2 + 2 * len(frameworks) - 1)]
     for w in args.workloads.split(","):
