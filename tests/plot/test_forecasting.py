@@ -34,8 +34,8 @@ def test_loss_curves_hold_every_run(tmp_path):
         np.testing.assert_array_equal(line.get_ydata(), hist["val_loss"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train", "validation"]
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss"
-    path = save_figure(ax, tmp_path / "loss.png")
-    data = open(path, "rb").read()
+    with open(save_figure(ax, tmp_path / "loss.png"), "rb") as fh:
+        data = fh.read()
     assert data[:8] == PNG_MAGIC and len(data) > 5000
 
 
@@ -63,5 +63,6 @@ def test_forecast_figure_lines(tmp_path):
     np.testing.assert_array_equal(lines["forecast"].get_ydata(), forecast.to_numpy())
     folds = [l for l in ax.get_lines() if matplotlib.colors.same_color(l.get_color(), "tab:blue")]
     assert [l.get_ydata().tolist() for l in folds] == [[20.5, 21.5], [22.5, 23.5]]  # one line per fold
-    data = open(save_figure(ax, tmp_path / "forecast.png"), "rb").read()
+    with open(save_figure(ax, tmp_path / "forecast.png"), "rb") as fh:
+        data = fh.read()
     assert data[:8] == PNG_MAGIC

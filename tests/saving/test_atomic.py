@@ -59,6 +59,7 @@ def test_killed_save_leaves_the_previous_file_intact(tmp_path, ext):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        proc.stdout.close()
     assert glob.glob(str(tmp_path / ".*.tmp")), "the killed save left no partial file: it was not mid-save"
     model = load_model(path)
     assert [w.shape for w in model.get_weights()] == [w.shape for w in expected]
