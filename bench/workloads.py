@@ -63,7 +63,8 @@ def timed(fn):
 
 
 # ----------------------------------------------------------------- lstmkit and Keras share an API
-def _keras_like(modules, name, spec):
+def training_fit(modules, spec):
+    """A compiled model for a training workload (W1-W4) and a function running its fit."""
     Sequential, LSTM, Dense, Input = modules
     x, y = spec["data"]()
     layers = [Input(x.shape[1:])]
@@ -72,7 +73,11 @@ def _keras_like(modules, name, spec):
     layers.append(Dense(1))
     model = Sequential(layers)
     model.compile(optimizer="adam", loss="mse")
-    fit = lambda: model.fit(x, y, batch_size=spec["batch"], epochs=spec["epochs"], verbose=0, shuffle=True)
+    return lambda: model.fit(x, y, batch_size=spec["batch"], epochs=spec["epochs"], verbose=0, shuffle=True)
+
+
+def _keras_like(modules, name, spec):
+    fit = training_fit(modules, spec)
     first = timed(fit)
     # "first_done" lets the caller report the whole fresh process: imports, building, compiling, training.
     return {"first_fit": first, "first_done": time.perf_counter(), "steady": timed(fit)}
