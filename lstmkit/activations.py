@@ -17,7 +17,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
-from lstmkit.ops import activation_grads
+from lstmkit._kernels import activation_grads
 
 
 # ----------------------------------------------------------------------------- ReLU family

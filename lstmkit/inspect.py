@@ -17,7 +17,7 @@ Long names work too: ``input``, ``forget``, ``output``, ``candidate``,
 ``cell``, ``hidden``, ``update``, ``reset``.
 
 The values come from the layer's own weights and the cell functions of
-`lstmkit.ops.recurrent` (`lstm_gates`, `gru_gates`, `simple_rnn_step`), in
+`lstmkit._kernels.recurrent` (`lstm_gates`, `gru_gates`, `simple_rnn_step`), in
 inference mode (no dropout). Index t of every array is the step that read
 input t, so ``c[:, t]`` and ``h[:, t]`` are the states *after* reading x_t:
 
@@ -55,7 +55,7 @@ from lstmkit.layers.lstm import LSTM
 from lstmkit.layers.rnn_base import RNNBase
 from lstmkit.layers.simple_rnn import SimpleRNN
 from lstmkit.layers.time_distributed import TimeDistributed
-from lstmkit.ops import recurrent as rnn_ops
+from lstmkit._kernels import recurrent as rnn_ops
 
 __all__ = ["LayerTrace", "Traces", "UnitMatch", "find_units", "trace"]
 

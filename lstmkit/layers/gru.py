@@ -7,8 +7,8 @@ import functools
 from lstmkit import activations as activations_mod
 from lstmkit.layers.lstm import _use_cudnn_arg
 from lstmkit.layers.rnn_base import RNNBase
-from lstmkit.ops import fused as fused_ops
-from lstmkit.ops import recurrent as rnn_ops
+from lstmkit._kernels import fused as fused_ops
+from lstmkit._kernels import recurrent as rnn_ops
 
 
 class GRU(RNNBase):

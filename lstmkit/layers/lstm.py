@@ -9,8 +9,8 @@ import numpy as np
 from lstmkit import activations as activations_mod
 from lstmkit.layers.base import _accepts_dtype
 from lstmkit.layers.rnn_base import RNNBase
-from lstmkit.ops import fused as fused_ops
-from lstmkit.ops import recurrent as rnn_ops
+from lstmkit._kernels import fused as fused_ops
+from lstmkit._kernels import recurrent as rnn_ops
 
 
 def _use_cudnn_arg(value, cls_name):

@@ -1,6 +1,6 @@
 """The recurrent layers: `LSTM`, `GRU`, `SimpleRNN` (and their shared base `RNNBase`).
 
-The equations live once in `lstmkit.ops.recurrent`; the layers live in
+The equations live once in `lstmkit._kernels.recurrent`; the layers live in
 `lstm.py`, `gru.py`, `simple_rnn.py` on top of `rnn_base.py`, re-exported here.
 """
 

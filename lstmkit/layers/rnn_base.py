@@ -3,7 +3,7 @@
 A subclass says how many gate blocks it has (`_gates`), which states it carries
 (`_state_names`), creates its weights in `build`, and supplies `_project` (the
 input projection of all steps) and `_step` (one recurrent step, from
-`lstmkit.ops.recurrent`). The scan itself is `lstmkit.ops.recurrent.rnn_scan`.
+`lstmkit._kernels.recurrent`). The scan itself is `lstmkit._kernels.recurrent.rnn_scan`.
 
 State handling
 --------------
@@ -34,8 +34,8 @@ from lstmkit import constraints as constraints_mod
 from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 from lstmkit.layers.base import Layer
-from lstmkit.ops import fused as fused_ops
-from lstmkit.ops import recurrent as rnn_ops
+from lstmkit._kernels import fused as fused_ops
+from lstmkit._kernels import recurrent as rnn_ops
 
 
 class NotStatefulError(AttributeError, ValueError):
@@ -288,7 +288,7 @@ class RNNBase(Layer):
         raise NotImplementedError
 
     def _fused_cell(self):
-        """The cell for `lstmkit.ops.fused` (hand-written backward pass), or None to use the plain scan."""
+        """The cell for `lstmkit._kernels.fused` (hand-written backward pass), or None to use the plain scan."""
         return None
 
     def _recurrent_bias(self, params):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 from lstmkit.layers.rnn_base import RNNBase
-from lstmkit.ops import fused as fused_ops
-from lstmkit.ops import recurrent as rnn_ops
+from lstmkit._kernels import fused as fused_ops
+from lstmkit._kernels import recurrent as rnn_ops
 
 
 class SimpleRNN(RNNBase):

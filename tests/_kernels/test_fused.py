@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from lstmkit import activations
-from lstmkit.ops import activation_grads, fused
-from lstmkit.ops import recurrent as rnn
+from lstmkit._kernels import activation_grads, fused
+from lstmkit._kernels import recurrent as rnn
 
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 2, 4
 GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1, "lstm_peephole": 4, "lstm_coupled": 3, "lstm_peephole_coupled": 3}

@@ -1,6 +1,6 @@
 """The recurrence with a hand-written backward pass: what the recurrent layers train with.
 
-`rnn_scan` in `lstmkit.ops.recurrent` is the plain version, differentiated by
+`rnn_scan` in `lstmkit._kernels.recurrent` is the plain version, differentiated by
 JAX's autodiff. Autodiff of a scan differentiates the loop body, so the
 recurrent kernel's gradient is summed step by step: one small
 (units × batch) @ (batch × gates·units) product per time step. Here the
@@ -38,8 +38,8 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from lstmkit.ops.activation_grads import Differentiated
-from lstmkit.ops.recurrent import gru_gates, lstm_gates, recurrent_projection
+from lstmkit._kernels.activation_grads import Differentiated
+from lstmkit._kernels.recurrent import gru_gates, lstm_gates, recurrent_projection
 
 
 class Cell(NamedTuple):

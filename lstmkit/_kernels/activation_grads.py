@@ -1,6 +1,6 @@
 """Activation derivatives from the activation's output, for the hand-written backward passes.
 
-The fused recurrent kernels (`lstmkit.ops.fused`) keep each gate's output from
+The fused recurrent kernels (`lstmkit._kernels.fused`) keep each gate's output from
 the forward pass; when the derivative can be written in terms of that output
 (sigmoid: y(1 - y), tanh: 1 - y², relu: [y > 0], ...) nothing is recomputed in
 the backward pass. Activations are registered here by identity; any other

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lstmkit.ops import recurrent as R
+from lstmkit._kernels import recurrent as R
 
 RNG = np.random.default_rng(7)
 B, T, D, U = 3, 5, 2, 4
