@@ -22,8 +22,9 @@ from lstmkit import constraints as constraints_mod
 from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 
+from lstmkit.layers.variables import Variable, current_scope, value_scope  # noqa: F401  (re-exported)
+
 _uid_counters: dict[str, itertools.count] = {}
-_var_counter = itertools.count()
 
 
 def unique_name(prefix: str) -> str:
@@ -33,78 +34,25 @@ def unique_name(prefix: str) -> str:
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
+def reset_uids():
+    """Start the automatic names again ('lstm', 'dense', ...): Keras's `clear_session()`."""
+    _uid_counters.clear()
+
+
 def snake_case(name: str) -> str:
+    """Keras's rule for default layer names: 'SimpleRNN' -> 'simple_rnn', 'Conv1D' -> 'conv1d'."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
-class Variable:
-    """A layer weight: a named array with trainability, regularizer and constraint."""
-
-    def __init__(self, value, name, trainable=True, regularizer=None, constraint=None, layer=None):
-        # device_put transfers without compiling (jnp.asarray of a NumPy array compiles a small program).
-        self._value = jax.device_put(value if isinstance(value, jax.Array) else np.array(value))
-        self.name = name
-        self._trainable = trainable
-        self.regularizer = regularizer
-        self.constraint = constraint
-        self.layer = layer
-        # Unique across the process: the key of this weight in a model's params dict.
-        self.key = f"{next(_var_counter):06d}"
-
-    @property
-    def path(self) -> str:
-        return f"{self.layer.name}/{self.name}" if self.layer is not None else self.name
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable and (self.layer is None or self.layer.trainable)
-
-    @trainable.setter
-    def trainable(self, value: bool):
-        self._trainable = bool(value)
-
-    @property
-    def value(self):
-        return self._value
-
-    @property
-    def shape(self) -> tuple:
-        return tuple(self._value.shape)
-
-    @property
-    def dtype(self):
-        return self._value.dtype
-
-    def assign(self, value):
-        if isinstance(value, jax.Array):
-            value = value.astype(self._value.dtype)
-        else:  # a private copy (the caller may change their array later), transferred without compiling
-            value = jax.device_put(np.array(value, self._value.dtype))
-        if tuple(value.shape) != self.shape:
-            raise ValueError(
-                f"Cannot assign a value of shape {tuple(value.shape)} to weight "
-                f"'{self.path}' of shape {self.shape}."
-            )
-        self._value = value
-
-    def numpy(self) -> np.ndarray:
-        return np.asarray(self._value)
-
-    def __array__(self, dtype=None, copy=None):
-        a = np.asarray(self._value)
-        return a.astype(dtype) if dtype is not None else a
-
-    def __repr__(self):
-        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}>"
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class CallContext:
-    """What a pure call needs besides weights and inputs.
+    """What a call needs besides weights and inputs.
 
     `training` switches dropout; `next_rng()` hands out PRNG keys; stateful
     layers read their carried state from `state_in` and write the new one to
-    `state_out`; `losses` collects activity-regularization terms.
+    `state_out`; `losses` collects `add_loss` and activity-regularization terms;
+    `updates` collects the new values of variables assigned during the call
+    (Variable.key -> value), e.g. a batch-normalization layer's moving mean.
     """
 
     def __init__(self, training=False, rng=None, state_in=None):
@@ -113,6 +61,7 @@ class CallContext:
         self.state_in = dict(state_in or {})
         self.state_out: dict = {}
         self.losses: list = []
+        self.updates: dict = {}
 
     def next_rng(self):
         if self._rng is None:
@@ -136,13 +85,27 @@ class CallContext:
 class Layer:
     """Base class of all layers.
 
-    Subclasses implement `build(input_shape)` (creating weights with
-    `add_weight`), `call(params, inputs, ctx, **kwargs)` (pure), and
-    `compute_output_shape(input_shape)`. Layers that accept a mask set
-    `supports_masking = True` and take a `mask` keyword in `call`.
+    Two ways to write a layer's computation, both run by `apply`:
+
+    - Keras's: `build(input_shape)` creates weights with `self.w = self.add_weight(...)`,
+      and `call(self, inputs, *args, training=None, mask=None)` uses `self.w` as an array.
+      Sub-layers and weights assigned as attributes (also in lists and dicts) are tracked.
+      While the call is traced, `self.w` reads the traced value (a value scope).
+    - lstmkit's built-in layers: `call(self, params, inputs, ctx, ...)`, pure, with the
+      weight values in `params` (weight name -> array, one dict per sub-layer).
+
+    `compute_output_shape` is optional: by default the output shape is found by
+    tracing `call` abstractly. Layers that pass a mask on set `supports_masking = True`.
     """
 
     supports_masking = False
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        # Keras 3's automatic config for users' layers: the arguments they were created with.
+        if not _is_lstmkit_class(cls):
+            object.__setattr__(obj, "_auto_config", tracking.constructor_arguments(cls, args, kwargs))
+        return obj
 
     def __init__(self, *, name=None, trainable=True, dtype=None, activity_regularizer=None, **kwargs):
         input_shape = kwargs.pop("input_shape", None)
@@ -155,9 +118,12 @@ class Layer:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
             )
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}(name=...) must be a string; received {name!r}.")
         if input_shape is None and input_dim is not None:
             # Keras 2 legacy: `input_dim` (and `input_length` for sequences).
             input_shape = (input_length, input_dim) if input_length is not None or self._sequence_input() else (input_dim,)
+        tracking.ensure_tracking(self)
         self._batch_input_shape = None
         if batch_input_shape is not None:
             self._batch_input_shape = _as_shape(batch_input_shape, "batch_input_shape")
@@ -168,38 +134,82 @@ class Layer:
         self.dtype = _check_dtype(dtype, type(self).__name__)
         self.activity_regularizer = regularizers_mod.get(activity_regularizer)
         self.built = False
-        self._vars: list[Variable] = []
-        self._sublayers: dict[str, Layer] = {}
         self.stateful = getattr(self, "stateful", False)
         self._state_key = f"state_{id(self)}"
         self._inbound_nodes: list = []
+        self._losses: list = []
 
     @classmethod
     def _sequence_input(cls) -> bool:
         return False
 
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, tracking.track_attribute(self, name, value))
+
+    def __delattr__(self, name):
+        tracking.untrack_attribute(self, name)
+        object.__delattr__(self, name)
+
     # ----------------------------------------------------------------- weights
-    def add_weight(self, name, shape, initializer="glorot_uniform", regularizer=None, constraint=None,
-                   trainable=True, dtype="float32"):
-        init = initializers_mod.get(initializer)
-        value = np.asarray(init(tuple(shape), dtype=dtype) if _accepts_dtype(init) else init(tuple(shape)))
-        if tuple(value.shape) != tuple(shape):
-            raise ValueError(
-                f"Initializer for weight '{name}' of layer '{self.name}' returned shape "
-                f"{tuple(value.shape)}, expected {tuple(shape)}."
-            )
-        var = Variable(value.astype(dtype), name, trainable=trainable,
+    def add_weight(self, *args, **kwargs):
+        """Create a weight of this layer and return its `Variable`.
+
+        Keras 3's signature, `add_weight(shape=None, initializer=None, dtype=None, trainable=True,
+        autocast=True, regularizer=None, constraint=None, aggregation='none', name=None)`, and Keras 2's
+        positional order `add_weight(name, shape, dtype, initializer, regularizer, trainable, constraint)`.
+        `initializer` defaults to 'glorot_uniform' ('zeros' for integer dtypes); `name` to 'variable',
+        'variable_1', ...
+        """
+        signature = _ADD_WEIGHT_KERAS2 if args and isinstance(args[0], str) else _ADD_WEIGHT_KERAS3
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"add_weight() of layer '{self.name}': {e}") from None
+        a = {**{k: p.default for k, p in signature.parameters.items() if p.default is not inspect.Parameter.empty},
+             **bound.arguments}
+        shape, initializer, dtype, trainable, name = a["shape"], a["initializer"], a["dtype"], a["trainable"], a["name"]
+        regularizer, constraint, aggregation = a["regularizer"], a["constraint"], a["aggregation"]
+        for legacy in ("getter", "partitioner", "use_resource", "synchronization", "caching_device"):
+            a.get("kwargs", {}).pop(legacy, None)  # TF-only options of Keras 2, meaningless here
+        if a.get("kwargs"):
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(a['kwargs'])}")
+        if a.get("overwrite_with_gradient"):
+            raise NotImplementedError("add_weight(overwrite_with_gradient=True) (float8 training) is not "
+                                      "supported by lstmkit.")
+        if shape is None:
+            shape = ()
+        shape = _as_shape(shape, "shape")
+        if any(d is None or d < 0 for d in shape):
+            raise ValueError(f"add_weight(shape=...) of layer '{self.name}' needs known, non-negative sizes; "
+                             f"received {shape}.")
+        dtype = _weight_dtype(dtype, self.name)
+        if initializer is None:
+            initializer = "glorot_uniform" if np.issubdtype(np.dtype(dtype), np.floating) else "zeros"
+        if trainable is None:
+            trainable = True
+        if name is None:
+            name = unique_name("variable")
+        elif not isinstance(name, str):
+            raise TypeError(f"add_weight(name=...) must be a string; received {name!r}.")
+        if aggregation not in ("none", "mean", "sum", "only_first_replica", None):
+            raise ValueError(f"add_weight(aggregation=...) must be 'none', 'mean', 'sum' or "
+                             f"'only_first_replica'; received {aggregation!r}.")
+        value = _initial_value(initializer, shape, dtype, name, self.name)
+        var = Variable(value, name, trainable=bool(trainable),
                        regularizer=regularizers_mod.get(regularizer),
                        constraint=constraints_mod.get(constraint), layer=self)
+        var._param_name = tracking.unique_param_name(self, name)
         self._vars.append(var)
         return var
 
     def _track(self, attr: str, layer: "Layer"):
-        self._sublayers[attr] = layer
+        """A built-in wrapper names its sub-layer's slot of the params dict (e.g. 'forward_layer')."""
+        tracking.track_sublayer(self, attr, layer)
         return layer
 
     def _all_variables(self) -> list[Variable]:
-        out = list(self._vars)
+        # Keras's order: own trainable weights, own non-trainable weights, then the sub-layers'.
+        out = [v for v in self._vars if v._trainable] + [v for v in self._vars if not v._trainable]
         for sub in self._sublayers.values():
             out.extend(sub._all_variables())
         return out
@@ -225,6 +235,11 @@ class Layer:
     variables = weights
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
+
+    @property
+    def layers(self) -> list["Layer"]:
+        """The sub-layers this layer tracks, in the order they were assigned."""
+        return list(self._sublayers.values())
 
     @property
     def trainable(self) -> bool:
@@ -267,13 +282,50 @@ class Layer:
 
     def gather_params(self, values: dict) -> dict:
         """This layer's slice of a model-wide params dict (Variable.key -> array)."""
-        p = {v.name: values[v.key] for v in self._vars}
+        p = {v._param_name: values[v.key] for v in self._vars}
         for attr, sub in self._sublayers.items():
             p[attr] = sub.gather_params(values)
         return p
 
+    def _bind_params(self, params: dict, out: dict | None = None) -> dict:
+        """The inverse of `gather_params`: Variable.key -> value, for a value scope."""
+        out = {} if out is None else out
+        for v in self._vars:
+            out[v.key] = params[v._param_name]
+        for attr, sub in self._sublayers.items():
+            sub._bind_params(params[attr], out)
+        return out
+
     def current_params(self) -> dict:
         return self.gather_params({v.key: v.value for v in self._all_variables()})
+
+    # ----------------------------------------------------------------- losses
+    def add_loss(self, loss):
+        """Add a scalar to the training loss (Keras's `add_loss`), from inside `call`."""
+        scope = current_scope()
+        value = jnp.asarray(loss.value if isinstance(loss, Variable) else loss, jnp.float32)
+        if value.ndim:
+            value = jnp.sum(value)
+        if scope is not None:
+            scope.ctx.losses.append(value)
+        self._losses.append(value)
+
+    @property
+    def losses(self) -> list:
+        """Losses of the last call (`add_loss`, activity regularizers) and the weights' regularization,
+        this layer's and its sub-layers' (as Keras's `layer.losses`)."""
+        out = [l for l in self._losses if not isinstance(l, jax.core.Tracer)]
+        for v in self._vars:
+            if v.regularizer is not None:
+                out.append(v.regularizer(v.value))
+        for sub in self._sublayers.values():
+            out.extend(sub.losses)
+        return out
+
+    def _clear_losses(self):
+        self._losses = []
+        for sub in self._sublayers.values():
+            sub._clear_losses()
 
     # ----------------------------------------------------------------- state
     def initial_state(self, batch_size):
@@ -305,15 +357,18 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
-    def _maybe_build(self, input_shape):
+    def _maybe_build(self, input_shape, *arg_shapes):
         if not self.built:
-            self.build(input_shape)
+            if arg_shapes and _build_takes_all(self):
+                self.build(input_shape, *arg_shapes)
+            else:
+                self.build(input_shape)
             self.built = True
             self._build_shape = input_shape  # Keras's `build_config` in saved files
 
     def compute_output_shape(self, input_shape, **kwargs):
-        """Default: trace `call` abstractly (no compute) with placeholder sizes."""
-        return _infer_output_shape(self, input_shape, kwargs)
+        """Default: trace `call` abstractly (no compute)."""
+        return shape_inference.infer_output_shape(self, (input_shape,), kwargs)
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.supports_masking else None
@@ -322,52 +377,113 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} does not implement call().")
 
     # ----------------------------------------------------------------- invocation
-    def apply(self, params, inputs, ctx, mask=None, **kwargs):
-        """Pure forward pass with masks: returns (outputs, output_mask)."""
-        if mask is not None and self._call_accepts("mask"):
-            kwargs["mask"] = mask
-        if "training" in kwargs:
-            training = kwargs.pop("training")
-            if training is not None and not self._call_accepts("training"):
-                ctx = _with_training(ctx, training)
-            elif self._call_accepts("training"):
+    @classmethod
+    def _keras_style(cls) -> bool:
+        """True when `call` is written the Keras way, `call(self, inputs, ...)`."""
+        cached = cls.__dict__.get("_keras_style_cache")
+        if cached is None:
+            names = list(inspect.signature(cls.call).parameters)
+            cached = not (len(names) >= 2 and names[1] == "params")
+            type.__setattr__(cls, "_keras_style_cache", cached)
+        return cached
+
+    def apply(self, params, inputs, ctx, *args, mask=None, **kwargs):
+        """The one way a layer runs: pure in `params`; returns (outputs, output_mask).
+
+        `args` are further positional inputs (`layer(a, b)`); `training` in kwargs overrides
+        the context's for this layer and those it calls.
+        """
+        training = kwargs.pop("training", None)
+        if training is not None:
+            ctx = _with_training(ctx, training)
+        if self._keras_style():
+            outputs = self._call_keras_style(params, inputs, ctx, args, mask, training, kwargs)
+        else:
+            if mask is not None and self._call_accepts("mask"):
+                kwargs["mask"] = mask
+            if training is not None and self._call_accepts("training"):
                 kwargs["training"] = training
-        outputs = self.call(params, inputs, ctx, **kwargs)
+            outputs = self.call(params, inputs, ctx, *args, **kwargs)
         if self.activity_regularizer is not None:
             for out in jax.tree_util.tree_leaves(outputs):
                 loss = self.activity_regularizer(out)
                 if out.ndim > 0:
                     loss = loss / out.shape[0]
                 ctx.losses.append(loss)
-        out_mask = self.compute_mask(inputs, mask)
+                self._losses.append(loss)
+        out_mask = self._output_mask(inputs, args, mask)
         return outputs, out_mask
+
+    def _call_keras_style(self, params, inputs, ctx, args, mask, training, kwargs):
+        if mask is not None and self._call_accepts("mask"):
+            kwargs["mask"] = mask
+        if self._call_accepts("training"):
+            if training is not None:
+                kwargs["training"] = bool(training)
+            elif not getattr(ctx, "_eager_default", False):
+                kwargs["training"] = ctx.training
+        with value_scope(self._bind_params(params), ctx) as scope:
+            outputs = self.call(inputs, *args, **kwargs)
+        # Assigned variables: seen by the rest of an enclosing call, else handed to whoever runs it.
+        if scope.parent is not None:
+            scope.parent.values.update(scope.updates)
+            scope.parent.updates.update(scope.updates)
+        ctx.updates.update(scope.updates)
+        return _to_arrays(outputs)
+
+    def _output_mask(self, inputs, args, mask):
+        return self.compute_mask(inputs, mask)
 
     def _call_accepts(self, name: str) -> bool:
         cache = type(self).__dict__.get("_accepts_cache")
         if cache is None:
             cache = {}
-            type(self)._accepts_cache = cache
+            type.__setattr__(type(self), "_accepts_cache", cache)
         if name not in cache:
             cache[name] = name in inspect.signature(self.call).parameters
         return cache[name]
 
-    def __call__(self, inputs, *args, **kwargs):
+    def __call__(self, inputs=None, *args, **kwargs):
         from lstmkit.layers.input_layer import KerasTensor, symbolic_call
 
-        if any(isinstance(t, KerasTensor) for t in jax.tree_util.tree_leaves((inputs, args, kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))):
+        if inputs is None and "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+        leaves = jax.tree_util.tree_leaves((inputs, args, kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
+        if any(isinstance(t, KerasTensor) for t in leaves):
             return symbolic_call(self, inputs, args, kwargs)
-        return self._eager_call(inputs, *args, **kwargs)
+        return self._run_on_values(inputs, args, kwargs)
 
-    def _eager_call(self, inputs, *args, training=None, mask=None, **kwargs):
-        if args:
-            raise TypeError(f"{type(self).__name__} takes one positional input; pass the others by keyword.")
-        inputs = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=jnp.float32) if _is_floatlike(a) else jnp.asarray(a), inputs)
-        self._maybe_build(jax.tree_util.tree_map(lambda a: tuple(a.shape), inputs))
+    def _run_on_values(self, inputs, args, kwargs):
+        """A call on arrays: eagerly, or inside an enclosing (possibly traced) call."""
+        training = kwargs.pop("training", None)
+        mask = kwargs.pop("mask", None)
+        to_array = lambda a: (a.value if isinstance(a, Variable) else
+                              jnp.asarray(a, dtype=jnp.float32) if _is_floatlike(a) else jnp.asarray(a))
+        is_var = lambda a: isinstance(a, Variable)
+        inputs = jax.tree_util.tree_map(to_array, inputs, is_leaf=is_var)
+        args = jax.tree_util.tree_map(to_array, args, is_leaf=is_var)
+        shapes = jax.tree_util.tree_map(lambda a: tuple(a.shape), inputs)
+        arg_shapes = [jax.tree_util.tree_map(lambda a: tuple(a.shape), a) for a in args]
+        if hasattr(self, "_check_input_shape"):
+            self._check_input_shape(shapes)
+        with jax.ensure_compile_time_eval():
+            self._maybe_build(shapes, *arg_shapes)
+        scope = current_scope()
+        if scope is not None:  # inside another layer's call: its context, its traced values
+            out, _ = self.apply(self.current_params(), inputs, scope.ctx, *args, mask=mask, training=training, **kwargs)
+            return out
         if self.stateful:
             self._ensure_states(jax.tree_util.tree_leaves(inputs)[0].shape[0])
         ctx = CallContext(training=bool(training), state_in=self._collect_states())
-        out, _ = self.apply(self.current_params(), inputs, ctx, mask=mask, **kwargs)
+        ctx._eager_default = training is None  # a Keras-style call keeps its own `training` default
+        self._clear_losses()
+        out, _ = self.apply(self.current_params(), inputs, ctx, *args, mask=mask, training=training, **kwargs)
         self._assign_states(ctx.state_out)
+        if ctx.updates:
+            variables = {v.key: v for v in self._all_variables()}
+            for key, value in ctx.updates.items():
+                if key in variables:
+                    variables[key]._value = value
         return out
 
     def _fixed_batch_size(self):
@@ -395,6 +511,9 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
+        if not _is_lstmkit_class(type(self)) and type(self).get_config is Layer.get_config:
+            # A user's layer without its own get_config: Keras's automatic config from its arguments.
+            config = tracking.auto_config(self, config)
         return config
 
     @classmethod
@@ -428,6 +547,87 @@ class Layer:
     def input_shape(self):
         inp = self.input
         return jax.tree_util.tree_map(lambda t: t.shape, inp, is_leaf=lambda t: hasattr(t, "shape"))
+
+    # --- facts a layer owns (saving, summary, inspect)
+    # Each default fits a plain layer; a layer whose Keras facts differ overrides it in its own file,
+    # so saving/, models/param_counts.py and lstmkit.inspect know no particular layer.
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # lstmkit's own classes load by name; a user's only when registered or given in custom_objects.
+        if cls.__module__.split(".")[0] == "lstmkit":
+            from lstmkit import _object_registration
+
+            _object_registration.register_builtin(cls)
+
+    #: True for models (Sequential, Functional): saving loads them as whole models.
+    _keras_model = False
+
+    def keras_serialized(self):
+        """This object's serialized form when it writes it itself (models), else None: `get_config()` is used."""
+        return None
+
+    @classmethod
+    def keras_from_serialized(cls, entry):
+        """An object rebuilt from its whole serialized `entry` when the class reads it itself (models), else None."""
+        return None
+
+    @classmethod
+    def keras2_config(cls, config, where):
+        """A Keras 2 config of this class as arguments it takes (`where` names the layer in errors)."""
+        return config
+
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        """Keras 3 config -> the one tf.keras 2 writes; `convert(entry, where)` converts an inner layer's entry."""
+        return config
+
+    @classmethod
+    def keras2_states_as_inputs(cls) -> bool:
+        """True when Keras 2 passes this layer's `initial_state` as extra inputs of its node."""
+        return False
+
+    def keras_own_variables(self) -> list:
+        """The variables Keras 3 stores in this object's own `vars` group (its `save_own_variables`)."""
+        return list(self._vars)
+
+    def keras_children(self) -> list:
+        """[(path, object)] under this one in Keras 3's weight files, in Keras's walk order
+        (attributes by name, private ones last)."""
+        attrs = sorted(self._sublayers, key=lambda a: ("~" + a) if a.startswith("_") else a)
+        return [(attr, self._sublayers[attr]) for attr in attrs]
+
+    def keras_layers(self):
+        """A container's layers in Keras's order (models); None for a layer."""
+        return None
+
+    def keras_legacy_weight_names(self, prefix) -> dict:
+        """Variable.key -> the weight's name in a legacy .h5 file ('lstm/lstm_cell/kernel:0')."""
+        names = {v.key: f"{prefix}/{v.name}:0" for v in self._vars}
+        for sub in self._sublayers.values():
+            names.update(sub.keras_legacy_weight_names(f"{prefix}/{sub.name}"))
+        return names
+
+    def param_count_formula(self):
+        """(expression, count, legend) saying how `count_params()` comes about, for `summary(explain=True)`;
+        None: the summary adds up the weights instead."""
+        return None
+
+    def checked_param_count_formula(self):
+        """`param_count_formula()`, only if it accounts for exactly this layer's weights."""
+        if not self.built:
+            return None
+        found = self.param_count_formula()
+        return found if found is not None and found[1] == self.count_params() else None
+
+    def traces_steps(self) -> bool:
+        """True when `lstmkit.inspect.trace` records this layer's steps (`trace_steps`)."""
+        return False
+
+    def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None) -> dict:
+        """{name suffix: {'kind', 'values', 'inputs', 'mask', 'go_backwards'}} of one call on concrete
+        inputs (values: quantity -> (samples, time, units)); see `lstmkit.inspect`."""
+        return {}
 
 
 def dtype_policy_config(name="float32") -> dict:
@@ -488,35 +688,65 @@ def _as_shape(shape, argname) -> tuple:
     return out
 
 
-_PLACEHOLDER_DIMS = (83, 89, 97, 101, 103)
+def _is_lstmkit_class(cls) -> bool:
+    return cls.__module__.split(".")[0] == "lstmkit"
 
 
-def _infer_output_shape(layer: Layer, input_shape, kwargs):
-    """Shape inference by abstract evaluation, substituting placeholders for None dims."""
-    used = iter(_PLACEHOLDER_DIMS)
-    mapping = {}
+def _keras2_add_weight(name=None, shape=None, dtype=None, initializer=None, regularizer=None, trainable=None,
+                       constraint=None, aggregation="none", **kwargs):
+    """Keras 2's positional order of add_weight's arguments."""
 
-    def concrete(shape):
-        out = []
-        for d in shape:
-            if d is None:
-                p = next(used)
-                mapping[p] = None
-                out.append(p)
-            else:
-                out.append(d)
-        return jax.ShapeDtypeStruct(tuple(out), jnp.float32)
 
-    is_shape = lambda s: isinstance(s, tuple) and all(d is None or isinstance(d, int) for d in s)
-    specs = jax.tree_util.tree_map(concrete, input_shape, is_leaf=is_shape)
-    layer._maybe_build(input_shape)
-    params = layer.current_params()
+def _keras3_add_weight(shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
+                       constraint=None, aggregation="none", overwrite_with_gradient=False, name=None, **kwargs):
+    """Keras 3's positional order of add_weight's arguments."""
 
-    def run(p, x):
-        ctx = CallContext(training=False, rng=jax.random.PRNGKey(0))
-        if layer.stateful:
-            ctx.state_in[layer._state_key] = layer.initial_state(jax.tree_util.tree_leaves(x)[0].shape[0])
-        return layer.call(p, x, ctx, **kwargs)
 
-    out = jax.eval_shape(run, params, specs)
-    return jax.tree_util.tree_map(lambda s: tuple(mapping.get(d, d) if d in mapping else d for d in s.shape), out)
+_ADD_WEIGHT_KERAS2 = inspect.signature(_keras2_add_weight)
+_ADD_WEIGHT_KERAS3 = inspect.signature(_keras3_add_weight)
+
+
+def _weight_dtype(dtype, layer_name) -> str:
+    if dtype is None:
+        return "float32"
+    name = np.dtype(getattr(dtype, "name", dtype)).name if not isinstance(dtype, str) else dtype
+    if name in ("float16", "bfloat16", "float64"):
+        raise NotImplementedError(f"add_weight(dtype={name!r}) in layer '{layer_name}': lstmkit computes "
+                                  "in float32; pass dtype=None or 'float32'.")
+    try:
+        return np.dtype(name).name
+    except TypeError:
+        raise ValueError(f"add_weight(dtype=...) of layer '{layer_name}' must be a dtype name such as "
+                         f"'float32' or 'int32'; received {dtype!r}.") from None
+
+
+def _initial_value(initializer, shape, dtype, name, layer_name):
+    """A weight's first value, as NumPy, from an initializer name/object/callable or an array."""
+    if isinstance(initializer, (np.ndarray, jax.Array)):
+        value = np.asarray(initializer)
+    else:
+        init = initializers_mod.get(initializer)
+        with jax.ensure_compile_time_eval():
+            value = init(tuple(shape), dtype=dtype) if _accepts_dtype(init) else init(tuple(shape))
+        value = np.asarray(value)
+    if tuple(value.shape) != tuple(shape):
+        raise ValueError(
+            f"Initializer for weight '{name}' of layer '{layer_name}' returned shape "
+            f"{tuple(value.shape)}, expected {tuple(shape)}."
+        )
+    return value.astype(dtype)
+
+
+def _build_takes_all(layer) -> bool:
+    """A layer called as `layer(a, b)` whose `build` takes both shapes (Keras passes all of them)."""
+    params = list(inspect.signature(layer.build).parameters.values())
+    return len(params) > 1 or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+
+
+def _to_arrays(outputs):
+    """A Keras-style call may return a weight itself; the graph carries arrays."""
+    return jax.tree_util.tree_map(lambda t: t.value if isinstance(t, Variable) else t, outputs,
+                                  is_leaf=lambda t: isinstance(t, Variable))
+
+
+from lstmkit.layers import shape_inference, tracking  # noqa: E402  (they use the names above)

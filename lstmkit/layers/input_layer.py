@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+
 import jax
 import numpy as np
 
+from lstmkit.layers import shape_inference
 from lstmkit.layers.base import Layer, _as_shape, unique_name
 
 
@@ -111,23 +114,48 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 
 def symbolic_call(layer: Layer, inputs, args, kwargs):
-    """Record `layer(inputs, ...)` in the graph and return symbolic outputs."""
-    shapes = jax.tree_util.tree_map(lambda t: t.shape if _is_kt(t) else t, inputs, is_leaf=_is_kt)
-    layer._check_input_shape(shapes) if hasattr(layer, "_check_input_shape") else None
-    layer._maybe_build(shapes)
+    """Record `layer(inputs, *args, **kwargs)` in the graph and return symbolic outputs."""
+    to_shape = lambda t: t.shape if _is_kt(t) else t
+    shapes = jax.tree_util.tree_map(to_shape, inputs, is_leaf=_is_kt)
+    arg_shapes = [jax.tree_util.tree_map(to_shape, a, is_leaf=_is_kt) for a in args]
+    if hasattr(layer, "_check_input_shape"):
+        layer._check_input_shape(shapes)
+    layer._maybe_build(shapes, *arg_shapes)
     static_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
-    kt_kwargs = {k: v for k, v in static_kwargs.items() if any(_is_kt(t) for t in jax.tree_util.tree_leaves(v, is_leaf=_is_kt))}
-    shape_kwargs = {k: (jax.tree_util.tree_map(lambda t: t.shape, v, is_leaf=_is_kt) if k in kt_kwargs else v)
-                    for k, v in static_kwargs.items()}
-    out_shapes = layer.compute_output_shape(shapes, **shape_kwargs) if shape_kwargs else layer.compute_output_shape(shapes)
-    is_shape = lambda s: isinstance(s, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
+    own_shape_rule = type(layer).compute_output_shape is not Layer.compute_output_shape
     counter = iter(range(1 << 30))
-    outputs = jax.tree_util.tree_map(
-        lambda s: KerasTensor(tuple(None if d is None else int(d) for d in s), "float32",
-                              name=f"{layer.name}_output_{next(counter)}"),
-        out_shapes, is_leaf=is_shape)
+    make = lambda shape, dtype: KerasTensor(tuple(None if d is None else int(d) for d in shape), dtype,
+                                            name=f"{layer.name}_output_{next(counter)}")
+    if own_shape_rule and (not args or layer._keras_style()):
+        if args:  # Keras's rule for several tensor arguments: compute_output_shape(a_shape=..., b_shape=...)
+            names = list(inspect.signature(layer.call).parameters)
+            out_shapes = layer.compute_output_shape(**{f"{n}_shape": s for n, s in zip(names, [shapes] + arg_shapes)})
+        else:
+            has_kt = lambda v: any(_is_kt(t) for t in jax.tree_util.tree_leaves(v, is_leaf=_is_kt))
+            shape_kwargs = {k: (jax.tree_util.tree_map(lambda t: t.shape, v, is_leaf=_is_kt) if has_kt(v) else v)
+                            for k, v in static_kwargs.items()}
+            out_shapes = layer.compute_output_shape(shapes, **shape_kwargs)
+        outputs = jax.tree_util.tree_map(lambda s: make(s, "float32"), _as_shape_tree(out_shapes),
+                                         is_leaf=shape_inference.is_shape)
+    else:
+        to_spec = lambda t: shape_inference.TensorSpec(t.shape, t.dtype) if _is_kt(t) else t
+        specs = shape_inference.infer(
+            layer, jax.tree_util.tree_map(to_spec, inputs, is_leaf=_is_kt),
+            [jax.tree_util.tree_map(to_spec, a, is_leaf=_is_kt) for a in args],
+            {k: jax.tree_util.tree_map(to_spec, v, is_leaf=_is_kt) for k, v in static_kwargs.items()})
+        outputs = jax.tree_util.tree_map(lambda s: make(s.shape, s.dtype), specs,
+                                         is_leaf=lambda s: isinstance(s, shape_inference.TensorSpec))
     node = Node(layer, (inputs,) + tuple(args), kwargs, outputs)
     for i, t in enumerate(jax.tree_util.tree_leaves(outputs, is_leaf=_is_kt)):
         t._node, t._index = node, i
     layer._inbound_nodes.append(node)
     return outputs
+
+
+def _as_shape_tree(shapes):
+    """A user's compute_output_shape may return lists for shapes; the graph wants tuples."""
+    if isinstance(shapes, list) and shapes and all(d is None or isinstance(d, (int, np.integer)) for d in shapes):
+        return tuple(shapes)
+    if isinstance(shapes, (list, tuple)) and not shape_inference.is_shape(shapes):
+        return type(shapes)(_as_shape_tree(s) for s in shapes)
+    return shapes

@@ -62,7 +62,7 @@ def run_graph(nodes, flat_inputs, input_values, input_masks, flat_outputs, param
                 mask = None if all(m is None for m in masks) else masks
             kwargs["mask"] = mask
         mask = kwargs.pop("mask")
-        out, out_mask = layer.apply(params[layer.name], args[0], ctx, mask=mask, **kwargs)
+        out, out_mask = layer.apply(params[layer.name], args[0], ctx, *args[1:], mask=mask, **kwargs)
         out_tensors = flatten_tensors(node.outputs)
         out_values = jax.tree_util.tree_leaves(out)
         if len(out_values) != len(out_tensors):

@@ -1,0 +1,80 @@
+"""Output shapes of a layer by tracing its call abstractly (nothing is computed).
+
+Unknown sizes (None) cannot be traced, so the call is traced twice, with every
+unknown size set to 83 and then to 89 (as Keras 3's JAX backend does): a size
+that differs between the two traces depends on an unknown one and is reported
+as None; a size that is the same in both is real, even if it happens to be 83.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_TRIAL_SIZES = (83, 89)
+
+
+def is_shape(s) -> bool:
+    return isinstance(s, tuple) and all(d is None or isinstance(d, (int, np.integer)) for d in s)
+
+
+class TensorSpec:
+    """A symbolic argument: a shape with None for unknown sizes, and a dtype."""
+
+    def __init__(self, shape, dtype="float32"):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+
+
+def _is_spec(x) -> bool:
+    return isinstance(x, TensorSpec)
+
+
+def infer(layer, inputs, args=(), kwargs=None, ctx_factory=None):
+    """Output specs (shape with None, dtype) of `layer.apply(params, inputs, ctx, *args, **kwargs)`.
+
+    `inputs`, `args`, `kwargs`: pytrees whose `TensorSpec` leaves are the symbolic tensors;
+    other leaves are passed to the call as they are.
+    """
+    from lstmkit.layers.base import CallContext
+
+    kwargs = dict(kwargs or {})
+    tree = (inputs, tuple(args), kwargs)
+    leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=_is_spec)
+    spec_pos = [i for i, leaf in enumerate(leaves) if _is_spec(leaf)]
+    params = layer.current_params()
+    first_batch = next((leaves[i].shape[0] for i in spec_pos if leaves[i].shape), None)
+
+    def trace(size):
+        concrete = [jax.ShapeDtypeStruct(tuple(size if d is None else int(d) for d in leaves[i].shape),
+                                         jnp.dtype(leaves[i].dtype)) for i in spec_pos]
+
+        def run(p, tensors):
+            filled = list(leaves)
+            for i, t in zip(spec_pos, tensors):
+                filled[i] = t
+            ins, a, kw = jax.tree_util.tree_unflatten(treedef, filled)
+            ctx = CallContext(training=False, rng=jax.random.PRNGKey(0))
+            if layer.stateful:
+                ctx.state_in[layer._state_key] = layer.initial_state(size if first_batch is None else first_batch)
+            return layer.apply(p, ins, ctx, *a, **kw)[0]
+
+        return jax.eval_shape(run, params, concrete)
+
+    first = trace(_TRIAL_SIZES[0])
+    if not any(None in leaves[i].shape for i in spec_pos):
+        return jax.tree_util.tree_map(lambda s: TensorSpec(s.shape, s.dtype.name), first)
+    second = trace(_TRIAL_SIZES[1])
+    return jax.tree_util.tree_map(
+        lambda a, b: TensorSpec(tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
+                                if len(a.shape) == len(b.shape) else a.shape, a.dtype.name), first, second)
+
+
+def infer_output_shape(layer, shapes, kwargs):
+    """`compute_output_shape`'s default: shapes (tuples with None) in, shapes out."""
+    specs = jax.tree_util.tree_map(lambda s: TensorSpec(s), shapes, is_leaf=is_shape)
+    inputs, *args = specs
+    layer._maybe_build(*[jax.tree_util.tree_map(lambda s: s.shape, a, is_leaf=_is_spec) for a in specs])
+    out = infer(layer, inputs, args, kwargs)
+    return jax.tree_util.tree_map(lambda s: s.shape, out, is_leaf=_is_spec)
