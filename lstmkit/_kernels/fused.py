@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 
 from lstmkit._kernels.activation_grads import Differentiated
-from lstmkit._kernels.recurrent import gru_gates, lstm_gates, recurrent_projection
+from lstmkit._kernels.recurrent import gru_gates, hold_masked, lstm_gates, masked_step_output, recurrent_projection
 
 
 class Cell(NamedTuple):
@@ -260,8 +260,8 @@ def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, 
         new_state, saved = cell.forward(zx_t, zh_t, state, params)
         out = new_state[0]
         if keep_t is not None:  # Keras's masking: hold the state; output h or zeros
-            new_state = tuple(jnp.where(keep_t, n, s) for n, s in zip(new_state, state))
-            out = jnp.where(keep_t, out, state[0] if masked_output == "state" else jnp.zeros_like(out))
+            new_state = hold_masked(keep_t, tuple(new_state), state)
+            out = masked_step_output(keep_t, out, state, None, masked_output)
         return new_state, (out, (saved, state) if save else None)
 
     # Inference on a short sequence runs unrolled: XLA fuses across the steps and skips the loop's

@@ -144,18 +144,31 @@ def gru_step(x_t, state, recurrent_kernel, recurrent_bias=None, *, activation=jn
             zh = zh + recurrent_bias
         h, _ = gru_gates(x_t, zh, h, activation=activation, recurrent_activation=recurrent_activation)
         return h, (h,)
+    h, _ = gru_gates_reset_before(x_t, h, recurrent_kernel, activation=activation,
+                                  recurrent_activation=recurrent_activation, recurrent_dropout_masks=masks)
+    return h, (h,)
+
+
+def gru_gates_reset_before(x_t, h, recurrent_kernel, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid,
+                           recurrent_dropout_masks=None):
+    """The GRU cell with reset_after=False on x_t = x W + b (batch, 3 units) and the previous state h.
+
+    The reset gate scales the state before the candidate's recurrent matmul: n = act(x_h + (r h) U_h),
+    so the recurrent projection cannot be done in one matmul for all gates (and there is no
+    recurrent bias). Returns (h, (z, r, candidate)) as `gru_gates` does.
+    """
+    masks = recurrent_dropout_masks
     x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
     units = h.shape[-1]
     zr_masks, h_mask = masks, masks
-    if masks is not None and masks.ndim > h.ndim:
+    if masks is not None and masks.ndim > h.ndim:  # one mask per gate block
         zr_masks, h_mask = masks[:2], masks[2]
     h_z, h_r = jnp.split(recurrent_projection(h, recurrent_kernel[:, : 2 * units], zr_masks), 2, axis=-1)
-    z = recurrent_activation(x_z + h_z)
-    r = recurrent_activation(x_r + h_r)
+    z = recurrent_activation(x_z + h_z)  # update gate
+    r = recurrent_activation(x_r + h_r)  # reset gate
     h_reset = r * (h if h_mask is None else h * h_mask)
     candidate = activation(x_h + jnp.matmul(h_reset, recurrent_kernel[:, 2 * units:]))
-    h = z * h + (1.0 - z) * candidate
-    return h, (h,)
+    return z * h + (1.0 - z) * candidate, (z, r, candidate)
 
 
 def gru_gates(x_t, zh, h, *, activation=jnp.tanh, recurrent_activation=jax.nn.sigmoid):
@@ -180,14 +193,43 @@ def simple_rnn_step(x_t, state, recurrent_kernel, *, activation=jnp.tanh, recurr
     return h, (h,)
 
 
+def previous_output(state):
+    """What Keras's scan emits at a masked step: the first state, the previous output of the stock cells.
+
+    With nested states (a stack of cells whose states are lists) it is the first state of the last
+    cell, as Keras's `backend.rnn` does it.
+    """
+    first = state[0]
+    if isinstance(first, (list, tuple)):
+        return state[-1][0]
+    return first
+
+
+def hold_masked(keep, new_state, state):
+    """Keras's masking of one step: where `keep` (batch, 1) is False, the state is carried unchanged."""
+    return jax.tree_util.tree_map(lambda n, s: jnp.where(keep, n, s), new_state, state)
+
+
+def masked_step_output(keep, out, state, previous, masked_output):
+    """A step's output with masked samples filled by `masked_output` (see `rnn_scan`)."""
+    if masked_output == "state":
+        fill = previous_output(state)
+    elif masked_output == "zero":
+        fill = jnp.zeros_like(out)
+    else:
+        fill = previous
+    return jnp.where(keep, out, fill)
+
+
 def rnn_scan(step: Step, inputs, initial_state: Sequence, *, mask=None, go_backwards=False, unroll=False,
              return_sequences=True, masked_output="state"):
     """Run `step(x_t, state) -> (output_t, new_state)` over the time axis of `inputs`.
 
-    inputs: (batch, time, ...) already projected; initial_state: a sequence of
-    (batch, ...) arrays. mask: optional bool (batch, time); at a masked step the
-    state is carried unchanged and the output is, by `masked_output`:
-    "state" the previous state's first element (h) — Keras's scan path;
+    inputs: (batch, time, ...) already projected, or a pytree of such arrays (the step gets the
+    matching pytree of (batch, ...) slices); initial_state: a tuple of (batch, ...) arrays or a
+    nested tuple of them (a stack of cells). mask: optional bool (batch, time); at a masked step
+    the state is carried unchanged and the output is, by `masked_output`:
+    "state" the previous state's first element (h; see `previous_output`) — Keras's scan path;
     "zero" zeros — Keras's `zero_output_for_mask` (set by Bidirectional);
     "previous" the previous step's output, zeros before the first — Keras's
     unrolled path.
@@ -195,13 +237,14 @@ def rnn_scan(step: Step, inputs, initial_state: Sequence, *, mask=None, go_backw
     processing order (i.e. reversed), as Keras does. unroll unrolls the loop
     (the length is always static here).
 
-    Returns (last_output (batch, out), outputs (batch, time, out) or None, final_state tuple).
+    Returns (last_output (batch, out), outputs (batch, time, out) or None, final_state).
     """
     if masked_output not in MASKED_OUTPUTS:
         raise ValueError(f"masked_output must be one of {MASKED_OUTPUTS}, received {masked_output!r}.")
     state = tuple(initial_state)
-    xs = jnp.swapaxes(inputs, 0, 1)  # time-major for the scan
-    out_spec = jax.eval_shape(step, xs[0], state)[0]
+    xs = jax.tree_util.tree_map(lambda a: jnp.swapaxes(a, 0, 1), inputs)  # time-major for the scan
+    first = jax.tree_util.tree_map(lambda a: a[0], xs)
+    out_spec = jax.eval_shape(step, first, state)[0]
     no_output = jnp.zeros(out_spec.shape, out_spec.dtype)
 
     if mask is None:
@@ -218,14 +261,8 @@ def rnn_scan(step: Step, inputs, initial_state: Sequence, *, mask=None, go_backw
             state, previous = carry
             x_t, keep = x
             out, new_state = step(x_t, state)
-            new_state = tuple(jnp.where(keep, n, s) for n, s in zip(new_state, state))
-            if masked_output == "state":
-                fill = state[0]
-            elif masked_output == "zero":
-                fill = jnp.zeros_like(out)
-            else:
-                fill = previous
-            out = jnp.where(keep, out, fill)
+            new_state = hold_masked(keep, tuple(new_state), state)
+            out = masked_step_output(keep, out, state, previous, masked_output)
             return (new_state, out), (out if return_sequences else None)
 
         scan_xs = (xs, steps_mask)
