@@ -24,6 +24,8 @@ from lstmkit import (  # noqa: E402  (public Keras-named submodules)
     saving,
     utils,
 )
+from lstmkit import ops  # noqa: E402  (Keras 3's keras.ops)
+from lstmkit import backend  # noqa: E402  (Keras 2's keras.backend, `from lstmkit import backend as K`)
 from lstmkit.layers import Input  # noqa: E402
 from lstmkit.models import Model, Sequential  # noqa: E402
 

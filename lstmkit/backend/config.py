@@ -1,0 +1,86 @@
+"""Keras 2's global settings: epsilon, floatx, image data format, learning phase, clear_session."""
+
+from __future__ import annotations
+
+import contextlib
+
+_settings = {"epsilon": 1e-7, "image_data_format": "channels_last", "learning_phase": 0}
+
+
+def epsilon() -> float:
+    """The fuzz factor of numeric expressions (1e-7, as in Keras)."""
+    return _settings["epsilon"]
+
+
+def set_epsilon(value):
+    _settings["epsilon"] = float(value)
+
+
+def floatx() -> str:
+    return "float32"
+
+
+def set_floatx(value):
+    """lstmkit computes in float32 only: any other value is a clear error, not a silent change."""
+    if value == "float32":
+        return
+    if value not in ("float16", "bfloat16", "float64"):
+        raise ValueError(f"Unknown `floatx` value: {value!r}. Expected one of 'float16', 'float32', 'float64'.")
+    raise ValueError(f"set_floatx({value!r}): lstmkit computes in float32 only; the only accepted value is 'float32'.")
+
+
+def image_data_format() -> str:
+    return _settings["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"`data_format` must be 'channels_last' or 'channels_first'. Received: data_format={data_format!r}")
+    _settings["image_data_format"] = str(data_format)
+
+
+def backend() -> str:
+    """The name of the backend lstmkit runs on."""
+    return "jax"
+
+
+def learning_phase() -> int:
+    """0 (inference) unless `set_learning_phase(1)`; layers get the real flag as their `training` argument."""
+    return _settings["learning_phase"]
+
+
+def set_learning_phase(value):
+    if value not in (0, 1):
+        raise ValueError(f"Expected learning phase to be 0 or 1. Received: {value!r}")
+    _settings["learning_phase"] = int(value)
+
+
+@contextlib.contextmanager
+def learning_phase_scope(value):
+    saved = learning_phase()
+    set_learning_phase(value)
+    try:
+        yield value
+    finally:
+        _settings["learning_phase"] = saved
+
+
+def clear_session():
+    """Forget the automatic layer names ('dense', 'dense_1', ...) and the learning phase, as Keras does.
+
+    lstmkit keeps no global graph, so there is nothing else to free.
+    """
+    from lstmkit.layers import base
+
+    if hasattr(base, "reset_uids"):
+        base.reset_uids()
+    else:  # older base module: the counters are a plain dict
+        base._uid_counters.clear()
+    _settings["learning_phase"] = 0
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    """Keras 2 code opens name scopes around ops; lstmkit names nothing by scope, so this only yields."""
+    yield name

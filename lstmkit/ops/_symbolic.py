@@ -1,0 +1,127 @@
+"""`lstmkit.ops` on symbolic tensors: one op call becomes one node of a functional graph.
+
+As in Keras 3, `y = ops.concatenate([a, b], axis=-1)` between layers records the call; the graph
+runs it again on arrays. The node is an `OpLayer`: a weightless layer whose pure `call` receives
+the tensor arguments (a flat list) and re-applies the function with the static arguments it kept.
+
+Output shapes come from `jax.eval_shape`, traced twice with two different sizes substituted for
+every unknown (None) dimension: a dimension that differs between the two traces depends on an
+unknown one and stays None, one that does not is known.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lstmkit.layers.base import Layer, unique_name
+from lstmkit.layers.input_layer import KerasTensor, symbolic_call
+from lstmkit.ops._dispatch import _is_leaf, unwrap
+
+# Pairs of stand-ins for unknown dimensions; a later pair is tried only when an op cannot take
+# the earlier one (e.g. `reshape(x, (-1, 4))` of a (None, 3) tensor needs an even batch).
+_TRIAL_SIZES = ((2, 3), (4, 6), (12, 24))
+
+
+class OpLayer(Layer):
+    """A graph node applying one `lstmkit.ops` function (Keras 3 calls these `Operation`s)."""
+
+    # Keras 3 lists raw ops in `model.operations` but not in `model.layers`; models may use this.
+    _is_operation = True
+
+    def __init__(self, fn, op_name, treedef, static_leaves, slots, out_structs, name=None):
+        super().__init__(name=name or unique_name(op_name))
+        self.op_name = op_name
+        self._fn = fn
+        self._treedef = treedef
+        self._static_leaves = tuple(static_leaves)
+        self._slots = tuple(slots)
+        self._out_structs = out_structs
+        self.built = True
+
+    def _arguments(self, tensors):
+        leaves = list(self._static_leaves)
+        for slot, t in zip(self._slots, tensors):
+            leaves[slot] = t
+        args, kwargs = jax.tree_util.tree_unflatten(self._treedef, leaves)
+        # Variables captured as static arguments are read at run time, not frozen at graph time.
+        return tuple(unwrap(a) for a in args), {k: unwrap(v) for k, v in kwargs.items()}
+
+    def call(self, params, inputs, ctx):
+        args, kwargs = self._arguments(inputs)
+        return self._fn(*args, **kwargs)
+
+    def compute_output_shape(self, input_shape, **kwargs):
+        return jax.tree_util.tree_map(lambda s: s[0], self._out_structs, is_leaf=_is_struct)
+
+    def get_config(self):
+        raise NotImplementedError(
+            f"This model applies `ops.{self.op_name}` directly to symbolic tensors (graph node "
+            f"'{self.name}'). lstmkit's model files hold layers only, so the model cannot be saved or "
+            "serialized as it is. Do the computation in a layer instead: a built-in one (e.g. "
+            "layers.Concatenate, layers.Add, layers.Activation) or a custom Layer subclass registered with "
+            "`lstmkit.saving.register_keras_serializable()`. (Keras 3 itself records such raw ops in its files.)"
+        )
+
+    def __repr__(self):
+        return f"<OpLayer op={self.op_name}, name={self.name}>"
+
+
+def _is_struct(s) -> bool:
+    # (shape, dtype) pairs produced by `_output_structs`
+    return isinstance(s, tuple) and len(s) == 2 and isinstance(s[0], tuple) and isinstance(s[1], np.dtype)
+
+
+def _trace(fn, treedef, static_leaves, slots, tensors, size):
+    specs = [jax.ShapeDtypeStruct(tuple(size if d is None else int(d) for d in t.shape), jnp.dtype(t.dtype))
+             for t in tensors]
+
+    def run(*ts):
+        leaves = list(static_leaves)
+        for slot, t in zip(slots, ts):
+            leaves[slot] = t
+        args, kwargs = jax.tree_util.tree_unflatten(treedef, leaves)
+        return fn(*tuple(unwrap(a) for a in args), **{k: unwrap(v) for k, v in kwargs.items()})
+
+    return jax.eval_shape(run, *specs)
+
+
+def _output_structs(fn, op_name, treedef, static_leaves, slots, tensors):
+    has_unknown = any(d is None for t in tensors for d in t.shape)
+    first_error = None
+    for a, b in (_TRIAL_SIZES if has_unknown else _TRIAL_SIZES[:1]):
+        try:
+            out_a = _trace(fn, treedef, static_leaves, slots, tensors, a)
+            out_b = _trace(fn, treedef, static_leaves, slots, tensors, b) if has_unknown else out_a
+        except Exception as e:  # noqa: BLE001 (an op may reject one stand-in size and take another)
+            first_error = first_error or e
+            continue
+        leaves_a, tree_a = jax.tree_util.tree_flatten(out_a)
+        leaves_b, tree_b = jax.tree_util.tree_flatten(out_b)
+        if tree_a != tree_b or any(len(x.shape) != len(y.shape) for x, y in zip(leaves_a, leaves_b)):
+            continue
+        structs = [(tuple(da if da == db else None for da, db in zip(x.shape, y.shape)), np.dtype(x.dtype))
+                   for x, y in zip(leaves_a, leaves_b)]
+        return jax.tree_util.tree_unflatten(tree_a, structs)
+    shapes = [t.shape for t in tensors]
+    raise ValueError(
+        f"`ops.{op_name}` cannot be applied to symbolic tensors of shapes {shapes}: {first_error}"
+    ) from first_error
+
+
+def symbolic_op(fn, op_name, args, kwargs):
+    """Record `fn(*args, **kwargs)` (some leaves KerasTensors) as a graph node; return KerasTensors."""
+    leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_leaf)
+    slots = [i for i, leaf in enumerate(leaves) if isinstance(leaf, KerasTensor)]
+    tensors = [leaves[i] for i in slots]
+    static = [None if isinstance(leaf, KerasTensor) else leaf for leaf in leaves]
+    structs = _output_structs(fn, op_name, treedef, static, slots, tensors)
+    layer = OpLayer(lambda *a, **k: fn(*a, **k), op_name, treedef, static, slots, structs)
+    outputs = symbolic_call(layer, list(tensors), (), {})
+    # The graph's tensors are float32 unless told otherwise; ops also give ints and bools.
+    out_leaves = jax.tree_util.tree_leaves(outputs, is_leaf=lambda t: isinstance(t, KerasTensor))
+    struct_leaves = jax.tree_util.tree_leaves(structs, is_leaf=_is_struct)
+    for t, (_, dtype) in zip(out_leaves, struct_leaves):
+        t.dtype = dtype.name
+    return outputs
