@@ -1,0 +1,307 @@
+"""lstmkit.backend against Keras 2's documented `keras.backend` semantics.
+
+tf.keras cannot run here, so each function is compared with a float64 NumPy reference written from
+Keras 2's documentation and source (tf.keras 2.x `backend.py`): the n-d `dot` rule, `batch_dot`'s
+`axes`, `sqrt` clipping at 0, Keras 2's `hard_sigmoid` and `relu(alpha, max_value, threshold)`,
+`switch`, the Keras 2 defaults (`concatenate(axis=-1)`, `expand_dims(axis=-1)`, `argmax(axis=-1)`,
+`cumsum(axis=0)`), and the variable API.
+"""
+
+import numpy as np
+import pytest
+
+import lstmkit
+from lstmkit import backend as K
+from lstmkit import layers
+from lstmkit.layers.base import Variable
+
+rng = np.random.default_rng(1)
+X3 = rng.standard_normal((4, 3, 5)).astype("float32")
+X2 = rng.standard_normal((4, 5)).astype("float32")
+M = rng.standard_normal((3, 5)).astype("float32")
+W = rng.standard_normal((5, 2)).astype("float32")
+
+
+def close(a, b, tol=1e-5):
+    np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=tol, atol=tol)
+
+
+# ------------------------------------------------------------------ dot and batch_dot
+def ref_dot(x, y):
+    """Keras 2: x's last axis against y's second-to-last; shape x[:-1] + y[:-2] + y[-1:]."""
+    x, y = np.float64(x), np.float64(y)
+    return np.tensordot(x, y, axes=(x.ndim - 1, y.ndim - 2))
+
+
+def ref_batch_dot(x, y, axes=None):
+    """Keras 2's pseudocode: per sample, xi.dot(yi) over `axes`; a rank-1 result becomes (batch, 1)."""
+    x, y = np.float64(x), np.float64(y)
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    if axes is None:
+        axes = (x.ndim - 1, y.ndim - 1 if y.ndim == 2 else y.ndim - 2)
+    a0, a1 = (a % n for a, n in zip(axes, (x.ndim, y.ndim)))
+    out = np.stack([np.tensordot(xi, yi, axes=(a0 - 1, a1 - 1)) for xi, yi in zip(x, y)])
+    return out[:, None] if out.ndim == 1 else out
+
+
+@pytest.mark.parametrize("x,y", [(M, W), (X3, W), (X3, rng.standard_normal((2, 5, 6)).astype("float32"))])
+def test_dot_nd(x, y):
+    out = K.dot(x, y)
+    assert out.shape == ref_dot(x, y).shape
+    close(out, ref_dot(x, y))
+
+
+@pytest.mark.parametrize("xs,ys,axes", [
+    ((4, 5), (4, 5), None), ((4, 5), (4, 5), 1), ((4, 3, 5), (4, 5), None), ((4, 5), (4, 5, 6), None),
+    ((4, 3, 5), (4, 5, 6), None), ((4, 20, 1), (4, 30, 20), (1, 2)), ((4, 3, 5), (4, 3, 6), (1, 1)),
+    ((4, 3, 5, 2), (4, 2, 7), (3, 1)), ((4, 3, 5), (4, 6, 5), (-1, -1)), ((4, 2, 3, 5), (4, 5, 2, 3), (3, 1)),
+])
+def test_batch_dot_axes(xs, ys, axes):
+    x = rng.standard_normal(xs).astype("float32")
+    y = rng.standard_normal(ys).astype("float32")
+    out = K.batch_dot(x, y, axes=axes)
+    ref = ref_batch_dot(x, y, axes)
+    assert out.shape == ref.shape
+    close(out, ref, 1e-4)
+
+
+def test_batch_dot_documented_example_and_errors():
+    close(K.batch_dot(np.array([[1.0, 2], [3, 4]]), np.array([[5.0, 6], [7, 8]]), axes=1), [[17], [53]])
+    assert K.int_shape(K.batch_dot(K.ones((32, 20, 1)), K.ones((32, 30, 20)), axes=(1, 2))) == (32, 1, 30)
+    with pytest.raises(ValueError, match="axis 0"):
+        K.batch_dot(X3, X3, axes=0)
+    with pytest.raises(ValueError, match="rank < 2"):
+        K.batch_dot(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="shapes"):
+        K.batch_dot(X3, X3, axes=(1, 2))
+
+
+# ------------------------------------------------------------------ element-wise and activations
+def test_elementwise_and_activations():
+    x = np.float64(M)
+    close(K.tanh(M), np.tanh(x))
+    close(K.sigmoid(M), 1 / (1 + np.exp(-x)))
+    close(K.exp(M), np.exp(x))
+    close(K.log(np.abs(M) + 0.1), np.log(np.abs(x) + 0.1))
+    close(K.abs(M), np.abs(x))
+    close(K.square(M), x ** 2)
+    close(K.sqrt(M), np.sqrt(np.maximum(x, 0)))  # negatives clip to 0, no NaN
+    close(K.pow(np.abs(M), 1.5), np.abs(x) ** 1.5)
+    close(K.hard_sigmoid(M * 4), np.clip(0.2 * x * 4 + 0.5, 0, 1))  # Keras 2's, not Keras 3's
+    close(K.softplus(M), np.log1p(np.exp(x)))
+    close(K.softsign(M), x / (1 + np.abs(x)))
+    close(K.elu(M, 0.5), np.where(x > 0, x, 0.5 * (np.exp(x) - 1)))
+    close(K.sign(M), np.sign(x))
+    close(K.round(np.array([0.5, 1.5, 2.5, -0.5])), [0, 2, 2, -0])  # half to even, as tf.round
+    for axis in (-1, 0):
+        e = np.exp(x - x.max(axis, keepdims=True))
+        close(K.softmax(M, axis=axis), e / e.sum(axis, keepdims=True))
+    close(K.l2_normalize(M, axis=1), x / np.sqrt(np.maximum((x ** 2).sum(1, keepdims=True), 1e-12)))
+    close(K.l2_normalize(M), x / np.sqrt((x ** 2).sum()))
+
+
+def ref_relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """Keras 2's documented rule: max_value above max_value, x from threshold on, alpha (x - threshold) below."""
+    x = np.float64(x)
+    out = np.where(x >= threshold, x, alpha * (x - threshold))
+    return out if max_value is None else np.where(x >= max_value, max_value, out)
+
+
+@pytest.mark.parametrize("kw", [{}, {"alpha": 0.1}, {"max_value": 0.8}, {"max_value": 6.0}, {"threshold": 0.4},
+                                {"alpha": 0.3, "max_value": 1.0, "threshold": 0.4}, {"alpha": 0.2, "threshold": 0.4}])
+def test_relu_options(kw):
+    x = np.linspace(-3, 8, 23).astype("float32") + 0.013  # no point sits exactly on a threshold
+    close(K.relu(x, **kw), ref_relu(x, **kw))
+
+
+def test_comparisons_and_clip():
+    a, b = M, M[::-1]
+    for fn, ref in [(K.equal, np.equal), (K.not_equal, np.not_equal), (K.greater, np.greater),
+                    (K.greater_equal, np.greater_equal), (K.less, np.less), (K.less_equal, np.less_equal)]:
+        np.testing.assert_array_equal(fn(a, b), ref(a, b))
+    close(K.maximum(a, b), np.maximum(a, b))
+    close(K.minimum(a, b), np.minimum(a, b))
+    close(K.clip(M, -0.5, 0.5), np.clip(M, -0.5, 0.5))
+    close(K.clip(M, 0.5, 0.1), np.full(M.shape, 0.5))  # max < min: max becomes min (Keras 2)
+    close(K.clip(M, None, 0.2), np.minimum(M, 0.2))
+
+
+# ------------------------------------------------------------------ reductions
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (1, False), (-1, True), ([0, 2], False)])
+def test_reductions(axis, keepdims):
+    x = np.float64(X3)
+    ax = tuple(axis) if isinstance(axis, list) else axis
+    for fn, ref in [(K.sum, np.sum), (K.mean, np.mean), (K.max, np.max), (K.min, np.min), (K.prod, np.prod),
+                    (K.std, np.std), (K.var, np.var)]:
+        close(fn(X3, axis=axis, keepdims=keepdims), ref(x, axis=ax, keepdims=keepdims), 1e-4)
+    b = X3 > 0
+    np.testing.assert_array_equal(K.any(b, axis=axis, keepdims=keepdims), np.any(b, axis=ax, keepdims=keepdims))
+    np.testing.assert_array_equal(K.all(b, axis=axis, keepdims=keepdims), np.all(b, axis=ax, keepdims=keepdims))
+
+
+def test_keras2_defaults_and_dtypes():
+    np.testing.assert_array_equal(K.argmax(X3), np.argmax(X3, axis=-1))   # axis=-1, not None
+    np.testing.assert_array_equal(K.argmin(X3), np.argmin(X3, axis=-1))
+    close(K.cumsum(M), np.cumsum(np.float64(M), axis=0))                   # axis=0
+    close(K.cumprod(M), np.cumprod(np.float64(M), axis=0))
+    assert K.mean(M > 0).dtype == np.float32                               # bools averaged as floatx
+    assert K.mean(np.array([1, 2], "int32")).dtype == np.int32 and int(K.mean(np.array([1, 2], "int32"))) == 1
+    close(K.logsumexp(M, axis=1), np.log(np.exp(np.float64(M)).sum(1)))
+
+
+# ------------------------------------------------------------------ shapes
+def test_shape_functions():
+    close(K.concatenate([M, M]), np.concatenate([M, M], axis=-1))         # axis=-1
+    close(K.concatenate([X3, X3], axis=1), np.concatenate([X3, X3], axis=1))
+    close(K.stack([M, M]), np.stack([M, M]))
+    assert K.expand_dims(M).shape == (3, 5, 1)                             # axis=-1
+    assert K.squeeze(M[:, None], 1).shape == (3, 5)
+    close(K.reshape(X3, (4, 15)), X3.reshape(4, 15))
+    close(K.permute_dimensions(X3, (0, 2, 1)), X3.transpose(0, 2, 1))
+    close(K.transpose(X3), X3.T)                                           # all axes reversed
+    close(K.repeat(M, 2), np.repeat(M[:, None, :], 2, axis=1))             # (samples, n, dim)
+    close(K.repeat_elements(M, 3, axis=1), np.repeat(M, 3, axis=1))
+    close(K.tile(M, (2, 1)), np.tile(M, (2, 1)))
+    close(K.flatten(X3), X3.ravel())
+    close(K.batch_flatten(X3), X3.reshape(4, -1))
+    close(K.gather(M, [2, 0, 2]), M[[2, 0, 2]])
+    close(K.one_hot(np.array([0, 2, 1]), 3), np.eye(3)[[0, 2, 1]])
+    close(K.reverse(M, 1), M[:, ::-1])
+    np.testing.assert_array_equal(K.arange(5), np.arange(5))
+    assert K.cast(M, "int32").dtype == np.int32 and K.dtype(K.cast(M, "float16")) == "float16"
+    with pytest.raises(ValueError, match="2D"):
+        K.repeat(X3, 2)
+
+
+def test_switch_and_train_phase():
+    close(K.switch(np.array(True), M, -M), M)
+    close(K.switch(np.array(0), lambda: M, lambda: -M), -M)                # callables, scalar condition
+    cond = M > 0
+    close(K.switch(cond, M, np.zeros_like(M)), np.where(cond, M, 0))
+    cond3 = X3[..., 0] > 0                                                  # rank 2 < rank 3: trailing axes added
+    close(K.switch(cond3, X3, -X3), np.where(cond3[..., None], X3, -X3))
+    with pytest.raises(ValueError, match="Rank of `condition`"):
+        K.switch(X3 > 0, M, M)
+    assert K.learning_phase() == 0
+    close(K.in_train_phase(M, -M), -M)
+    close(K.in_train_phase(lambda: M, -M, training=1), M)
+    close(K.in_train_phase(M, -M, training=np.array(True)), M)
+    close(K.in_test_phase(M, -M, training=False), M)
+
+
+# ------------------------------------------------------------------ variables and facts
+def test_variables_and_values():
+    v = K.variable(np.arange(6).reshape(2, 3))
+    assert isinstance(v, Variable) and v.dtype == np.float32 and K.dtype(v) == "float32"
+    close(K.get_value(v), np.arange(6).reshape(2, 3))
+    K.set_value(v, np.ones((2, 3)))
+    close(K.get_value(v), np.ones((2, 3)))
+    w = K.variable([1.0, 2.0], name="w")
+    K.batch_set_value([(v, np.zeros((2, 3))), (w, [3.0, 4.0])])
+    got = K.batch_get_value([v, w])
+    close(got[0], np.zeros((2, 3)))
+    close(got[1], [3, 4])
+    assert K.count_params(v) == 6 and K.int_shape(v) == (2, 3) and K.ndim(v) == 2
+    close(K.dot(M, K.variable(W)), np.float64(M) @ W)                      # Variables work in every function
+    z, o, e = K.zeros((2, 2)), K.ones((3,), dtype="int32"), K.eye((2, 3))
+    assert isinstance(z, Variable) and isinstance(e, Variable)              # Keras 2: these are variables
+    close(K.get_value(z), np.zeros((2, 2)))
+    assert K.get_value(o).dtype == np.int32
+    close(K.get_value(e), np.eye(2, 3))
+    close(K.zeros_like(M), np.zeros_like(M))
+    assert K.ones_like(np.ones(2, "int32")).dtype == np.int32
+    c = K.constant(2, shape=(2, 2))
+    assert c.dtype == np.float32 and c.shape == (2, 2)                     # floatx, filled
+    with pytest.raises(TypeError, match="Variable"):
+        K.set_value(np.ones(3), np.zeros(3))
+
+
+def test_facts_and_config():
+    assert K.int_shape(X3) == (4, 3, 5) and K.int_shape(lstmkit.Input((None, 7))) == (None, None, 7)
+    assert K.int_shape([1, 2]) is None
+    np.testing.assert_array_equal(K.shape(X3), [4, 3, 5])
+    assert K.ndim(X3) == 3 and K.dtype(X3) == "float32"
+    assert K.is_keras_tensor(lstmkit.Input((3,))) and not K.is_keras_tensor(np.ones(3))
+    with pytest.raises(ValueError, match="symbolic tensor"):
+        K.is_keras_tensor([1, 2])
+    assert K.epsilon() == 1e-7 and K.floatx() == "float32" and K.image_data_format() == "channels_last"
+    K.set_epsilon(1e-5)
+    try:
+        assert K.epsilon() == 1e-5
+    finally:
+        K.set_epsilon(1e-7)
+    K.set_floatx("float32")
+    with pytest.raises(ValueError, match="float32 only"):
+        K.set_floatx("float64")
+    with pytest.raises(ValueError, match="floatx"):
+        K.set_floatx("int8")
+    with pytest.raises(NotImplementedError, match="Input"):
+        K.placeholder(shape=(None, 3))
+
+
+def test_random_tensors():
+    u = np.asarray(K.random_uniform((2000,), -1.0, 3.0, seed=1))
+    assert u.dtype == np.float32 and u.min() >= -1 and u.max() < 3 and abs(u.mean() - 1) < 0.1
+    n = np.asarray(K.random_normal((2000,), mean=2.0, stddev=0.5, seed=2))
+    assert abs(n.mean() - 2) < 0.05 and abs(n.std() - 0.5) < 0.05
+    np.testing.assert_array_equal(K.random_uniform((3,), seed=5), K.random_uniform((3,), seed=5))
+
+
+def test_clear_session_restarts_layer_names():
+    K.clear_session()
+    first = layers.Dense(2).name
+    assert layers.Dense(2).name == first + "_1"
+    K.clear_session()
+    assert layers.Dense(2).name == first == "dense"
+
+
+# ------------------------------------------------------------------ in models
+def test_backend_functions_between_layers():
+    a = lstmkit.Input((3,))
+    b = lstmkit.Input((3,))
+    joined = K.concatenate([K.tanh(a), K.expand_dims(K.sum(b, axis=-1))])
+    assert joined.shape == (None, 4)
+    model = lstmkit.Model([a, b], layers.Dense(1)(joined))
+    x1, x2 = M[:, :3], M[:, 2:]
+    kernel, bias = model.layers[-1].get_weights()
+    ref = np.concatenate([np.tanh(x1), x2.sum(-1, keepdims=True)], -1) @ kernel + bias
+    close(model.predict([x1, x2], verbose=0), ref, 1e-4)
+
+
+class Attention(layers.Layer):
+    """The additive attention layer of many Keras 2 LSTM programs, written with K. functions."""
+
+    def build(self, input_shape):
+        self.W = self.add_weight(name="att_weight", shape=(input_shape[-1], 1), initializer="normal")
+        self.b = self.add_weight(name="att_bias", shape=(input_shape[1], 1), initializer="zeros")
+        super().build(input_shape)
+
+    def call(self, x):
+        e = K.tanh(K.dot(x, self.W) + self.b)
+        a = K.softmax(K.squeeze(e, axis=-1))
+        a = K.expand_dims(a, axis=-1)
+        return K.sum(x * a, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])
+
+
+def test_keras2_attention_layer_trains_and_predicts():
+    lstmkit.utils.set_random_seed(3)
+    inp = lstmkit.Input((6, 2))
+    h = layers.LSTM(4, return_sequences=True)(inp)
+    att = Attention()
+    out = layers.Dense(1)(att(h))
+    model = lstmkit.Model(inp, out)
+    x = rng.standard_normal((32, 6, 2)).astype("float32")
+    y = x[:, -1, :1] * 2.0
+    model.compile(optimizer="adam", loss="mse")
+    hist = model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    hv = np.float64(lstmkit.Model(inp, h).predict(x, verbose=0))
+    w, b = (np.float64(v) for v in att.get_weights())
+    e = np.tanh(hv @ w + b)[..., 0]
+    a = np.exp(e) / np.exp(e).sum(-1, keepdims=True)
+    kernel, bias = model.layers[-1].get_weights()
+    close(model.predict(x, verbose=0), (hv * a[..., None]).sum(1) @ kernel + bias, 1e-4)
