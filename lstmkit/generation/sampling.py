@@ -34,13 +34,13 @@ def _sampler(model, length, top_k, greedy):
         def run(values, states, prompt_ids, temperature, uniforms):
             # Read the prompt in one call, then sample one character per scan step, feeding it back;
             # the stateful layers' states ride in the scan's carry.
-            outs, _, states, _ = model.apply_flat(values, states, [prompt_ids[None, :]])
+            outs, _, states, _, _ = model.apply_flat(values, states, [prompt_ids[None, :]])
             logits = outs[0][0, -1].astype(jnp.float32)
 
             def step(carry, u):
                 states, logits = carry
                 char = pick(logits, temperature, u)
-                outs, _, states, _ = model.apply_flat(values, states, [char.reshape(1, 1)])
+                outs, _, states, _, _ = model.apply_flat(values, states, [char.reshape(1, 1)])
                 return (states, outs[0][0, -1].astype(jnp.float32)), char
 
             _, chars = jax.lax.scan(step, (states, logits), uniforms)

@@ -43,7 +43,6 @@ def infer(layer, inputs, args=(), kwargs=None, ctx_factory=None):
     tree = (inputs, tuple(args), kwargs)
     leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=_is_spec)
     spec_pos = [i for i, leaf in enumerate(leaves) if _is_spec(leaf)]
-    params = layer.current_params()
     first_batch = next((leaves[i].shape[0] for i in spec_pos if leaves[i].shape), None)
 
     def trace(size):
@@ -60,7 +59,8 @@ def infer(layer, inputs, args=(), kwargs=None, ctx_factory=None):
                 ctx.state_in[layer._state_key] = layer.initial_state(size if first_batch is None else first_batch)
             return layer.apply(p, ins, ctx, *a, **kw)[0]
 
-        return jax.eval_shape(run, params, concrete)
+        # Params are read per trace: the first one may build the layers a Keras-style call uses.
+        return jax.eval_shape(run, layer.current_params(), concrete)
 
     first = trace(_TRIAL_SIZES[0])
     if not any(None in leaves[i].shape for i in spec_pos):

@@ -200,6 +200,8 @@ def constructor_arguments(cls, args, kwargs):
 def auto_config(layer, base_config):
     """Keras 3's config of a user's layer without `get_config`: its base keys and constructor arguments."""
     captured = layer.__dict__.get("_auto_config")
+    if captured is None and _inherits_builtin_config(type(layer)):
+        return base_config  # e.g. a user's subclass of Dense: Dense's own config stands
     if captured is None:
         raise NotImplementedError(
             f"Layer {type(layer).__name__} was created with arguments that are not plain values "
@@ -212,3 +214,10 @@ def auto_config(layer, base_config):
         for key in set(base_config) - set(spec.args[1:]) - set(captured):
             config.pop(key, None)
     return config
+
+
+def _inherits_builtin_config(cls) -> bool:
+    from lstmkit.layers.base import Layer, _is_lstmkit_class
+
+    return any("get_config" in k.__dict__ for k in cls.__mro__
+               if _is_lstmkit_class(k) and k is not Layer and k.__name__ not in ("Model", "Trainer"))

@@ -230,12 +230,22 @@ class Engine:
 
     def _forward_loss(self, tv, ntv, states, xb, yb, wb, valid, rng, training):
         values = {**tv, **ntv}
-        outs, masks, new_states, extra = self.model.apply_flat(values, states, xb, training=training, rng=rng)
+        outs, masks, new_states, extra, updates = self.model.apply_flat(values, states, xb, training=training,
+                                                                        rng=rng)
         total, per_output = self.loss(yb, outs, masks, wb, valid)
         total = total + self._regularization(values)
         for e in extra:
             total = total + e
-        return total, (outs, masks, new_states, per_output)
+        if training:
+            assigned = sorted(k for k in updates if k in tv)
+            if assigned:
+                names = {v.key: v.path for v in self.model.weights}
+                raise ValueError(
+                    f"Trainable weights were assigned inside `call` while training: {[names[k] for k in assigned]}. "
+                    "Weights a layer updates itself must be created with `add_weight(..., trainable=False)`.")
+        # Non-trainable weights a layer assigned (e.g. moving averages) go on to the next step.
+        new_ntv = {k: updates.get(k, v).astype(v.dtype) for k, v in ntv.items()}
+        return total, (outs, masks, new_states, per_output, new_ntv)
 
     def init_metric_state(self):
         return {
@@ -278,7 +288,7 @@ class Engine:
             return self.optimizer.scale_loss(loss), (loss, aux)
 
         (_, (loss, aux)), grads = jax.value_and_grad(scaled_loss, has_aux=True)(tv)
-        outs, masks, new_states, per_output = aux
+        outs, masks, new_states, per_output, ntv = aux
         updates, opt_state = self.tx.update(grads, opt_state, tv)
         tv = self._constrain(optax.apply_updates(tv, updates))
         acc = self._update_metrics(acc, loss, per_output, yb, outs, masks, wb, valid)
@@ -316,7 +326,7 @@ class Engine:
             states, acc = c
             item, vb = inp
             xb, yb, wb = batches.batch(data, item)
-            loss, (outs, masks, new_states, per_output) = self._forward_loss(
+            loss, (outs, masks, new_states, per_output, _) = self._forward_loss(
                 tv, ntv, states, xb, yb, wb, vb, None, False)
             return (new_states, self._update_metrics(acc, loss, per_output, yb, outs, masks, wb, vb)), None
 
@@ -380,7 +390,7 @@ class Engine:
             def step(tv, ntv, opt_state, states, batch, rng):
                 tv, ntv, opt_state, states, acc = self._train_step(
                     (tv, ntv, opt_state, states, self.init_metric_state()), batch, rng)
-                return tv, opt_state, states, self.metric_results(acc)
+                return tv, ntv, opt_state, states, self.metric_results(acc)
 
             self._jitted[key] = jax.jit(step)
         return self._jitted[key]
@@ -390,7 +400,7 @@ class Engine:
         if key not in self._jitted:
             def step(tv, ntv, states, batch):
                 xb, yb, wb, vb = batch
-                loss, (outs, masks, new_states, per_output) = self._forward_loss(
+                loss, (outs, masks, new_states, per_output, _) = self._forward_loss(
                     tv, ntv, states, xb, yb, wb, vb, None, False)
                 acc = self._update_metrics(self.init_metric_state(), loss, per_output, yb, outs, masks, wb, vb)
                 return new_states, self.metric_results(acc)
@@ -403,18 +413,29 @@ def predict_chunk(model, values, states, xs):
     """Forward pass over xs (steps, bs, ...) carrying stateful layers' states in order."""
 
     def body(states, xb):
-        outs, _, new_states, _ = model.apply_flat(values, states, xb, training=False, rng=None)
+        outs, _, new_states, _, _ = model.apply_flat(values, states, xb, training=False, rng=None)
         return new_states, outs
 
     return jax.lax.scan(body, states, xs)
 
 
+def inference_cache(model) -> dict:
+    """The model's one cache of inference work (programs, checked shapes, packed weights).
+
+    Every change of the graph (`Model._init_graph`, e.g. `Sequential.add` / `pop`) replaces it.
+    """
+    cache = model.__dict__.get("_inference")
+    if cache is None:
+        cache = model._inference = {}
+    return cache
+
+
 def predict_fn_for(model):
     """A jitted predict function for a model that has not been compiled."""
-    fn = getattr(model, "_predict_jit", None)
+    programs = inference_cache(model).setdefault("programs", {})
+    fn = programs.get("predict")
     if fn is None:
-        fn = jax.jit(partial(predict_chunk, model))
-        model._predict_jit = fn
+        fn = programs["predict"] = jax.jit(partial(predict_chunk, model))
     return fn
 
 
@@ -425,7 +446,7 @@ def flat_predict_fn_for(model, layout):
     Passing one array instead of one per weight makes each call cheaper to
     dispatch, which is most of the cost of predicting one small sample.
     """
-    cache = model.__dict__.setdefault("_flat_predict_jit", {})
+    cache = inference_cache(model).setdefault("programs", {})
     fn = cache.get(layout)
     if fn is None:
         def run(flat, states, xs):

@@ -16,8 +16,8 @@ import numpy as np
 from lstmkit import _random
 from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import data as data_mod
-from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, pad_to_batches,
-                                     predict_fn_for)
+from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, inference_cache,
+                                     pad_to_batches, predict_fn_for)
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
@@ -204,9 +204,10 @@ class Trainer:
             out[l._state_key] = l._states
         return out
 
-    def _write_back(self, tv, states):
+    def _write_back(self, values, states):
+        """Put values computed on the device (Variable.key -> array) and carried states into the layers."""
         weights = {v.key: v for v in self.weights}
-        for k, val in tv.items():
+        for k, val in values.items():
             weights[k]._value = val
         self._assign_states(states)
 
@@ -303,7 +304,7 @@ class Trainer:
             carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run))
             logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
             elapsed = time.perf_counter() - t0
-            self._write_back(carry[0], carry[3])
+            self._write_back({**carry[0], **carry[1]}, carry[3])
             self._opt_state = carry[2]
             self.optimizer.iterations = self.optimizer.get_state_iterations(carry[2])
             if hasattr(cbs, "set_epoch_time"):
@@ -373,11 +374,11 @@ class Trainer:
                 cbs.on_train_batch_begin(b)
                 real = len(idx)
                 batch = _pad_batch(*train.rows(idx), bs)
-                tv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
+                tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
                 logs = np.asarray(logs)
                 sums += logs * real
                 count += real
-                self._write_back(tv, states)
+                self._write_back({**tv, **ntv}, states)
                 self._opt_state = opt_state
                 cbs.on_train_batch_end(b, {k: float(v) for k, v in zip(names, logs)})
                 if self.stop_training:
@@ -491,7 +492,7 @@ class Trainer:
         if not isinstance(x, np.ndarray) or len(getattr(self, "inputs", ())) != 1:
             return None
         key = (x.shape, x.dtype.str, batch_size)
-        seen = self.__dict__.setdefault("_predict_shapes", {})
+        seen = inference_cache(self).setdefault("shapes", {})
         known = seen.get(key)
         if known is None:
             if batch_size is not None:
@@ -539,7 +540,7 @@ class Trainer:
         """
         variables = self.weights if variables is None else variables
         values = tuple(v.value for v in variables)
-        cached = self.__dict__.get("_inference_cache")
+        cached = inference_cache(self).get("weights")
         if cached is not None and len(cached[0]) == len(values) and all(a is b for a, b in zip(cached[0], values)):
             return cached[1], cached[2]
         if sum(int(np.prod(a.shape)) for a in values) <= FLAT_WEIGHTS_MAX:
@@ -549,7 +550,7 @@ class Trainer:
         else:
             layout, weights = None, {v.key: v.value for v in variables}
         # The cache holds the values themselves, so an identity match means the same weights.
-        self._inference_cache = (values, weights, layout)
+        inference_cache(self)["weights"] = (values, weights, layout)
         return weights, layout
 
     def _predict_fn(self):
@@ -591,8 +592,9 @@ class Trainer:
         tv, ntv = engine.split_values()
         opt_state = self._opt_state_for(engine, tv)
         batch = (xs, ys, w, np.ones((n,), np.float32))
-        tv, opt_state, states, logs = engine.train_batch_fn()(tv, ntv, opt_state, self._states(), batch, _random.next_key())
-        self._write_back(tv, states)
+        tv, ntv, opt_state, states, logs = engine.train_batch_fn()(tv, ntv, opt_state, self._states(), batch,
+                                                                    _random.next_key())
+        self._write_back({**tv, **ntv}, states)
         self._opt_state = opt_state
         self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
         return self._batch_result(engine, logs, return_dict)

@@ -60,7 +60,7 @@ def test_repeated_calls_compile_once():
     for _ in range(3):
         m.predict(X1, verbose=0)
         m.predict(np.ones((4, 3, 1), np.float32), verbose=0)
-    fns = list(m._flat_predict_jit.values())
+    fns = list(m._inference["programs"].values())
     assert len(fns) == 1 and fns[0]._cache_size() == 2  # one program per batch shape (1 and 4)
 
 
@@ -92,7 +92,7 @@ def test_large_models_pass_weights_unflattened(monkeypatch):
     monkeypatch.setattr(trainer, "FLAT_WEIGHTS_MAX", 10)
     km, m = _lstm_pair()
     np.testing.assert_allclose(m.predict(X1, verbose=0), km.predict(X1, verbose=0), rtol=1e-5, atol=1e-6)
-    assert m._inference_cache[2] is None
+    assert m._inference["weights"][2] is None
 
 
 def test_predict_on_batch_of_a_fresh_stateful_model_starts_from_zeros():
