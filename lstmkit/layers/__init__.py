@@ -6,10 +6,12 @@ from lstmkit.layers.input_layer import Input, InputLayer, KerasTensor
 from lstmkit.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, concatenate, add
 from lstmkit.layers.time_distributed import TimeDistributed
 from lstmkit.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
+from lstmkit.layers.recurrent import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: F401
 from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
 
 __all__ = [
     "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "Embedding", "Flatten",
-    "GRU", "Input", "InputLayer", "KerasTensor", "LSTM", "Layer", "Masking", "Maximum", "Minimum", "Multiply",
-    "RepeatVector", "Reshape", "SimpleRNN", "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
+    "GRU", "GRUCell", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Layer", "Masking", "Maximum",
+    "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
+    "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
 ]

@@ -1,4 +1,7 @@
-"""`GRU`: Keras 3's gated recurrent unit layer (weights interchangeable with Keras)."""
+"""`GRU` and `GRUCell`: Keras 3's gated recurrent unit layer and cell (weights interchangeable with Keras).
+
+Both inherit `GRUEquations`, so `GRU(u)` and `RNN(GRUCell(u))` run the same code.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +9,28 @@ import functools
 
 from lstmkit import activations as activations_mod
 from lstmkit.layers.lstm import _use_cudnn_arg
+from lstmkit.layers.cell_equations import CellEquations, StockCell
 from lstmkit.layers.rnn_base import RNNBase
 from lstmkit._kernels import fused as fused_ops
 from lstmkit._kernels import recurrent as rnn_ops
 
 
-class GRU(RNNBase):
-    """Gated recurrent unit, Cho et al. 2014, with Keras 3's arguments.
-
-    Weights: `kernel` (input_dim, 3u), `recurrent_kernel` (u, 3u), gate order z, r, h; `bias` (2, 3u)
-    (input bias, recurrent bias) with `reset_after=True` (the Keras 3 default), else (3u,).
-    Returns `[output, h]` with `return_state`.
-    """
+class GRUEquations(CellEquations):
+    """The GRU family: three gate blocks [z, r, h], one state; `reset_after` picks the variant."""
 
     _gates = 3
     _state_names = ("h",)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, reset_after=True, use_cudnn="auto", **kwargs):
-        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
-                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
-                         seed=seed, return_sequences=return_sequences, return_state=return_state,
-                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+    def _init_gru_args(self, recurrent_activation, reset_after):
         self.recurrent_activation = activations_mod.get(recurrent_activation)
         self.reset_after = bool(reset_after)
-        self.use_cudnn = _use_cudnn_arg(use_cudnn, "GRU")
 
     def _build_weights(self, input_dim):
         self._add_kernels(input_dim)
         if self.use_bias:
             shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-            self.bias = self.add_weight("bias", shape, self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
+            self.bias = self.add_weight(name="bias", shape=shape, initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def _biases(self, params):
         """(input bias, recurrent bias); the recurrent one exists only with reset_after."""
@@ -71,11 +56,64 @@ class GRU(RNNBase):
     def _recurrent_bias(self, params):
         return self._biases(params)[1]
 
+    def _gru_config(self):
+        return {"recurrent_activation": activations_mod.serialize(self.recurrent_activation),
+                "use_bias": self.use_bias, **self._config_weights()}
+
+
+class GRU(GRUEquations, RNNBase):
+    """Gated recurrent unit, Cho et al. 2014, with Keras 3's arguments.
+
+    Weights: `kernel` (input_dim, 3u), `recurrent_kernel` (u, 3u), gate order z, r, h; `bias` (2, 3u)
+    (input bias, recurrent bias) with `reset_after=True` (the Keras 3 default), else (3u,).
+    Returns `[output, h]` with `return_state`.
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, reset_after=True, use_cudnn="auto", **kwargs):
+        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
+                         bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
+                         seed=seed, return_sequences=return_sequences, return_state=return_state,
+                         go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
+        self._init_gru_args(recurrent_activation, reset_after)
+        self.use_cudnn = _use_cudnn_arg(use_cudnn, "GRU")
+
     def get_config(self):
-        config = {**self._config_head(),
-                  "recurrent_activation": activations_mod.serialize(self.recurrent_activation),
-                  "use_bias": self.use_bias, **self._config_weights(), **self._config_tail(),
+        config = {**self._config_head(), **self._gru_config(), **self._config_tail(),
                   "reset_after": self.reset_after, "seed": self.seed}
         if self.implementation != 2:
             config["implementation"] = self.implementation
         return config
+
+
+class GRUCell(GRUEquations, StockCell):
+    """One GRU step, Keras 3's `GRUCell`: `RNN(GRUCell(u))` computes what `GRU(u)` does.
+
+    Weights `kernel` (input_dim, 3u), `recurrent_kernel` (u, 3u), gate order z, r, h; `bias` (2, 3u)
+    with `reset_after=True` (the default), else (3u,). `state_size` u.
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 reset_after=True, seed=None, **kwargs):
+        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                         dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        self._init_gru_args(recurrent_activation, reset_after)
+
+    def get_config(self):
+        return {**self._cell_config(), **self._gru_config(), **self._config_tail(activity_regularizer=False),
+                "reset_after": self.reset_after, "seed": self.seed}

@@ -1,4 +1,8 @@
-"""`LSTM`: Keras 3's long short-term memory layer (weights interchangeable with Keras)."""
+"""`LSTM` and `LSTMCell`: Keras 3's long short-term memory layer and cell (weights interchangeable with Keras).
+
+Both inherit `LSTMEquations`, the LSTM family's weights and recurrence, so `LSTM(u)` and
+`RNN(LSTMCell(u))` run the same fused kernel and give the same numbers.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import numpy as np
 
 from lstmkit import activations as activations_mod
 from lstmkit.layers.base import _accepts_dtype
+from lstmkit.layers.cell_equations import CellEquations, StockCell
 from lstmkit.layers.rnn_base import RNNBase
 from lstmkit._kernels import fused as fused_ops
 from lstmkit._kernels import recurrent as rnn_ops
@@ -53,7 +58,58 @@ PEEPHOLE_NAMES = {"i": "input_gate_peephole_weights", "f": "forget_gate_peephole
                   "o": "output_gate_peephole_weights"}
 
 
-class LSTM(RNNBase):
+class LSTMEquations(CellEquations):
+    """The LSTM family: four gate blocks [i, f, c, o] (three, [i, c, o], with coupled gates), states (h, c)."""
+
+    _gates = 4
+    _state_names = ("h", "c")
+    peephole = False
+    coupled_gates = False
+
+    def _init_lstm_args(self, recurrent_activation, unit_forget_bias):
+        self.recurrent_activation = activations_mod.get(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+
+    def _peephole_gates(self):
+        return ("i", "o") if self.coupled_gates else ("i", "f", "o")
+
+    def _build_weights(self, input_dim):
+        self._add_kernels(input_dim)
+        if self.use_bias:
+            init = (_unit_forget_bias(self.bias_initializer, self.units, self.coupled_gates) if self.unit_forget_bias
+                    else self.bias_initializer)
+            self.bias = self.add_weight(name="bias", shape=(self._gates * self.units,), initializer=init,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        if self.peephole:
+            for gate in self._peephole_gates():
+                name = PEEPHOLE_NAMES[gate]
+                setattr(self, name, self.add_weight(name=name, shape=(self.units,), initializer=self.kernel_initializer))
+
+    def _cell_params(self, params):
+        """The peephole vectors (p_i, p_f, p_o) ((p_i, p_o) coupled), or () without peepholes."""
+        if not self.peephole:
+            return ()
+        return tuple(params[PEEPHOLE_NAMES[gate]] for gate in self._peephole_gates())
+
+    def _peepholes(self, params):
+        """`peepholes` for `lstm_gates`: (p_i, p_f, p_o) with p_f None when coupled, or None."""
+        p = self._cell_params(params)
+        if not p:
+            return None
+        return (p[0], None, p[1]) if self.coupled_gates else p
+
+    def _step(self, params, recurrent_masks):
+        return functools.partial(rnn_ops.lstm_step, recurrent_kernel=params["recurrent_kernel"],
+                                 activation=self.activation, recurrent_activation=self.recurrent_activation,
+                                 recurrent_dropout_masks=recurrent_masks, peepholes=self._peepholes(params),
+                                 coupled_gates=self.coupled_gates)
+
+    def _fused_cell(self):
+        return fused_ops.lstm_cell(self.activation, self.recurrent_activation, peephole=self.peephole,
+                                   coupled_gates=self.coupled_gates)
+
+
+class LSTM(LSTMEquations, RNNBase):
     """Long short-term memory, Hochreiter & Schmidhuber 1997, with Keras 3's arguments.
 
     Weights: `kernel` (input_dim, 4u), `recurrent_kernel` (u, 4u), `bias` (4u,), gate order i, f, c, o.
@@ -79,9 +135,6 @@ class LSTM(RNNBase):
     Keras cannot load a model file holding them (lstmkit can): saving one warns.
     """
 
-    _gates = 4
-    _state_names = ("h", "c")
-
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
@@ -97,8 +150,7 @@ class LSTM(RNNBase):
                          bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
                          seed=seed, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
-        self.recurrent_activation = activations_mod.get(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self._init_lstm_args(recurrent_activation, unit_forget_bias)
         self.use_cudnn = _use_cudnn_arg(use_cudnn, "LSTM")
         self.peephole = _bool_arg(peephole, "peephole", "LSTM")
         self.coupled_gates = _bool_arg(coupled_gates, "coupled_gates", "LSTM")
@@ -112,44 +164,6 @@ class LSTM(RNNBase):
         """The arguments set that Keras's LSTM does not have, e.g. ['peephole=True'] (empty: a Keras LSTM)."""
         return [f"{name}=True" for name in ("peephole", "coupled_gates") if getattr(self, name)]
 
-    def _peephole_gates(self):
-        return ("i", "o") if self.coupled_gates else ("i", "f", "o")
-
-    def _build_weights(self, input_dim):
-        self._add_kernels(input_dim)
-        if self.use_bias:
-            init = (_unit_forget_bias(self.bias_initializer, self.units, self.coupled_gates) if self.unit_forget_bias
-                    else self.bias_initializer)
-            self.bias = self.add_weight("bias", (self._gates * self.units,), init, self.bias_regularizer,
-                                        self.bias_constraint)
-        if self.peephole:
-            for gate in self._peephole_gates():
-                name = PEEPHOLE_NAMES[gate]
-                setattr(self, name, self.add_weight(name, (self.units,), self.kernel_initializer))
-
-    def _cell_params(self, params):
-        """The peephole vectors (p_i, p_f, p_o) ((p_i, p_o) coupled), or () without peepholes."""
-        if not self.peephole:
-            return ()
-        return tuple(params[PEEPHOLE_NAMES[gate]] for gate in self._peephole_gates())
-
-    def _peepholes(self, params):
-        """`peepholes` for `lstm_gates`: (p_i, p_f, p_o) with p_f None when coupled, or None."""
-        p = self._cell_params(params)
-        if not p:
-            return None
-        return (p[0], None, p[1]) if self.coupled_gates else p
-
-    def _step(self, params, recurrent_masks):
-        return functools.partial(rnn_ops.lstm_step, recurrent_kernel=params["recurrent_kernel"],
-                                 activation=self.activation, recurrent_activation=self.recurrent_activation,
-                                 recurrent_dropout_masks=recurrent_masks, peepholes=self._peepholes(params),
-                                 coupled_gates=self.coupled_gates)
-
-    def _fused_cell(self):
-        return fused_ops.lstm_cell(self.activation, self.recurrent_activation, peephole=self.peephole,
-                                   coupled_gates=self.coupled_gates)
-
     def get_config(self):
         config = {**self._config_head(),
                   "recurrent_activation": activations_mod.serialize(self.recurrent_activation),
@@ -161,3 +175,31 @@ class LSTM(RNNBase):
             if getattr(self, name):
                 config[name] = True
         return config
+
+
+class LSTMCell(LSTMEquations, StockCell):
+    """One LSTM step, Keras 3's `LSTMCell`: `RNN(LSTMCell(u))` computes what `LSTM(u)` does.
+
+    Weights `kernel` (input_dim, 4u), `recurrent_kernel` (u, 4u), `bias` (4u,), gate order i, f, c, o;
+    `state_size` [u, u] (h, c). `call(inputs, states, training=None)` returns `(h, [h, c])`.
+    Inside `RNN` the sequence runs through the LSTM layer's fused kernel.
+    """
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                         dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+        self._init_lstm_args(recurrent_activation, unit_forget_bias)
+
+    def get_config(self):
+        return {**self._cell_config(),
+                "recurrent_activation": activations_mod.serialize(self.recurrent_activation),
+                "use_bias": self.use_bias, "unit_forget_bias": self.unit_forget_bias, **self._config_weights(),
+                **self._config_tail(activity_regularizer=False), "seed": self.seed}

@@ -1,24 +1,48 @@
-"""`SimpleRNN`: Keras 3's fully-connected (Elman) recurrent layer."""
+"""`SimpleRNN` and `SimpleRNNCell`: Keras 3's fully-connected (Elman) recurrent layer and cell.
+
+Both inherit `SimpleRNNEquations`, so `SimpleRNN(u)` and `RNN(SimpleRNNCell(u))` run the same code.
+"""
 
 from __future__ import annotations
 
 import functools
 
+from lstmkit.layers.cell_equations import CellEquations, StockCell
 from lstmkit.layers.rnn_base import RNNBase
 from lstmkit._kernels import fused as fused_ops
 from lstmkit._kernels import recurrent as rnn_ops
 
 
-class SimpleRNN(RNNBase):
+class SimpleRNNEquations(CellEquations):
+    """The Elman family: one gate block, one state, one dropout mask for all of it."""
+
+    _gates = 1
+    _state_names = ("h",)
+    _per_gate_dropout_capable = False
+
+    def _dropout_applies(self, rate) -> bool:
+        return rate > 0.0  # Keras's SimpleRNNCell drops whenever rate > 0 (rate 1 zeroes the input)
+
+    def _build_weights(self, input_dim):
+        self._add_kernels(input_dim)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def _step(self, params, recurrent_masks):
+        return functools.partial(rnn_ops.simple_rnn_step, recurrent_kernel=params["recurrent_kernel"],
+                                 activation=self.activation, recurrent_dropout_masks=recurrent_masks)
+
+    def _fused_cell(self):
+        return fused_ops.simple_rnn_cell(self.activation)
+
+
+class SimpleRNN(SimpleRNNEquations, RNNBase):
     """`h_t = activation(x_t W + h_{t-1} U + b)`, with Keras 3's arguments.
 
     Weights: `kernel` (input_dim, u), `recurrent_kernel` (u, u), `bias` (u,).
     Returns `[output, h]` with `return_state`.
     """
-
-    _gates = 1
-    _state_names = ("h",)
-    _per_gate_dropout_capable = False
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
@@ -38,22 +62,6 @@ class SimpleRNN(RNNBase):
                          seed=seed, return_sequences=return_sequences, return_state=return_state,
                          go_backwards=go_backwards, stateful=stateful, unroll=unroll, **kwargs)
 
-    def _dropout_applies(self, rate) -> bool:
-        return rate > 0.0  # Keras's SimpleRNNCell drops whenever rate > 0 (rate 1 zeroes the input)
-
-    def _build_weights(self, input_dim):
-        self._add_kernels(input_dim)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
-
-    def _step(self, params, recurrent_masks):
-        return functools.partial(rnn_ops.simple_rnn_step, recurrent_kernel=params["recurrent_kernel"],
-                                 activation=self.activation, recurrent_dropout_masks=recurrent_masks)
-
-    def _fused_cell(self):
-        return fused_ops.simple_rnn_cell(self.activation)
-
     def get_config(self):
         # Keras 3 leaves `seed` out of SimpleRNN's config; we write it only when set, so a seeded layer
         # still round-trips (Keras 3 accepts the key when loading).
@@ -61,3 +69,28 @@ class SimpleRNN(RNNBase):
         if self.seed is not None:
             config["seed"] = self.seed
         return config
+
+
+class SimpleRNNCell(SimpleRNNEquations, StockCell):
+    """One Elman step, Keras 3's `SimpleRNNCell`: `RNN(SimpleRNNCell(u))` computes what `SimpleRNN(u)` does.
+
+    Weights `kernel` (input_dim, u), `recurrent_kernel` (u, u), `bias` (u,); `state_size` u.
+    """
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
+                 bias_constraint=None, dropout=0.0, recurrent_dropout=0.0, seed=None, **kwargs):
+        if "implementation" in kwargs:  # Keras 3's SimpleRNNCell has no `implementation`
+            raise TypeError(f"Unrecognized keyword arguments passed to SimpleRNNCell: "
+                            f"{{'implementation': {kwargs['implementation']!r}}}")
+        super().__init__(units, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         recurrent_initializer=recurrent_initializer, bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
+                         bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
+                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
+                         dropout=dropout, recurrent_dropout=recurrent_dropout, seed=seed, **kwargs)
+
+    def get_config(self):
+        return {**self._cell_config(), "use_bias": self.use_bias, **self._config_weights(),
+                **self._config_tail(activity_regularizer=False), "seed": self.seed}

@@ -1,0 +1,301 @@
+"""`RNN(cell)`, `LSTMCell`, `GRUCell`, `SimpleRNNCell`, `StackedRNNCells`: numbers against Keras 3, the fused
+path, states, configs, errors and parameter counts."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import lstmkit  # noqa: E402
+from lstmkit import layers as L  # noqa: E402
+from lstmkit._kernels import fused as fused_ops  # noqa: E402
+from lstmkit.layers.base import CallContext  # noqa: E402
+from lstmkit.layers.rnn_base import NotStatefulError  # noqa: E402
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=(3, 5, 2)).astype("float32")
+MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [0, 1, 1, 0, 1]], bool)  # a hole and a leading gap too
+
+# name -> (lstmkit cell(s), keras cell(s)), built alike so weights copy in order.
+CELLS = {
+    "lstm": (lambda: L.LSTMCell(4), lambda: keras.layers.LSTMCell(4)),
+    "gru": (lambda: L.GRUCell(4), lambda: keras.layers.GRUCell(4)),
+    "gru_reset_before": (lambda: L.GRUCell(4, reset_after=False), lambda: keras.layers.GRUCell(4, reset_after=False)),
+    "simple": (lambda: L.SimpleRNNCell(4, activation="relu"), lambda: keras.layers.SimpleRNNCell(4, activation="relu")),
+    "lstm_list": (lambda: [L.LSTMCell(3), L.LSTMCell(2)], lambda: [keras.layers.LSTMCell(3), keras.layers.LSTMCell(2)]),
+    "stacked_mixed": (lambda: L.StackedRNNCells([L.GRUCell(3), L.SimpleRNNCell(2)]),
+                      lambda: keras.layers.StackedRNNCells([keras.layers.GRUCell(3), keras.layers.SimpleRNNCell(2)])),
+}
+
+OPTIONS = {
+    "last": {},
+    "sequences_states": {"return_sequences": True, "return_state": True},
+    "backwards_masked": {"return_sequences": True, "go_backwards": True, "mask": True},
+    "masked_states": {"return_state": True, "mask": True},
+    "masked_zero_output": {"return_sequences": True, "zero_output_for_mask": True, "mask": True},
+    "unrolled_masked": {"return_sequences": True, "unroll": True, "mask": True, "go_backwards": True},
+}
+
+
+def _random_weights(shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-0.6, 0.6, size=s).astype("float32") for s in shapes]
+
+
+def _leaves(out):
+    return [np.asarray(a) for a in jax.tree_util.tree_leaves(out)]
+
+
+def _pair(name, options, seed=0):
+    """(lstmkit layer, keras layer) with the same random weights, and the call's mask."""
+    ours, theirs = CELLS[name]
+    opts = dict(options)
+    use_mask = opts.pop("mask", False)
+    k = keras.layers.RNN(theirs(), **opts)
+    k(X)  # builds
+    weights = _random_weights([w.shape for w in k.get_weights()], seed)
+    k.set_weights(weights)
+    m = L.RNN(ours(), **opts)
+    m(X)
+    m.set_weights(weights)
+    return m, k, (MASK if use_mask else None)
+
+
+@pytest.mark.parametrize("option", sorted(OPTIONS))
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_rnn_over_cells_matches_keras(name, option):
+    m, k, mask = _pair(name, OPTIONS[option])
+    assert [w.shape for w in m.get_weights()] == [tuple(w.shape) for w in k.get_weights()]
+    ours = _leaves(m(X, mask=mask))
+    theirs = _leaves(k(X, mask=mask))
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("name", ["lstm", "lstm_list"])
+def test_initial_state_matches_keras(name):
+    m, k, _ = _pair(name, {"return_state": True})
+    states = [RNG.normal(size=s).astype("float32") for s in [(3, w.shape[0]) for w in m.get_weights()[1::3]]
+              for _ in range(2)]
+    nested = states if name == "lstm" else [states[0:2], states[2:4]]
+    ours, theirs = _leaves(m(X, initial_state=nested)), _leaves(k(X, initial_state=nested))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+
+def test_return_state_of_a_stack_is_nested_as_in_keras():
+    out = L.RNN([L.LSTMCell(3), L.GRUCell(2)], return_state=True)(X)
+    assert len(out) == 3
+    assert [np.shape(s) for s in out[1]] == [(3, 3), (3, 3)]  # the LSTM cell's [h, c]
+    assert [np.shape(s) for s in out[2]] == [(3, 2)]  # the GRU cell's [h]
+
+
+# ----------------------------------------------------------------------------------------------- the fused path
+def _lstm_with_weights_of(rnn, **kwargs):
+    layer = L.LSTM(rnn.cell.units, **kwargs)
+    layer(X)
+    layer.set_weights(rnn.get_weights())
+    return layer
+
+
+def test_rnn_over_lstm_cell_is_the_lstm_layer_in_values_and_gradients():
+    rnn = L.RNN(L.LSTMCell(4), return_sequences=True, go_backwards=True)
+    rnn(X)
+    rnn.set_weights(_random_weights([w.shape for w in rnn.get_weights()], 3))
+    lstm = _lstm_with_weights_of(rnn, return_sequences=True, go_backwards=True)
+    mask = jnp.asarray(MASK)
+
+    def loss(layer, params):
+        out = layer.call(params, jnp.asarray(X), CallContext(), mask=mask)
+        return jnp.sum(out * jnp.arange(out.size, dtype=jnp.float32).reshape(out.shape) / out.size)
+
+    p_rnn, p_lstm = rnn.current_params(), lstm.current_params()
+    assert float(loss(rnn, p_rnn)) == pytest.approx(float(loss(lstm, p_lstm)), abs=0)
+    g_rnn = jax.grad(lambda p: loss(rnn, p))(p_rnn)["cell"]
+    g_lstm = jax.grad(lambda p: loss(lstm, p))(p_lstm)
+    for name in ("kernel", "recurrent_kernel", "bias"):
+        np.testing.assert_array_equal(np.asarray(g_rnn[name]), np.asarray(g_lstm[name]))
+
+
+@pytest.mark.parametrize("cells", [lambda: L.LSTMCell(3), lambda: L.GRUCell(3),
+                                   lambda: [L.SimpleRNNCell(3), L.LSTMCell(2)]])
+def test_stock_cells_run_the_fused_kernel(monkeypatch, cells):
+    calls = []
+    real = fused_ops.fused_rnn_scan
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fused_ops, "fused_rnn_scan", counting)
+    built = cells()
+    L.RNN(built)(X)
+    assert len(calls) == (len(built) if isinstance(built, list) else 1)
+
+
+def test_gru_reset_before_and_unrolled_cells_use_the_plain_scan(monkeypatch):
+    monkeypatch.setattr(fused_ops, "fused_rnn_scan", lambda *a, **k: pytest.fail("fused kernel used"))
+    L.RNN(L.GRUCell(3, reset_after=False))(X)
+    L.RNN(L.LSTMCell(3), unroll=True)(X)
+
+
+def test_dropout_in_training_only_and_one_mask_per_sequence():
+    rnn = L.RNN(L.SimpleRNNCell(3, dropout=0.5, recurrent_dropout=0.5, seed=1), return_sequences=True)
+    rnn(X)
+    np.testing.assert_array_equal(np.asarray(rnn(X)), np.asarray(rnn(X, training=False)))
+    a, b = np.asarray(rnn(X, training=True)), np.asarray(rnn(X))
+    assert not np.allclose(a, b)
+    # Input dropout with one mask per sequence: a constant input sequence sees the same dropped inputs.
+    x = np.repeat(X[:, :1], 5, axis=1)
+    layer = L.RNN(L.SimpleRNNCell(3, dropout=0.5, seed=2, kernel_initializer="ones",
+                                  recurrent_initializer="zeros"), return_sequences=True)
+    out = np.asarray(layer(x, training=True))
+    np.testing.assert_allclose(out[:, 1:], np.repeat(out[:, :1], 4, axis=1), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------- states
+def test_stateful_rnn_carries_nested_states_and_resets():
+    layer = L.RNN([L.LSTMCell(3), L.GRUCell(2)], stateful=True)
+    first, second = X[:, :2], X[:, 2:]
+    layer(first)
+    carried = np.asarray(layer(second))
+    whole = L.RNN([L.LSTMCell(3), L.GRUCell(2)])
+    whole(X)
+    whole.set_weights(layer.get_weights())
+    np.testing.assert_allclose(carried, np.asarray(whole(X)), rtol=1e-5, atol=1e-6)
+    assert [[np.shape(s) for s in cell] for cell in layer.states] == [[(3, 3), (3, 3)], [(3, 2)]]
+    layer.reset_states()
+    assert all(not np.any(np.asarray(s)) for s in jax.tree_util.tree_leaves(layer.states))
+    np.testing.assert_allclose(np.asarray(layer(second)), np.asarray(whole(second)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="batch size"):
+        layer(X[:2])
+
+
+def test_reset_states_with_values_and_errors():
+    layer = L.RNN(L.LSTMCell(2), stateful=True)
+    layer(X)
+    h, c = np.ones((3, 2), "float32"), np.full((3, 2), 2.0, "float32")
+    layer.reset_states([h, c])
+    np.testing.assert_array_equal(np.asarray(layer.states[1]), c)
+    with pytest.raises(ValueError, match="expects 2 state"):
+        layer.reset_states([h])
+    with pytest.raises(ValueError, match=r"shape \(3, 2\)"):
+        layer.reset_states([h, np.ones((3, 5))])
+    with pytest.raises(NotStatefulError):
+        L.RNN(L.LSTMCell(2)).reset_states()
+    with pytest.raises(AttributeError):  # Keras raises AttributeError
+        L.RNN(L.LSTMCell(2)).reset_states()
+
+
+def test_initial_state_errors_name_the_expected_and_received():
+    layer = L.RNN(L.LSTMCell(2))
+    with pytest.raises(ValueError, match="expects 2 state tensor"):
+        layer(X, initial_state=[np.zeros((3, 2))])
+    with pytest.raises(ValueError, match=r"should have shape \(3, 2\).*\(3, 4\)"):
+        layer(X, initial_state=[np.zeros((3, 2)), np.zeros((3, 4))])
+
+
+def test_cell_called_on_its_own_is_one_step_of_the_layer():
+    cell = L.LSTMCell(3)
+    seq = L.RNN(cell, return_sequences=True, return_state=True)
+    out, h, c = seq(X[:, :1])
+    h1, (h2, c2) = cell(X[:, 0], states=[np.zeros((3, 3)), np.zeros((3, 3))])
+    for a, b in ((h1, out[:, 0]), (h2, h), (c2, c)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6, atol=1e-7)
+    gru = L.GRUCell(2)
+    y, state = gru(X[:, 0], states=np.zeros((3, 2)))  # a bare array in, a bare array out (Keras)
+    assert np.shape(state) == (3, 2) and not isinstance(state, list)
+
+
+# ----------------------------------------------------------------------------------------------- shapes, counts
+def test_output_shapes_masks_and_state_sizes():
+    layer = L.RNN([L.LSTMCell(3), L.GRUCell(2)], return_sequences=True, return_state=True)
+    assert layer.state_size == [[3, 3], 2]
+    assert layer.compute_output_shape((None, 7, 2)) == [(None, 7, 2), [(None, 3), (None, 3)], (None, 2)]
+    assert L.LSTMCell(3).state_size == [3, 3] and L.GRUCell(3).state_size == 3 and L.SimpleRNNCell(3).state_size == 3
+    assert L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(5)]).output_size == 5
+    inp = lstmkit.Input((4, 2))
+    out = L.RNN(L.GRUCell(3), return_sequences=True)(L.Masking()(inp))
+    assert tuple(out.shape) == (None, 4, 3)
+
+
+def test_parameter_counts_and_summary_match_keras():
+    inp = lstmkit.Input((3, 2))
+    x = L.RNN(L.LSTMCell(4), return_sequences=True)(inp)
+    x = L.RNN([L.GRUCell(3), L.SimpleRNNCell(2)], return_sequences=True)(x)
+    x = L.RNN(L.StackedRNNCells([L.LSTMCell(2), L.LSTMCell(2)]))(x)
+    model = lstmkit.Model(inp, x)
+    # Keras 3 reports 112, 93 and 80 for the same model (4·((2+4)·4+4); 3·((4+3)·3+2·3) + (3+2)·2+2; 2·40).
+    assert [layer.count_params() for layer in model.layers[1:]] == [112, 93, 80]
+    lines = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    for count in ("112", "93", "80", "285"):
+        assert count in text
+    assert "(RNN)" in text
+
+
+def test_cell_weights_have_keras_names_and_shapes():
+    cell = L.GRUCell(3)
+    L.RNN(cell)(X)
+    assert [(v.name, v.shape) for v in cell.weights] == [("kernel", (2, 9)), ("recurrent_kernel", (3, 9)),
+                                                         ("bias", (2, 9))]
+    cell = L.LSTMCell(3)
+    L.RNN(cell)(X)
+    bias = cell.get_weights()[2]
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(3), np.ones(3), np.zeros(6)])  # unit_forget_bias
+
+
+# ----------------------------------------------------------------------------------------------- config, errors
+@pytest.mark.parametrize("make", [lambda m: m.LSTMCell(3, dropout=0.25, seed=3, unit_forget_bias=False),
+                                  lambda m: m.GRUCell(3, reset_after=False, recurrent_activation="relu"),
+                                  lambda m: m.SimpleRNNCell(3, use_bias=False, kernel_regularizer="l2")])
+def test_cell_configs_are_keras_configs(make):
+    ours, theirs = make(L).get_config(), make(keras.layers).get_config()
+    ours.pop("name"), theirs.pop("name")
+    theirs["dtype"].pop("shared_object_id", None)
+    assert ours == theirs
+
+
+def test_rnn_config_round_trips_through_serialization():
+    from lstmkit.layers.recurrent import RNN
+
+    layer = L.RNN([L.LSTMCell(3, dropout=0.1), L.GRUCell(2)], return_sequences=True, go_backwards=True,
+                  name="stack")
+    config = layer.get_config()
+    assert config["cell"]["class_name"] == "StackedRNNCells"
+    assert [c["class_name"] for c in config["cell"]["config"]["cells"]] == ["LSTMCell", "GRUCell"]
+    again = RNN.from_config(config)
+    assert again.get_config() == config
+    keras_layer = keras.layers.RNN.from_config(config)
+    assert keras_layer.return_sequences and keras_layer.go_backwards
+    assert [type(c).__name__ for c in keras_layer.cell.cells] == ["LSTMCell", "GRUCell"]
+
+
+def test_bad_arguments_raise_keras_exceptions():
+    with pytest.raises(ValueError, match="`call` method"):
+        L.RNN(object())
+    with pytest.raises(ValueError, match="state_size"):
+        L.RNN(type("NoState", (), {"call": lambda self, x, s: (x, s)})())
+    with pytest.raises(ValueError, match="state_size must be an integer"):
+        L.RNN(type("BadState", (), {"call": lambda self, x, s: (x, s), "state_size": "4"})())
+    with pytest.raises(ValueError, match="All cells must have a `call` method"):
+        L.StackedRNNCells([L.LSTMCell(2), object()])
+    with pytest.raises(ValueError, match=r"`units`.*positive integer.*0"):
+        L.LSTMCell(0)
+    with pytest.raises(ValueError, match=r"`dropout`.*between 0 and 1.*1.5"):
+        L.GRUCell(2, dropout=1.5)
+    with pytest.raises(TypeError, match="implementation"):
+        L.SimpleRNNCell(2, implementation=1)
+    with pytest.raises(ValueError, match="ndim"):
+        L.RNN(L.LSTMCell(2))(X[:, 0])
+    layer = L.RNN(L.LSTMCell(2))
+    layer(X)
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 2"):
+        layer(np.zeros((3, 5, 4), "float32"))
