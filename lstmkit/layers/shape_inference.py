@@ -62,13 +62,42 @@ def infer(layer, inputs, args=(), kwargs=None, ctx_factory=None):
         # Params are read per trace: the first one may build the layers a Keras-style call uses.
         return jax.eval_shape(run, layer.current_params(), concrete)
 
-    first = trace(_TRIAL_SIZES[0])
+    seen = [{}, {}]  # per trace: the output shapes of the layers called inside `call` (for summary())
+    _recorders.append(seen[0])
+    try:
+        first = trace(_TRIAL_SIZES[0])
+    finally:
+        _recorders.pop()
     if not any(None in leaves[i].shape for i in spec_pos):
+        _keep_seen_shapes(seen[0], seen[0])
         return jax.tree_util.tree_map(lambda s: TensorSpec(s.shape, s.dtype.name), first)
-    second = trace(_TRIAL_SIZES[1])
-    return jax.tree_util.tree_map(
-        lambda a, b: TensorSpec(tuple(x if x == y else None for x, y in zip(a.shape, b.shape))
-                                if len(a.shape) == len(b.shape) else a.shape, a.dtype.name), first, second)
+    _recorders.append(seen[1])
+    try:
+        second = trace(_TRIAL_SIZES[1])
+    finally:
+        _recorders.pop()
+    _keep_seen_shapes(*seen)
+    return jax.tree_util.tree_map(lambda a, b: TensorSpec(_merge(a.shape, b.shape), a.dtype.name), first, second)
+
+
+def _merge(a, b):
+    return tuple(x if x == y else None for x, y in zip(a, b)) if len(a) == len(b) else a
+
+
+# While a call is traced for its shapes, the layers it calls note their output shapes here.
+_recorders: list = []
+
+
+def record(layer, outputs):
+    if _recorders:
+        _recorders[-1][id(layer)] = (layer, jax.tree_util.tree_map(lambda a: tuple(a.shape), outputs))
+
+
+def _keep_seen_shapes(first, second):
+    for key, (layer, shapes) in first.items():
+        if key in second:
+            merged = jax.tree_util.tree_map(_merge, shapes, second[key][1], is_leaf=is_shape)
+            layer._seen_output_shape = merged
 
 
 def infer_output_shape(layer, shapes, kwargs):

@@ -13,7 +13,10 @@ from lstmkit.training.data import format_shape
 def _output_shape_text(layer, model) -> str:
     node = _node_in(layer, model)
     if node is None:
-        return "?"
+        seen = layer.__dict__.get("_seen_output_shape")  # a subclassed model's layer, seen when it was built
+        if seen is None:
+            return "?"
+        return format_shape(seen) if isinstance(seen, tuple) else "[" + ", ".join(map(format_shape, seen)) + "]"
     outs = node.outputs if not isinstance(layer, InputLayer) else layer.output
     if isinstance(outs, KerasTensor):
         return format_shape(outs.shape)

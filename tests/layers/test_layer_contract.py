@@ -224,3 +224,42 @@ def test_pop_of_a_layer_without_weights_is_not_run_again():
     m.pop()
     m.compile("adam", "mse")
     np.testing.assert_array_equal(m.predict(X[:1], verbose=0), [[0.0, 0.0]])
+
+
+def test_a_subclass_of_a_built_in_layer_reaches_its_call_with_super():
+    def doubled(lib):
+        class Doubled(lib.layers.Dense):
+            def call(self, inputs, training=None):
+                return super().call(inputs) * 2.0
+
+        return Doubled(2)
+
+    ours, theirs = doubled(lstmkit), doubled(keras)
+    theirs(X)
+    ours(X)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    np.testing.assert_allclose(np.asarray(ours(X)), np.asarray(theirs(X)), rtol=1e-6)
+    m = Sequential([Input((3,)), ours])
+    m.compile("sgd", "mse")
+    m.fit(X, np.zeros((8, 2), np.float32), epochs=1, verbose=0)  # trains through the compiled epoch
+
+
+def test_custom_layers_inside_wrappers_and_with_masks():
+    class Halve(layers.Layer):
+        supports_masking = True
+
+        def call(self, x, mask=None):
+            return x * 0.5
+
+    ids = np.array([[1, 2, 0], [3, 0, 0]])
+    inp = Input((3,))
+    emb = layers.Embedding(5, 4, mask_zero=True)(inp)
+    h = layers.TimeDistributed(Halve())(emb)
+    h = Halve()(h)
+    out = layers.LSTM(2)(h)
+    m = Model(inp, out)
+    e = np.asarray(m.layers[1].embeddings.numpy())
+    ref = Model(inp, layers.LSTM(2)(layers.Embedding(5, 4, mask_zero=True)(inp)))
+    ref.set_weights([e * 0.25] + m.get_weights()[1:])
+    # the mask survives the custom layers: padded steps are skipped as in the reference
+    np.testing.assert_allclose(m.predict(ids, verbose=0), ref.predict(ids, verbose=0), rtol=1e-5, atol=1e-6)

@@ -70,6 +70,7 @@ def test_build_with_an_input_shape_then_summary(capsys):
     m.summary()
     out = capsys.readouterr().out
     assert "two_layer" in out and "Total params: 275" in out
+    assert "(None, 5, 4)" in out and "(None, 1)" in out  # each layer's output shape, seen when built
 
 
 def test_save_weights_and_load_weights_round_trip(tmp_path, pair):
