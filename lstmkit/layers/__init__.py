@@ -3,6 +3,7 @@
 from lstmkit.layers.base import Layer, Variable
 from lstmkit.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Masking, RepeatVector, Reshape
 from lstmkit.layers.input_layer import Input, InputLayer, KerasTensor
+from lstmkit.layers.lambda_layer import Lambda
 from lstmkit.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, concatenate, add
 from lstmkit.layers.time_distributed import TimeDistributed
 from lstmkit.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
@@ -11,7 +12,7 @@ from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
 
 __all__ = [
     "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "Embedding", "Flatten",
-    "GRU", "GRUCell", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Layer", "Masking", "Maximum",
+    "GRU", "GRUCell", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda", "Layer", "Masking", "Maximum",
     "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
     "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
 ]
