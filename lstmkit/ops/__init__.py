@@ -15,7 +15,8 @@ from lstmkit.ops.core import (  # noqa: F401
 )
 from lstmkit.ops.linalg import cholesky, det, eigh, inv, lstsq, matrix_rank, norm, pinv, qr, solve, solve_triangular, svd  # noqa: F401
 from lstmkit.ops.math import (  # noqa: F401
-    erf, erfinv, extract_sequences, in_top_k, logdet, logsumexp, rsqrt, segment_max, segment_sum, top_k,
+    erf, erfc, erfinv, extract_sequences, in_top_k, logdet, logsumexp, rsqrt, segment_max, segment_min, segment_prod,
+    segment_sum, top_k,
 )
 from lstmkit.ops.numpy import *  # noqa: F401,F403
 # ops.nn-level functions exported flat, as Keras does: ops.sigmoid, ops.relu, ops.softmax, ...
@@ -23,6 +24,7 @@ from lstmkit.ops.nn import (  # noqa: F401
     batch_normalization, binary_crossentropy, categorical_crossentropy, celu, dot_product_attention, elu, gelu,
     glu, hard_shrink, hard_sigmoid, hard_silu, hard_swish, hard_tanh, layer_normalization, leaky_relu, log_sigmoid,
     log_softmax, moments, multi_hot, normalize, one_hot, relu, relu6, rms_normalization, selu, sigmoid, silu,
-    soft_shrink, softmax, softplus, softsign, sparse_categorical_crossentropy, squareplus, swish, tanh_shrink,
+    soft_shrink, softmax, softplus, softsign, sparse_categorical_crossentropy, sparse_plus, sparse_sigmoid, sparsemax,
+    squareplus, swish, tanh_shrink,
     threshold,
 )

@@ -78,6 +78,7 @@ def keras_op(fn=None, *, name=None):
         return fn(*args, **kwargs)
 
     op._array_fn = fn  # the plain array function, for callers that have unwrapped already
+    op.__name__ = op.__qualname__ = op_name  # an alias (ops.absolute of abs) has its own name
     return op
 
 

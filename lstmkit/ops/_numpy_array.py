@@ -1,5 +1,4 @@
-"""`keras.ops` numpy family, part 2: creating arrays, shapes, joining and splitting, indexing,
-sorting and products (matmul, dot, einsum, tensordot)."""
+"""`keras.ops` numpy family, part 2: creating arrays, shapes, joining and splitting, indexing and sorting."""
 
 from __future__ import annotations
 
@@ -61,6 +60,24 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 def array(x, dtype=None):
     return jnp.array(x, dtype=dtype)
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    return jnp.logspace(start, stop, num=num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    return jnp.geomspace(start, stop, num=num, endpoint=endpoint, dtype=dtype, axis=axis)
+
+
+@keras_op
+def empty_like(x, dtype=None):
+    return jnp.zeros_like(_t(x), dtype=dtype)
+
+
+@keras_op
+def vander(x, N=None, increasing=False):
+    return jnp.vander(_t(x), N=N, increasing=increasing)
 
 
 @keras_op
@@ -145,6 +162,16 @@ def flip(x, axis=None):
 
 
 @keras_op
+def fliplr(x):
+    return jnp.fliplr(_t(x))
+
+
+@keras_op
+def flipud(x):
+    return jnp.flipud(_t(x))
+
+
+@keras_op
 def roll(x, shift, axis=None):
     return jnp.roll(_t(x), shift, axis=axis)
 
@@ -180,6 +207,11 @@ def diag(x, k=0):
 
 
 @keras_op
+def diagflat(x, k=0):
+    return jnp.diagflat(_t(x), k=k)
+
+
+@keras_op
 def diagonal(x, offset=0, axis1=0, axis2=1):
     return jnp.diagonal(_t(x), offset=offset, axis1=axis1, axis2=axis2)
 
@@ -211,6 +243,11 @@ def vstack(xs):
 
 
 @keras_op
+def dstack(xs):
+    return jnp.dstack(_seq(xs, "dstack"))
+
+
+@keras_op
 def append(x1, x2, axis=None):
     return jnp.append(_t(x1), _t(x2), axis=axis)
 
@@ -218,6 +255,21 @@ def append(x1, x2, axis=None):
 @keras_op
 def split(x, indices_or_sections, axis=0):
     return jnp.split(_t(x), indices_or_sections, axis=axis)
+
+
+@keras_op
+def hsplit(x, indices_or_sections):
+    return jnp.hsplit(_t(x), indices_or_sections)
+
+
+@keras_op
+def vsplit(x, indices_or_sections):
+    return jnp.vsplit(_t(x), indices_or_sections)
+
+
+@keras_op
+def dsplit(x, indices_or_sections):
+    return jnp.dsplit(_t(x), indices_or_sections)
 
 
 @keras_op
@@ -268,6 +320,16 @@ def argsort(x, axis=-1):
 
 
 @keras_op
+def argpartition(x, kth, axis=-1):
+    return jnp.argpartition(_t(x), kth, axis=axis).astype(jnp.int32)
+
+
+@keras_op
+def unravel_index(indices, shape):
+    return tuple(i.astype(jnp.int32) for i in jnp.unravel_index(_t(indices), shape))
+
+
+@keras_op
 def searchsorted(sorted_sequence, values, side="left"):
     return jnp.searchsorted(_t(sorted_sequence), _t(values), side=side).astype(jnp.int32)
 
@@ -275,58 +337,6 @@ def searchsorted(sorted_sequence, values, side="left"):
 @keras_op
 def digitize(x, bins):
     return jnp.digitize(_t(x), _t(bins)).astype(jnp.int32)
-
-
-# ------------------------------------------------------------------ products
-@keras_op
-def matmul(x1, x2):
-    return jnp.matmul(_t(x1), _t(x2))
-
-
-@keras_op
-def dot(x1, x2):
-    return jnp.dot(_t(x1), _t(x2))
-
-
-@keras_op
-def tensordot(x1, x2, axes=2):
-    return jnp.tensordot(_t(x1), _t(x2), axes=axes)
-
-
-@keras_op
-def einsum(subscripts, *operands, **kwargs):
-    return jnp.einsum(subscripts, *[_t(x) for x in operands], **kwargs)
-
-
-@keras_op
-def outer(x1, x2):
-    return jnp.outer(_t(x1), _t(x2))
-
-
-@keras_op
-def inner(x1, x2):
-    return jnp.inner(_t(x1), _t(x2))
-
-
-@keras_op
-def vdot(x1, x2):
-    return jnp.vdot(_t(x1), _t(x2))
-
-
-@keras_op
-def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
-    return jnp.cross(_t(x1), _t(x2), axisa=axisa, axisb=axisb, axisc=axisc, axis=axis)
-
-
-@keras_op
-def kron(x1, x2):
-    return jnp.kron(_t(x1), _t(x2))
-
-
-@keras_op
-def slogdet(x):
-    x = _t(x)
-    return tuple(jnp.linalg.slogdet(x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)))
 
 
 # ------------------------------------------------------------------ facts about a tensor

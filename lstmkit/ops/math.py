@@ -41,6 +41,11 @@ def erf(x):
 
 
 @keras_op
+def erfc(x):
+    return jax.scipy.special.erfc(_float(x))
+
+
+@keras_op
 def erfinv(x):
     return jax.scipy.special.erfinv(_float(x))
 
@@ -55,6 +60,18 @@ def segment_sum(data, segment_ids, num_segments=None, sorted=False):
 def segment_max(data, segment_ids, num_segments=None, sorted=False):
     return jax.ops.segment_max(jnp.asarray(data), jnp.asarray(segment_ids), num_segments,
                                indices_are_sorted=sorted)
+
+
+@keras_op
+def segment_min(data, segment_ids, num_segments=None, sorted=False):
+    return jax.ops.segment_min(jnp.asarray(data), jnp.asarray(segment_ids), num_segments,
+                               indices_are_sorted=sorted)
+
+
+@keras_op
+def segment_prod(data, segment_ids, num_segments=None, sorted=False):
+    return jax.ops.segment_prod(jnp.asarray(data), jnp.asarray(segment_ids), num_segments,
+                                indices_are_sorted=sorted)
 
 
 @keras_op

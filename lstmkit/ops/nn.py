@@ -136,6 +136,30 @@ def threshold(x, threshold, default_value):
 
 
 @keras_op
+def sparse_plus(x):
+    return jax.nn.sparse_plus(_float(x))
+
+
+@keras_op
+def sparse_sigmoid(x):
+    return jax.nn.sparse_sigmoid(_float(x))
+
+
+@keras_op
+def sparsemax(x, axis=-1):
+    """Euclidean projection onto the simplex (Martins & Astudillo, 2016): a softmax with exact zeros."""
+    z = _float(x)
+    z_sorted = -jnp.sort(-z, axis=axis)
+    shape = [1] * z.ndim
+    shape[axis] = z.shape[axis]
+    k = jnp.arange(1, z.shape[axis] + 1, dtype=z.dtype).reshape(shape)
+    cumulative = jnp.cumsum(z_sorted, axis=axis)
+    k_z = jnp.sum(1 + k * z_sorted > cumulative, axis=axis, keepdims=True)  # size of the support
+    tau = (jnp.take_along_axis(cumulative, k_z - 1, axis=axis) - 1) / k_z.astype(z.dtype)
+    return jnp.maximum(z - tau, 0.0)
+
+
+@keras_op
 def softmax(x, axis=-1):
     return jax.nn.softmax(_float(x), axis=axis)
 
