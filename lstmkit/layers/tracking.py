@@ -115,6 +115,11 @@ def track_attribute(layer, name, value):
         value = TrackedDict(value, layer, name)
     if layer.__dict__.get(name) is not value:
         untrack_attribute(layer, name)
+    if type(value).__name__ == "SeedGenerator" and type(value).__module__ == "lstmkit.random":
+        gens = layer.__dict__.setdefault("_seed_generators", [])
+        if all(g is not value for g in gens):
+            gens.append(value)
+        return value
     if isinstance(value, Variable):
         if value.layer is None:  # a free Variable given to the layer: it becomes one of its weights
             value.layer = layer
@@ -166,7 +171,7 @@ def unique_param_name(layer, name):
 _UNTRACKED = frozenset({
     "_sublayers", "_vars", "_param_names", "_inbound_nodes", "_graph_layers", "_seq_layers", "_input_layer",
     "_nodes", "_flat_inputs", "_flat_outputs", "_input_struct", "_output_struct", "layer_ref", "_engine",
-    "optimizer", "_auto_config", "_losses", "history", "model",
+    "optimizer", "_auto_config", "_losses", "history", "model", "_seed_generators",
 })
 
 
