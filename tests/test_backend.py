@@ -305,3 +305,86 @@ def test_keras2_attention_layer_trains_and_predicts():
     a = np.exp(e) / np.exp(e).sum(-1, keepdims=True)
     kernel, bias = model.layers[-1].get_weights()
     close(model.predict(x, verbose=0), (hv * a[..., None]).sum(1) @ kernel + bias, 1e-4)
+
+
+# ------------------------------------------------------------------ losses, normalization, state
+def test_losses_match_keras2_documented_values():
+    a = np.eye(3, dtype="float32")
+    b = np.array([[0.9, 0.05, 0.05], [0.5, 0.89, 0.6], [0.05, 0.01, 0.94]], "float32")
+    close(K.categorical_crossentropy(a, b), [0.10536055, 0.8046684, 0.06187541])  # Keras 2's docstring
+    b64 = np.float64(b)
+    close(K.categorical_crossentropy(a, np.log(b), from_logits=True), -np.log(np.diag(b64) / b64.sum(-1)))
+    close(K.sparse_categorical_crossentropy(np.array([0, 1, 2]), b), -np.log(np.clip(b, 1e-7, 1))[[0, 1, 2], [0, 1, 2]])
+    logits = np.float64(M)
+    lsm = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    close(K.sparse_categorical_crossentropy(np.array([[1], [0], [4]]), M, from_logits=True), -lsm[[0, 1, 2], [1, 0, 4]])
+    t = (M > 0).astype("float32")
+    p = np.clip(np.float64(1 / (1 + np.exp(-M))), 1e-7, 1 - 1e-7)
+    close(K.binary_crossentropy(t, p.astype("float32")), -(t * np.log(p + 1e-7) + (1 - t) * np.log(1 - p + 1e-7)), 1e-4)
+    close(K.binary_crossentropy(t, M, from_logits=True), np.log1p(np.exp(-np.abs(logits))) + np.maximum(logits, 0) - t * logits)
+
+
+def test_bias_add_and_batch_normalization():
+    bias = np.arange(5, dtype="float32")
+    close(K.bias_add(X3, bias), X3 + bias)
+    close(K.bias_add(X3, bias[:3], data_format="channels_first"), X3 + bias[:3, None])
+    close(K.bias_add(X3, np.ones((3, 5), "float32")), X3 + 1)
+    with pytest.raises(ValueError, match="bias dimensions"):
+        K.bias_add(X3, np.ones((1, 3, 5)))
+    mean, var = X3.mean((0, 1)), X3.var((0, 1))
+    gamma, beta = np.full(5, 2.0, "float32"), np.full(5, 0.5, "float32")
+    close(K.batch_normalization(X3, mean, var, beta, gamma, epsilon=1e-3),
+          (np.float64(X3) - mean) / np.sqrt(var + 1e-3) * gamma + beta, 1e-4)
+
+
+def test_updates_and_uids():
+    v = K.variable([1.0, 2.0])
+    K.update(v, [3.0, 4.0])
+    close(K.get_value(v), [3, 4])
+    K.update_add(v, 1.0)
+    K.update_sub(v, [0.5, 0.5])
+    close(K.get_value(v), [3.5, 4.5])
+    K.moving_average_update(v, np.zeros(2), 0.9)
+    close(K.get_value(v), [3.15, 4.05])  # x * momentum + value * (1 - momentum)
+    K.reset_uids()
+    assert [K.get_uid("a"), K.get_uid("a"), K.get_uid("b")] == [1, 2, 1]
+    K.clear_session()
+    assert K.get_uid("a") == 1
+
+
+def test_sequence_helpers():
+    close(K.foldl(lambda acc, x: acc * 2 + x, np.arange(1.0, 5.0)), ((1 * 2 + 2) * 2 + 3) * 2 + 4)
+    close(K.foldr(lambda acc, x: acc * 2 + x, np.arange(1.0, 5.0), initializer=0.0), ((4 * 2 + 3) * 2 + 2) * 2 + 1)
+    close(K.map_fn(lambda r: r.sum(), M), M.sum(1))
+    close(K.slice(X3, (1, 0, 2), (2, -1, 3)), X3[1:3, :, 2:5])
+    close(K.print_tensor(M, message="M = "), M)
+    close(K.cast_to_floatx([1, 2]), [1.0, 2.0])
+    assert K.cast_to_floatx([1, 2]).dtype == np.float32
+    r = K.random_uniform_variable((3, 2), 0.0, 1.0, seed=1)
+    assert isinstance(r, Variable) and r.shape == (3, 2)
+    kept = np.asarray(K.dropout(np.ones((200, 50), "float32"), 0.25, seed=0))
+    assert set(np.unique(kept)) <= {0.0, np.float32(1 / 0.75)} and abs((kept > 0).mean() - 0.75) < 0.02
+    assert not K.is_sparse(M) and K.to_dense(M) is M
+    with pytest.raises(NotImplementedError, match="session"):
+        K.get_session()
+
+
+class RunningMean(layers.Layer):
+    """A Keras 2 style layer keeping a non-trainable statistic with K.moving_average_update."""
+
+    def build(self, input_shape):
+        self.mean = self.add_weight(name="mean", shape=(input_shape[-1],), initializer="zeros", trainable=False)
+
+    def call(self, x, training=None):
+        if training:
+            K.moving_average_update(self.mean, K.mean(x, axis=0), 0.5)
+        return x - self.mean
+
+
+def test_moving_average_update_inside_fit():
+    inp = lstmkit.Input((3,))
+    running = RunningMean()
+    model = lstmkit.Model(inp, layers.Dense(1)(running(inp)))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.full((8, 3), 2.0, "float32"), np.zeros((8, 1)), epochs=2, batch_size=8, verbose=0)
+    close(running.get_weights()[0], [1.5, 1.5, 1.5])  # 0 -> 1 -> 1.5 over two steps

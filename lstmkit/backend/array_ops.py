@@ -128,3 +128,38 @@ def temporal_padding(x, padding=(1, 1)):
 @keras_op
 def identity(x, name=None):
     return jnp.array(_t(x), copy=True)
+
+
+@keras_op
+def slice(x, start, size):  # noqa: A001  (Keras 2's name)
+    """`size[i]` elements from `start[i]` on (-1: to the end), as tf.slice."""
+    x = _t(x)
+    sizes = tuple(int(x.shape[i]) - int(start[i]) if s == -1 else int(s) for i, s in enumerate(size))
+    return jax.lax.dynamic_slice(x, tuple(start), sizes)
+
+
+@keras_op
+def print_tensor(x, message="", summarize=3):
+    """Print `x` (also from compiled code, when it runs) and return it."""
+    jax.debug.print(message + "{x}", x=_t(x))
+    return x
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    return jax.lax.map(fn, elems)
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """fn(acc, x) over `elems` from the first; the first element starts the fold without an initializer."""
+    elems = _t(elems)
+    if initializer is None:
+        initializer, elems = elems[0], elems[1:]
+    return jax.lax.scan(lambda acc, x: (fn(acc, x), None), initializer, elems)[0]
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """fn(acc, x) over `elems` from the last."""
+    elems = _t(elems)
+    if initializer is None:
+        initializer, elems = elems[-1], elems[:-1]
+    return jax.lax.scan(lambda acc, x: (fn(acc, x), None), initializer, elems, reverse=True)[0]

@@ -67,7 +67,8 @@ def learning_phase_scope(value):
 
 
 def clear_session():
-    """Forget the automatic layer names ('dense', 'dense_1', ...) and the learning phase, as Keras does.
+    """Forget the automatic layer names ('dense', 'dense_1', ...), `get_uid`'s counts and the learning
+    phase, as Keras does.
 
     lstmkit keeps no global graph, so there is nothing else to free.
     """
@@ -78,6 +79,9 @@ def clear_session():
     else:  # older base module: the counters are a plain dict
         base._uid_counters.clear()
     _settings["learning_phase"] = 0
+    from lstmkit.backend import variables
+
+    variables.reset_uids()
 
 
 @contextlib.contextmanager

@@ -1,7 +1,6 @@
-"""Keras 2's `K.` tensor functions, with Keras 2's semantics where they differ from Keras 3's:
-`dot` of n-d tensors, `batch_dot`'s `axes`, `concatenate(axis=-1)`, `expand_dims(axis=-1)`,
-`argmax(axis=-1)`, `cumsum(axis=0)`, `sqrt` clipping negatives to 0, `hard_sigmoid` =
-clip(0.2 x + 0.5, 0, 1), `relu(alpha, max_value, threshold)`, `switch`, `in_train_phase`.
+"""Keras 2's `K.` math functions, with Keras 2's semantics where they differ from Keras 3's:
+`dot` of n-d tensors, `batch_dot`'s `axes`, `argmax(axis=-1)`, `cumsum(axis=0)`, `sqrt` clipping
+negatives to 0, `clip` with max < min, `switch`, `in_train_phase`.
 
 Every function takes arrays, Variables and symbolic KerasTensors (recorded as graph nodes).
 """
@@ -254,90 +253,6 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def _axis(axis):
     return tuple(axis) if isinstance(axis, list) else axis
-
-
-# ------------------------------------------------------------------ activations and losses
-@keras_op
-def tanh(x):
-    return jnp.tanh(_float(x))
-
-
-@keras_op
-def sigmoid(x):
-    return jax.nn.sigmoid(_float(x))
-
-
-@keras_op
-def hard_sigmoid(x):
-    return jnp.clip(0.2 * _float(x) + 0.5, 0.0, 1.0)  # Keras 2's, not Keras 3's relu6(x + 3) / 6
-
-
-@keras_op
-def softmax(x, axis=-1):
-    return jax.nn.softmax(_float(x), axis=axis)
-
-
-@keras_op
-def softplus(x):
-    return jax.nn.softplus(_float(x))
-
-
-@keras_op
-def softsign(x):
-    return jax.nn.soft_sign(_float(x))
-
-
-@keras_op
-def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """max(x, 0) by default; `alpha` slope below `threshold`, saturating at `max_value` (Keras 2)."""
-    x = _float(x)
-    out = jnp.where(x > threshold, x, 0.0) if threshold != 0 else jax.nn.relu(x)
-    if max_value is not None:
-        out = jnp.clip(out, 0.0, max_value)
-    if alpha != 0:
-        out = out - alpha * jax.nn.relu(threshold - x)
-    return out
-
-
-@keras_op
-def elu(x, alpha=1.0):
-    return jax.nn.elu(_float(x), alpha=alpha)
-
-
-@keras_op
-def l2_normalize(x, axis=None):
-    """x / sqrt(max(sum(x**2), 1e-12)) along `axis` (tf.nn.l2_normalize)."""
-    x = _float(x)
-    return x * jax.lax.rsqrt(jnp.maximum(jnp.sum(jnp.square(x), axis=_axis(axis), keepdims=True), 1e-12))
-
-
-@keras_op
-def binary_crossentropy(target, output, from_logits=False):
-    target, output = _float(target), _float(output)
-    if from_logits:
-        return jax.nn.softplus(output) - target * output
-    eps = config.epsilon()
-    output = jnp.clip(output, eps, 1.0 - eps)
-    return -(target * jnp.log(output + eps) + (1.0 - target) * jnp.log(1.0 - output + eps))
-
-
-@keras_op
-def categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    target, output = _float(target), _float(output)
-    if from_logits:
-        return -jnp.sum(target * jax.nn.log_softmax(output, axis=axis), axis=axis)
-    output = output / jnp.sum(output, axis=axis, keepdims=True)
-    eps = config.epsilon()
-    return -jnp.sum(target * jnp.log(jnp.clip(output, eps, 1.0 - eps)), axis=axis)
-
-
-@keras_op
-def dropout(x, level, noise_shape=None, seed=None):
-    from lstmkit.backend.variables import _key
-
-    x = _float(x)
-    keep = jax.random.bernoulli(_key(seed), 1.0 - level, x.shape if noise_shape is None else tuple(noise_shape))
-    return jnp.where(keep, x / (1.0 - level), 0.0)
 
 
 # ------------------------------------------------------------------ conditionals

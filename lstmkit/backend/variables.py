@@ -195,3 +195,72 @@ def function(inputs, outputs, updates=None, name=None, **kwargs):
 def rnn(*args, **kwargs):
     raise NotImplementedError(
         "K.rnn() is not provided by lstmkit. Use layers.RNN(cell) or the LSTM / GRU / SimpleRNN layers.")
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
+    return _new_variable(np.asarray(random_uniform(shape, low, high, dtype, seed)), dtype, name)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
+    return _new_variable(np.asarray(random_normal(shape, mean, scale, dtype, seed)), dtype, name)
+
+
+def cast_to_floatx(x):
+    """`x` as a float32 NumPy array (a tensor: cast to float32)."""
+    if isinstance(x, (jax.Array, _var_class())):
+        return jnp.asarray(x.value if isinstance(x, _var_class()) else x, jnp.float32)
+    return np.asarray(x, dtype=np.float32)
+
+
+def is_sparse(x):
+    return False  # lstmkit has no sparse tensors
+
+
+def to_dense(x):
+    return x
+
+
+# ------------------------------------------------------------------ updating variables
+def update(x, new_x):
+    """Assign `new_x` to the variable `x` (inside a traced layer call, the update is carried through)."""
+    _require_variable(x, "update").assign(new_x)
+    return x
+
+
+def update_add(x, increment):
+    _require_variable(x, "update_add").assign(x.value + jnp.asarray(increment))
+    return x
+
+
+def update_sub(x, decrement):
+    _require_variable(x, "update_sub").assign(x.value - jnp.asarray(decrement))
+    return x
+
+
+def moving_average_update(x, value, momentum):
+    """x <- x * momentum + value * (1 - momentum), as Keras 2 on TF2 (no zero-debiasing)."""
+    var = _require_variable(x, "moving_average_update")
+    var.assign(var.value * momentum + jnp.asarray(value) * (1.0 - momentum))
+    return x
+
+
+# ------------------------------------------------------------------ names and sessions
+_uids: dict = {}
+
+
+def get_uid(prefix=""):
+    """1, 2, 3, ... per prefix, as Keras 2's (restarted by `reset_uids` and `clear_session`)."""
+    _uids[prefix] = _uids.get(prefix, 0) + 1
+    return _uids[prefix]
+
+
+def reset_uids():
+    _uids.clear()
+
+
+def get_session(*args, **kwargs):
+    raise NotImplementedError("K.get_session() returns a TensorFlow-1 session; lstmkit runs on JAX and has none.")
+
+
+def set_session(*args, **kwargs):
+    raise NotImplementedError("K.set_session() sets a TensorFlow-1 session; lstmkit runs on JAX and has none.")
