@@ -62,3 +62,28 @@ def test_a_noise_layer_draws_anew_at_every_compiled_step_and_counts_its_seed_sta
     assert float(layer.step.numpy()) == 4.0
     assert len(set(np.round(firsts, 6))) == 4  # a new draw at each of the 4 steps, not one frozen constant
     assert len(layer.non_trainable_variables) == 3 and len(layer.non_trainable_weights) == 2
+
+
+def test_keras2_backend_noise_in_a_layer_is_new_at_every_compiled_step():
+    from lstmkit import backend as K
+
+    class Gaussianish(layers.Layer):
+        def build(self, input_shape):
+            self.total = self.add_weight(shape=(), initializer="zeros", trainable=False, name="total")
+            self.seen = self.add_weight(shape=(4,), initializer="zeros", trainable=False, name="seen")
+
+        def call(self, x, training=None):
+            if training:
+                noise = K.random_normal(K.shape(x), seed=7)
+                step = K.cast(self.total, "int32")
+                self.seen.assign(self.seen + K.one_hot(step, 4) * noise[0, 0])
+                self.total.assign_add(1.0)
+                return x + noise
+            return x
+
+    layer = Gaussianish()
+    m = Sequential([Input((3,)), layer, layers.Dense(1)])
+    m.compile("sgd", "mse")
+    m.fit(np.zeros((8, 3), np.float32), np.zeros((8, 1), np.float32), batch_size=2, epochs=1, shuffle=False,
+          verbose=0)
+    assert len(set(np.round(layer.seen.numpy(), 6))) == 4

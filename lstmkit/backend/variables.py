@@ -94,11 +94,16 @@ random_binomial = random_bernoulli
 
 
 def _key(seed):
-    if seed is None:
-        from lstmkit import _random
+    """Keras 2's seeds: inside a layer's call every draw is new (the step's key), also with a seed, which
+    then only makes the stream reproducible; outside, None is the global stream and a seed a fixed key."""
+    from lstmkit import random as random_mod
+    from lstmkit.layers.variables import current_scope
 
-        return _random.next_key()  # from lstmkit's global seed (lstmkit.utils.set_random_seed)
-    return jax.random.PRNGKey(int(seed))
+    scope = current_scope()
+    if scope is not None:
+        key = scope.ctx.next_rng()
+        return key if seed is None else jax.random.fold_in(key, int(seed))
+    return random_mod.draw_key(None if seed is None else int(seed))
 
 
 # ------------------------------------------------------------------ reading and writing values
