@@ -4,7 +4,7 @@ Change `from keras.models import Sequential` to `from lstmkit.models import Sequ
 (and likewise for layers, optimizers, losses, metrics, callbacks, ...).
 """
 
-__version__ = "0.1.0"
+from lstmkit._version import __version__
 
 from lstmkit import _jax_setup
 

@@ -1,17 +1,14 @@
 """Look inside recurrent layers: gates, cell state and hidden state at every time step.
 
-`trace(model, x)` runs `model` on `x` and returns, for every recurrent layer
-(LSTM, GRU, SimpleRNN; both directions of a `Bidirectional`; layers of nested
-models; layers fed by other layers), arrays of shape (samples, time, units):
-
-=========  =====================================================================
-LSTM       ``i`` input gate, ``f`` forget gate, ``g`` candidate, ``o`` output
-           gate, ``c`` cell state, ``h`` hidden state (also for the variants:
-           with ``peephole=True`` the gates include the peephole terms, with
-           ``coupled_gates=True`` ``f`` is ``1 - i``)
-GRU        ``z`` update gate, ``r`` reset gate, ``g`` candidate, ``h`` state
-SimpleRNN  ``h`` state
-=========  =====================================================================
+`trace(model, x)` runs `model` on `x` and returns, for every layer whose steps can be
+traced (the recurrent layers; both directions of a bidirectional wrapper; layers of
+nested models; layers fed by other layers), arrays of shape (samples, time, units).
+Each layer names its own quantities (its `trace_cell`): for the long short-term memory
+``i`` input gate, ``f`` forget gate, ``g`` candidate, ``o`` output gate, ``c`` cell
+state, ``h`` hidden state (with ``peephole=True`` the gates include the peephole terms,
+with ``coupled_gates=True`` ``f`` is ``1 - i``); for the gated recurrent unit ``z``
+update gate, ``r`` reset gate, ``g`` candidate, ``h`` state; for the simple recurrent
+layer ``h``. `LayerTrace.quantities` lists them.
 
 Long names work too: ``input``, ``forget``, ``output``, ``candidate``,
 ``cell``, ``hidden``, ``update``, ``reset``.
@@ -25,7 +22,7 @@ input t, so ``c[:, t]`` and ``h[:, t]`` are the states *after* reading x_t:
   so ``c`` and ``h`` repeat the previous values there, and the gates, which
   were never applied, are NaN;
 * a layer with ``go_backwards=True`` (and the backward half of a
-  `Bidirectional`) reads the steps last to first, but is reported in the
+  bidirectional wrapper) reads the steps last to first, but is reported in the
   original time order: index t is still input step t. (Its own output
   sequence is in processing order, i.e. ``h[:, ::-1]``.)
 * the layer starts from its ``initial_state`` argument in the graph, else
@@ -35,8 +32,12 @@ input t, so ``c[:, t]`` and ``h[:, t]`` are the states *after* reading x_t:
 ``h`` equals the layer's output: with ``return_sequences`` its output sequence
 (reversed for ``go_backwards``), else its final state, ``h[:, -1]`` (``h[:, 0]``
 for ``go_backwards``, which ends at the first step). At masked steps of layers
-that emit zeros there (both halves of a ``Bidirectional`` with
+that emit zeros there (both halves of a bidirectional wrapper with
 ``return_sequences``) ``h`` is the held state, not the zeros.
+
+What to record is the layer's business (`Layer.traces_steps` / `Layer.trace_steps`,
+overridden in each layer's file; the shared scan is `lstmkit.layers.rnn_trace`):
+this module finds the traced layers in the graph, feeds them, and ranks units.
 """
 
 from __future__ import annotations
@@ -44,22 +45,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lstmkit.layers.base import CallContext
-from lstmkit.layers.bidirectional import Bidirectional
-from lstmkit.layers.gru import GRU
-from lstmkit.layers.lstm import LSTM
-from lstmkit.layers.rnn_base import RNNBase
-from lstmkit.layers.simple_rnn import SimpleRNN
-from lstmkit.layers.time_distributed import TimeDistributed
-from lstmkit._kernels import recurrent as rnn_ops
 
 __all__ = ["LayerTrace", "Traces", "UnitMatch", "find_units", "trace"]
 
-QUANTITIES = {"LSTM": ("i", "f", "g", "o", "c", "h"), "GRU": ("z", "r", "g", "h"), "SimpleRNN": ("h",)}
 ALIASES = {"input": "i", "forget": "f", "candidate": "g", "output": "o", "cell": "c", "hidden": "h",
            "update": "z", "reset": "r"}
 
@@ -69,8 +60,8 @@ class LayerTrace:
     """What one recurrent layer did at every step of every sample.
 
     name: the layer's name (``"<bidirectional>/forward"`` / ``"/backward"`` for the
-    two directions of a Bidirectional, ``"<model>/<layer>"`` inside a nested model).
-    kind: "LSTM", "GRU" or "SimpleRNN". values: quantity -> (samples, time, units).
+    two directions of a bidirectional wrapper, ``"<model>/<layer>"`` inside a nested model).
+    kind: the layer's class name. values: quantity -> (samples, time, units).
     inputs: (samples, time, features), what the layer received. mask: (samples,
     time) bool, True where the step was read, or None. go_backwards: whether the
     layer read the steps last to first (the arrays are in input order all the same).
@@ -152,7 +143,7 @@ def trace(model, x) -> Traces:
     out: dict = {}
     _trace_graph(model, flat, [None] * len(flat), values, states, "", out)
     if not out:
-        raise ValueError(f"Model {model.name!r} has no recurrent layer (LSTM, GRU, SimpleRNN) to trace.")
+        raise ValueError(f"Model {model.name!r} has no recurrent layer to trace.")
     return Traces(out)
 
 
@@ -167,11 +158,7 @@ def _trace_graph(model, flat_inputs, input_masks, values, states, prefix, out):
     from lstmkit.models import functional
     from lstmkit.models.model import Model
 
-    wanted = [n for n in model._nodes if isinstance(n.layer, (RNNBase, Bidirectional, Model))]
-    for node in model._nodes:
-        if isinstance(node.layer, TimeDistributed) and isinstance(node.layer.layer, (RNNBase, Bidirectional)):
-            raise NotImplementedError(f"trace(): layer {node.layer.name!r} is a TimeDistributed recurrent layer "
-                                      "(4-D input); trace() covers recurrent layers on (samples, time, features).")
+    wanted = [n for n in model._nodes if isinstance(n.layer, Model) or n.layer.traces_steps()]
     if not wanted:
         return
     # Each wanted layer's input (and initial_state) tensors become outputs of one sub-model, so the
@@ -202,105 +189,18 @@ def _trace_graph(model, flat_inputs, input_masks, values, states, prefix, out):
         if isinstance(layer, Model):
             _trace_graph(layer, x, masks, values, states, name + "/", out)
             continue
-        params = layer.gather_params(values)
-        if isinstance(layer, Bidirectional):
-            fw_init = bw_init = None
-            if init_values is not None:
-                half = len(init_values) // 2
-                fw_init, bw_init = init_values[:half], init_values[half:]
-            out[name + "/forward"] = _trace_rnn(layer.forward_layer, params["forward_layer"], x[0], mask,
-                                                fw_init, states, name + "/forward")
-            out[name + "/backward"] = _trace_rnn(layer.backward_layer, params["backward_layer"], x[0], mask,
-                                                 bw_init, states, name + "/backward")
-        else:
-            out[name] = _trace_rnn(layer, params, x[0], mask, init_values, states, name)
+        _check_mask(name, x[0], mask)
+        for suffix, record in layer.trace_steps(layer.gather_params(values), x[0], mask, init_values, states).items():
+            out[name + suffix] = LayerTrace(name=name + suffix, **record)
 
 
-def _kind(layer) -> str:
-    for cls in (LSTM, GRU, SimpleRNN):
-        if isinstance(layer, cls):
-            return cls.__name__
-    raise NotImplementedError(f"trace(): no trace for recurrent layer {layer.name!r} of type "
-                              f"{type(layer).__name__}; LSTM, GRU and SimpleRNN are traced.")
-
-
-def _cell(layer, params, kind):
-    """`cell(x_t, state) -> (new_state, gates)` for one step of `layer`, without dropout."""
-    kernel = params["recurrent_kernel"]
-    if kind == "LSTM":
-        # The variants (peepholes, coupled gates: f = 1 - i) are options of the same equations.
-        peepholes, coupled = layer._peepholes(params), layer.coupled_gates
-
-        def cell(x_t, state):
-            h, c = state
-            z = x_t + rnn_ops.recurrent_projection(h, kernel)
-            h, c, gates = rnn_ops.lstm_gates(z, c, activation=layer.activation,
-                                             recurrent_activation=layer.recurrent_activation,
-                                             peepholes=peepholes, coupled_gates=coupled)
-            return (h, c), gates
-    elif kind == "GRU" and layer.reset_after:
-        recurrent_bias = layer._biases(params)[1]
-
-        def cell(x_t, state):
-            (h,) = state
-            zh = rnn_ops.recurrent_projection(h, kernel)
-            if recurrent_bias is not None:
-                zh = zh + recurrent_bias
-            h, gates = rnn_ops.gru_gates(x_t, zh, h, activation=layer.activation,
-                                         recurrent_activation=layer.recurrent_activation)
-            return (h,), gates
-    elif kind == "GRU":
-        act, rec_act = layer.activation, layer.recurrent_activation
-
-        def cell(x_t, state):
-            # reset_after=False, as `gru_step` computes it: the reset gate scales h before U_h.
-            (h,) = state
-            units = h.shape[-1]
-            x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
-            h_z, h_r = jnp.split(jnp.matmul(h, kernel[:, : 2 * units]), 2, axis=-1)
-            z = rec_act(x_z + h_z)
-            r = rec_act(x_r + h_r)
-            g = act(x_h + jnp.matmul(r * h, kernel[:, 2 * units:]))
-            return (z * h + (1.0 - z) * g,), (z, r, g)
-    else:
-        def cell(x_t, state):
-            h, _ = rnn_ops.simple_rnn_step(x_t, state, kernel, activation=layer.activation)
-            return (h,), ()
-    return cell
-
-
-def _trace_rnn(layer, params, x, mask, initial_state, states, name) -> LayerTrace:
-    kind = _kind(layer)
-    x = jnp.asarray(x, jnp.float32)
-    layer._check_input_shape(x.shape)
-    batch, steps, _ = x.shape
-    ctx = CallContext(training=False, state_in=states)
-    state0 = layer._resolve_initial_state(ctx, batch, initial_state)
-    keep = jnp.ones((batch, steps), bool) if mask is None else jnp.asarray(mask).astype(bool)
-    if keep.shape != (batch, steps):
-        raise ValueError(f"trace(): layer {name!r} received a mask of shape {tuple(keep.shape)}; "
-                         f"expected (samples, time) = {(batch, steps)}.")
-    projected = layer._project(params, x, None)
-    cell = _cell(layer, params, kind)
-
-    def body(state, step_in):
-        x_t, keep_t = step_in
-        new_state, gates = cell(x_t, state)
-        k = keep_t[:, None]
-        new_state = tuple(jnp.where(k, n, s) for n, s in zip(new_state, state))
-        gates = tuple(jnp.where(k, g, jnp.nan) for g in gates)
-        return new_state, (gates, new_state)
-
-    # reverse=True reads the steps last to first and still stores step t's results at index t.
-    _, (gates, held) = jax.lax.scan(body, tuple(state0), (jnp.swapaxes(projected, 0, 1), keep.T),
-                                    reverse=layer.go_backwards)
-    arrays = list(gates) + list(held)
-    names = QUANTITIES[kind]
-    if kind == "LSTM":
-        arrays = list(gates) + [held[1], held[0]]  # i, f, g, o, then c, h
-    values = {n: np.asarray(jnp.swapaxes(a, 0, 1)) for n, a in zip(names, arrays)}
-    return LayerTrace(name=name, kind=kind, values=values, inputs=np.asarray(x),
-                      mask=None if mask is None else np.asarray(keep), go_backwards=layer.go_backwards)
+def _check_mask(name, x, mask):
+    if mask is None or np.ndim(x) < 2:
+        return
+    expected = tuple(np.shape(x)[:2])
+    if tuple(np.shape(mask)) != expected:
+        raise ValueError(f"trace(): layer {name!r} received a mask of shape {tuple(np.shape(mask))}; "
+                         f"expected (samples, time) = {expected}.")
 
 
 # ----------------------------------------------------------------- finding units

@@ -14,7 +14,7 @@ MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
 def _serialize_layer(layer: Layer) -> dict:
     """A layer as Keras 3 serializes it inside a wrapper's config."""
-    from lstmkit.saving.serialization import serialize_layer
+    from lstmkit.layers.serialization import serialize_layer
 
     return serialize_layer(layer)
 
@@ -25,12 +25,9 @@ def _deserialize_layer(config) -> Layer:
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Bidirectional.from_config: expected a layer config {{'class_name', 'config'}}, "
                          f"received {config!r}.")
-    import lstmkit.layers as layers_mod
+    from lstmkit.layers.serialization import deserialize_layer
 
-    cls = getattr(layers_mod, config["class_name"], None)
-    if not (isinstance(cls, type) and issubclass(cls, Layer)):
-        raise ValueError(f"Bidirectional.from_config: unknown layer class {config['class_name']!r}.")
-    return cls.from_config(dict(config.get("config", {})))
+    return deserialize_layer(config)
 
 
 def _strip_prefix(name: str, prefix: str) -> str:
@@ -226,3 +223,51 @@ class Bidirectional(Layer):
         if config.get("backward_layer") is not None:
             config["backward_layer"] = _deserialize_layer(config["backward_layer"])
         return cls(**config)
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    @classmethod
+    def keras2_config(cls, config, where):
+        if config.pop("num_constants", None):
+            raise ValueError(f"{where}: Bidirectional with constants (num_constants > 0) is not supported by lstmkit.")
+        return config
+
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        forward = convert(config["layer"], where)
+        forward["config"]["name"] = _strip_prefix(forward["config"]["name"], "forward_")
+        config["layer"] = forward
+        # The backward copy Keras 2 makes itself is the one lstmkit made; write it only if it differs.
+        backward = convert(config.pop("backward_layer"), where)
+        auto = dict(forward["config"], name=backward["config"]["name"], go_backwards=not forward["config"]["go_backwards"])
+        if backward["config"] != auto:
+            config["backward_layer"] = backward
+        return config
+
+    @classmethod
+    def keras2_states_as_inputs(cls) -> bool:
+        return True
+
+    def param_count_formula(self):
+        fw, bw = self.forward_layer.checked_param_count_formula(), self.backward_layer.checked_param_count_formula()
+        if fw is None or bw is None:
+            return None
+        if fw[0] == bw[0]:
+            return f"2 × ({fw[0]})", 2 * fw[1], f"2 directions × ({fw[2]})"
+        return (f"({fw[0]}) + ({bw[0]})", fw[1] + bw[1],
+                f"forward {type(self.forward_layer).__name__} + backward {type(self.backward_layer).__name__}")
+
+    def traces_steps(self) -> bool:
+        return True
+
+    def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
+        """Both directions, as '/forward' and '/backward' (`initial_state`: the forward states, then the backward)."""
+        inits = (None, None)
+        if initial_state is not None:
+            half = len(initial_state) // 2
+            inits = (initial_state[:half], initial_state[half:])
+        out = {}
+        for suffix, layer, key, init in (("/forward", self.forward_layer, "forward_layer", inits[0]),
+                                         ("/backward", self.backward_layer, "backward_layer", inits[1])):
+            for inner, record in layer.trace_steps(params[key], inputs, mask, init, states).items():
+                out[suffix + inner] = record
+        return out

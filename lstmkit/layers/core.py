@@ -86,6 +86,16 @@ class Dense(Layer):
                 "kernel_constraint": _ser(constraints_mod, self.kernel_constraint),
                 "bias_constraint": _ser(constraints_mod, self.bias_constraint), "quantization_config": None}
 
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    def param_count_formula(self):
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        i, o = kernel.shape
+        if self.use_bias:
+            return f"{i} × {o} + {o}", i * o + o, "inputs × units + units"
+        return f"{i} × {o}", i * o, "inputs × units, no bias"
+
 
 class Activation(Layer):
     """Applies an activation function: `Activation('sigmoid')`."""
@@ -291,3 +301,8 @@ class Embedding(Layer):
                 "activity_regularizer": _ser(regularizers_mod, self.activity_regularizer),
                 "embeddings_constraint": _ser(constraints_mod, self.embeddings_constraint),
                 "mask_zero": self.mask_zero, "quantization_config": None}
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    def param_count_formula(self):
+        v, d = self.input_dim, self.output_dim
+        return f"{v} × {d}", v * d, "input_dim (vocabulary) × output_dim"

@@ -93,6 +93,53 @@ class GRU(GRUEquations, RNNBase):
             config["implementation"] = self.implementation
         return config
 
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_cell_name = "gru_cell"
+
+    @classmethod
+    def keras2_config(cls, config, where):
+        config = super().keras2_config(config, where)
+        # Keras before 2.1.6 / TF 1.x had no reset_after: its GRU was the reset-before variant.
+        config.setdefault("reset_after", False)
+        return config
+
+    def param_count_formula(self):
+        """3 gate blocks, each ((features + units) × units) plus one bias, or two with reset_after."""
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        f, u = kernel.shape[0], self.units
+        if self.use_bias and self.reset_after:
+            return (f"3 × (({f} + {u}) × {u} + 2 × {u})", 3 * ((f + u) * u + 2 * u),
+                    "3 gates (z, r, h) × ((features + units) × units + input and recurrent bias)")
+        if self.use_bias:
+            return (f"3 × (({f} + {u}) × {u} + {u})", 3 * ((f + u) * u + u),
+                    "3 gates (z, r, h) × ((features + units) × units + units)")
+        return (f"3 × (({f} + {u}) × {u})", 3 * (f + u) * u,
+                "3 gates (z, r, h) × ((features + units) × units), no bias")
+
+    def trace_cell(self, params):
+        """Traced quantities: the update gate z, the reset gate r, the candidate g and the state h."""
+        kernel = params["recurrent_kernel"]
+        act, rec_act = self.activation, self.recurrent_activation
+        if self.reset_after:
+            recurrent_bias = self._biases(params)[1]
+
+            def cell(x_t, state):
+                (h,) = state
+                zh = rnn_ops.recurrent_projection(h, kernel)
+                if recurrent_bias is not None:
+                    zh = zh + recurrent_bias
+                h, gates = rnn_ops.gru_gates(x_t, zh, h, activation=act, recurrent_activation=rec_act)
+                return (h,), gates
+        else:
+            def cell(x_t, state):
+                h, gates = rnn_ops.gru_gates_reset_before(x_t, state[0], kernel, activation=act,
+                                                          recurrent_activation=rec_act)
+                return (h,), gates
+
+        return "GRU", ("z", "r", "g", "h"), cell
+
 
 class GRUCell(GRUEquations, StockCell):
     """One GRU step, Keras 3's `GRUCell`: `RNN(GRUCell(u))` computes what `GRU(u)` does.

@@ -176,6 +176,44 @@ class LSTM(LSTMEquations, RNNBase):
                 config[name] = True
         return config
 
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_cell_name = "lstm_cell"
+
+    def param_count_formula(self):
+        """4 gate blocks (3 coupled, f = 1 - i), each ((features + units) × units + units), plus peepholes."""
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        f, u, bias = kernel.shape[0], self.units, self.use_bias
+        n, gates = (3, "3 gates (i, c, o; f = 1 − i)") if self.coupled_gates else (4, "4 gates (i, f, c, o)")
+        if bias:
+            expr, count = f"{n} × (({f} + {u}) × {u} + {u})", n * ((f + u) * u + u)
+            legend = f"{gates} × ((features + units) × units + units)"
+        else:
+            expr, count = f"{n} × (({f} + {u}) × {u})", n * (f + u) * u
+            legend = f"{gates} × ((features + units) × units)"
+        if self.peephole:
+            p, names = (2, "i, o") if self.coupled_gates else (3, "i, f, o")
+            expr, count = f"{expr} + {p} × {u}", count + p * u
+            legend = f"{legend} + {p} peepholes ({names}) × units"
+        return expr, count, legend if bias else f"{legend}, no bias"
+
+    def trace_cell(self, params):
+        """Traced quantities: gates i, f, g (candidate), o, then the cell state c and hidden state h
+        (with peepholes the gates include the peephole terms; coupled gates make f = 1 - i)."""
+        kernel = params["recurrent_kernel"]
+        peepholes, coupled = self._peepholes(params), self.coupled_gates
+
+        def cell(x_t, state):
+            h, c = state
+            z = x_t + rnn_ops.recurrent_projection(h, kernel)
+            h, c, gates = rnn_ops.lstm_gates(z, c, activation=self.activation,
+                                             recurrent_activation=self.recurrent_activation,
+                                             peepholes=peepholes, coupled_gates=coupled)
+            return (h, c), gates
+
+        return "LSTM", ("i", "f", "g", "o", "c", "h"), cell
+
 
 class LSTMCell(LSTMEquations, StockCell):
     """One LSTM step, Keras 3's `LSTMCell`: `RNN(LSTMCell(u))` computes what `LSTM(u)` does.

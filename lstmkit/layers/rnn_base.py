@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import activations as activations_mod
-from lstmkit.layers.base import Layer
+from lstmkit.layers.base import Layer, snake_case
 from lstmkit.layers.cell_equations import (  # noqa: F401  (re-exported: older imports name them here)
     CellEquations, _as_list, _positive_units, _rate, _ser, check_stateful_batch)
 
@@ -207,3 +207,70 @@ class RNNBase(CellEquations, Layer):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_serializable = False  # a base class: files name LSTM, GRU or SimpleRNN
+    _keras_cell_name = None  # Keras's cell object holding the weights ('lstm_cell'); None: '<snake name>_cell'
+
+    def _cell_name(self) -> str:
+        return self._keras_cell_name or snake_case(type(self).__name__) + "_cell"
+
+    def keras_own_variables(self):
+        return []  # Keras keeps a recurrent layer's weights in its cell
+
+    def keras_children(self):
+        return [("cell", _KerasCell(self._cell_name(), list(self._vars)))]
+
+    def keras_legacy_weight_names(self, prefix):
+        return super().keras_legacy_weight_names(f"{prefix}/{self._cell_name()}")
+
+    @classmethod
+    def keras2_config(cls, config, where):
+        if config.pop("time_major", False):
+            raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
+                             "lstmkit, whose recurrent layers take (batch, timesteps, features).")
+        return config
+
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        config.pop("zero_output_for_mask", None)
+        if config.pop("seed", None) is not None:
+            raise ValueError(f"{where}: Keras 2 recurrent layers have no `seed`; save this model as '.keras' instead.")
+        config["time_major"] = False
+        config.setdefault("implementation", 2)
+        return config
+
+    @classmethod
+    def keras2_states_as_inputs(cls) -> bool:
+        return True
+
+    def traces_steps(self) -> bool:
+        return True
+
+    def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
+        from lstmkit.layers.rnn_trace import trace_recurrence
+
+        return {"": trace_recurrence(self, params, inputs, mask, initial_state, states)}
+
+    def trace_cell(self, params):
+        """(kind, quantities, cell) for `lstmkit.layers.rnn_trace`; each recurrent layer gives its own."""
+        raise NotImplementedError(f"trace(): no trace for recurrent layer {self.name!r} of type "
+                                  f"{type(self).__name__}; LSTM, GRU and SimpleRNN are traced.")
+
+
+class _KerasCell:
+    """The cell object Keras keeps inside a recurrent layer, as its weight files see it: a name and
+    the layer's weights."""
+
+    def __init__(self, name, variables):
+        self.name = name
+        self._variables = variables
+
+    def keras_own_variables(self):
+        return self._variables
+
+    def keras_children(self):
+        return []
+
+    def keras_layers(self):
+        return None

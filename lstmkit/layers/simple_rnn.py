@@ -70,6 +70,41 @@ class SimpleRNN(SimpleRNNEquations, RNNBase):
             config["seed"] = self.seed
         return config
 
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_cell_name = "simple_rnn_cell"
+
+    @classmethod
+    def keras2_config(cls, config, where):
+        config = super().keras2_config(config, where)
+        config.pop("implementation", None)  # Keras 2 wrote it, but SimpleRNN never used it
+        return config
+
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        config = super().to_keras2_config(config, where, convert)
+        config.pop("implementation", None)
+        return config
+
+    def param_count_formula(self):
+        """(features + units) × units + units."""
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        f, u = kernel.shape[0], self.units
+        if self.use_bias:
+            return f"({f} + {u}) × {u} + {u}", (f + u) * u + u, "(features + units) × units + units"
+        return f"({f} + {u}) × {u}", (f + u) * u, "(features + units) × units, no bias"
+
+    def trace_cell(self, params):
+        """Traced quantity: the state h."""
+        kernel = params["recurrent_kernel"]
+
+        def cell(x_t, state):
+            h, _ = rnn_ops.simple_rnn_step(x_t, state, kernel, activation=self.activation)
+            return (h,), ()
+
+        return "SimpleRNN", ("h",), cell
+
 
 class SimpleRNNCell(SimpleRNNEquations, StockCell):
     """One Elman step, Keras 3's `SimpleRNNCell`: `RNN(SimpleRNNCell(u))` computes what `SimpleRNN(u)` does.

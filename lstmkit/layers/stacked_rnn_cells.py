@@ -13,10 +13,8 @@ _MESSAGES = ("All cells must have a `call` method. Received cell without a `call
 
 
 def _serialization():
-    try:
-        from lstmkit.layers import serialization
-    except ImportError:  # before the registry moved below the layers
-        from lstmkit.saving import serialization
+    from lstmkit.layers import serialization
+
     return serialization
 
 

@@ -46,16 +46,42 @@ class TimeDistributed(Layer):
         return mask
 
     def get_config(self):
-        from lstmkit.saving.serialization import serialize_layer
+        from lstmkit.layers.serialization import serialize_layer
 
         return {**super().get_config(), "layer": serialize_layer(self.layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """`config['layer']` may be a layer or its serialized form (Keras 2 or 3)."""
-        from lstmkit.saving.serialization import deserialize_layer
+        from lstmkit.layers.serialization import deserialize_layer
 
         config = dict(config)
         if not isinstance(config.get("layer"), Layer):
             config["layer"] = deserialize_layer(config.get("layer"), custom_objects=custom_objects)
         return cls(**config)
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    def keras_legacy_weight_names(self, prefix):
+        # Keras 2 names TimeDistributed's weights after the wrapper alone ('td/kernel:0').
+        names = {v.key: f"{prefix}/{v.name}:0" for v in self._vars}
+        names.update(self.layer.keras_legacy_weight_names(prefix))
+        return names
+
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        config["layer"] = convert(config["layer"], where)
+        return config
+
+    def param_count_formula(self):
+        inner = self.layer.checked_param_count_formula()
+        if inner is None:
+            return None
+        expr, count, legend = inner
+        return expr, count, f"the wrapped {type(self.layer).__name__}, shared by every time step: {legend}"
+
+    def traces_steps(self) -> bool:
+        return self.layer.traces_steps()
+
+    def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
+        raise NotImplementedError(f"trace(): layer {self.name!r} is a TimeDistributed recurrent layer "
+                                  "(4-D input); trace() covers recurrent layers on (samples, time, features).")

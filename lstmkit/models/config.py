@@ -1,4 +1,4 @@
-"""Sequential and functional models <-> Keras configs.
+"""Sequential and functional models <-> Keras configs (a model's `get_config` / `from_config`).
 
 Writing follows Keras 3 (`inbound_nodes` as `{'args', 'kwargs'}` with `__keras_tensor__` entries,
 layers in Keras's order). Reading accepts Keras 3 and Keras 2: list-style inbound nodes
@@ -7,20 +7,24 @@ class names `Model` / `Functional`, and the old list-only Sequential config.
 
 `keras_layer_order(model)` is the order Keras gives `model.layers` (for a functional model: by depth
 from the inputs, ties by first visit from the outputs); weight files address layers in that order.
+
+saving/ reaches this module only through the model's own hooks (`keras_serialized`,
+`keras_from_serialized`, `keras_layers`), so it imports no model class.
 """
 
 from __future__ import annotations
 
 import jax
 
+from lstmkit import _object_registration as registry
+from lstmkit.layers import serialization
 from lstmkit.layers.base import dtype_policy_config
 from lstmkit.layers.input_layer import _is_kt
 from lstmkit.models import functional
-from lstmkit.saving import serialization
 
 
 def _is_functional(model) -> bool:
-    from lstmkit.models import Sequential
+    from lstmkit.models.sequential import Sequential
 
     return not isinstance(model, Sequential)
 
@@ -38,9 +42,7 @@ def keras_layer_order(model) -> list:
 def _node_offset(layer) -> int:
     # A nested functional model has a built-in first node in Keras; a model's `input_layers` and
     # `output_layers` count its calls from 1 (its layers' `inbound_nodes` count only the calls, from 0).
-    from lstmkit.models import Model
-
-    return 1 if isinstance(layer, Model) and _is_functional(layer) else 0
+    return 1 if layer._keras_model and _is_functional(layer) else 0
 
 
 def _node_index(layer, node, own, offset=False) -> int:
@@ -110,15 +112,16 @@ def model_config(model) -> dict:
     return functional_config(model) if _is_functional(model) else sequential_config(model)
 
 
-def serialize_model(model, include_compile=True) -> dict:
-    """The model as Keras 3's top-level object: module, class name, config, build and compile configs."""
-    from lstmkit.saving.compile_config import compile_config
+def serialize_model(model) -> dict:
+    """The model as Keras 3's serialized object: module, class name, config and build config.
 
+    `compile_config` is left empty ({}, as Keras writes it for a nested model); saving a whole model
+    fills it in.
+    """
     cls = type(model)
-    builtin = serialization.layer_classes().get(cls.__name__) is cls
-    functional = _is_functional(model)
-    if functional:
-        class_name = "Functional" if builtin else cls.__name__
+    builtin = registry.is_builtin(cls)
+    if _is_functional(model):
+        class_name = registry.keras_class_name(cls)
         module, registered = ("keras.src.models.functional", "Functional") if builtin else (cls.__module__, cls.__name__)
         build = {"input_shape": None}
     else:
@@ -128,7 +131,7 @@ def serialize_model(model, include_compile=True) -> dict:
     out = {"module": module, "class_name": class_name, "config": model_config(model), "registered_name": registered}
     if build is not None:
         out["build_config"] = build
-    out["compile_config"] = compile_config(model) if include_compile and model.compiled else {}
+    out["compile_config"] = {}
     return out
 
 
@@ -144,9 +147,7 @@ def _tensor_from_history(created, name, node_index, tensor_index, keras2, io=Fal
     layer = created.get(name)
     if layer is None:
         raise ValueError(f"The model config refers to layer '{name}', which it does not define.")
-    from lstmkit.models import Model
-
-    nested = isinstance(layer, Model)
+    nested = layer._keras_model
     offset = 1 if nested and (keras2 or (io and _is_functional(layer))) else 0
     index = int(node_index) - offset
     if index < 0:
@@ -184,9 +185,6 @@ def _revive(value, created, keras2):
 
 def _call_from_node(layer, node, created, keras2):
     """(args, kwargs) of one saved call of `layer`."""
-    from lstmkit.layers.bidirectional import Bidirectional
-    from lstmkit.layers.rnn_base import RNNBase
-
     if isinstance(node, dict):  # Keras 3
         args = _revive(list(node.get("args", [])), created, keras2)
         kwargs = _revive(dict(node.get("kwargs") or {}), created, keras2)
@@ -200,7 +198,7 @@ def _call_from_node(layer, node, created, keras2):
             if len(item) == 4 and isinstance(item[3], dict):
                 kwargs.update({k: (_tensor_from_history(created, *v[:3], keras2) if _is_history(v, created) else v)
                                for k, v in item[3].items()})
-        if len(tensors) > 1 and isinstance(layer, (RNNBase, Bidirectional)):
+        if len(tensors) > 1 and layer.keras2_states_as_inputs():
             kwargs["initial_state"] = tensors[1:]  # Keras 2 feeds initial states as extra inputs
             tensors = tensors[:1]
         args = [tensors[0] if len(tensors) == 1 else tensors]
@@ -277,7 +275,7 @@ def functional_from_config(cls, config, keras2=False):
     for entry in _without_mask_ops(config):
         if not isinstance(entry, dict):
             raise ValueError(f"A functional model's 'layers' holds a non-dict entry: {entry!r:.120}.")
-        layer = serialization._deserialize(entry)
+        layer = serialization.deserialize(entry)
         name = entry.get("name", layer.name)
         if name in created:
             raise ValueError(f"The model config defines layer '{name}' twice.")
@@ -326,7 +324,7 @@ def sequential_from_config(cls, config):
         config = {"layers": config}
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError("A Sequential model config needs a 'layers' list.")
-    layers = [serialization._deserialize(entry) for entry in config["layers"]]
+    layers = [serialization.deserialize(entry) for entry in config["layers"]]
     model = cls(layers=layers, name=config.get("name"), trainable=config.get("trainable", True))
     shape = config.get("build_input_shape")
     if not model._graph_ready and shape is not None:
@@ -336,9 +334,9 @@ def sequential_from_config(cls, config):
 
 def model_from_config_entry(cls, entry):
     """A model from `{'class_name', 'config', ...}` (within the current load context)."""
-    from lstmkit.models import Sequential
+    from lstmkit.models.sequential import Sequential
 
-    _, keras2 = serialization._current()
+    _, keras2 = serialization.current_context()
     config = entry.get("config")
     if isinstance(cls, type) and issubclass(cls, Sequential):
         return sequential_from_config(cls, config)

@@ -224,19 +224,19 @@ class Model(Trainer, Layer):
     # ----------------------------------------------------------------- config and files (lstmkit.saving)
     def get_config(self):
         """Keras 3's config of this model (functional: layers with `inbound_nodes`; Sequential: its layers)."""
-        from lstmkit.saving.model_config import model_config
+        from lstmkit.models.config import model_config
 
         return model_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A model from `get_config()` output, Keras 3's or Keras 2's."""
-        from lstmkit.saving import serialization
+        from lstmkit.layers import serialization
 
         entry = {"class_name": cls.__name__, "config": config}
         keras2 = _looks_keras2(config)
         with serialization.load_context(custom_objects, keras2):
-            from lstmkit.saving.model_config import model_from_config_entry
+            from lstmkit.models.config import model_from_config_entry
 
             return model_from_config_entry(cls, entry)
 
@@ -286,6 +286,27 @@ class Model(Trainer, Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+    # --- facts a model owns (saving, summary, inspect): the hooks of `Layer`, for a graph of layers
+    _keras_class_name = "Functional"  # what Keras writes for a functional model
+    _keras_model = True
+
+    def keras_serialized(self):
+        from lstmkit.models.config import serialize_model
+
+        return serialize_model(self)
+
+    @classmethod
+    def keras_from_serialized(cls, entry):
+        from lstmkit.models.config import model_from_config_entry
+
+        return model_from_config_entry(cls, entry)
+
+    def keras_layers(self):
+        from lstmkit.models.config import keras_layer_order
+
+        return keras_layer_order(self)
+
 
 
 def _looks_keras2(config) -> bool:

@@ -1,14 +1,15 @@
 """How a layer's parameter count is computed, in the layer's own numbers (for `summary(explain=True)`).
 
-`explain(layer)` returns two lines, e.g. for `LSTM(5)` on 1 feature::
+`explain(layer)` returns two lines, e.g. for a long short-term memory layer of 5 units on 1 feature::
 
     4 × ((1 + 5) × 5 + 5) = 140
     4 gates (i, f, c, o) × ((features + units) × units + units)
 
-or an empty list for a layer without weights. The arithmetic always equals
-`layer.count_params()`: a layer the formulas do not cover (or whose weights
-differ from the formula, e.g. a variant with extra weights) is explained as
-the sum of its weights' sizes instead.
+or an empty list for a layer without weights. Each layer knows its own formula
+(`Layer.param_count_formula`, overridden in the layer's file); the arithmetic
+always equals `layer.count_params()`: a layer without a formula (or whose weights
+differ from it, e.g. a variant with extra weights) is explained as the sum of
+its weights' sizes instead, and a nested model as the sum of its layers.
 """
 
 from __future__ import annotations
@@ -35,101 +36,8 @@ def _weights_sum(layer) -> list[str]:
     return [f"{' + '.join(terms)} = {_n(total)}", f"weights: {' + '.join(names)}"]
 
 
-def _weight(layer, name):
-    return next((v for v in layer._vars if v.name == name), None)
-
-
-def _recurrent(layer):
-    """(expression, count, legend) for LSTM / GRU / SimpleRNN, or None if not one of them."""
-    from lstmkit.layers.gru import GRU
-    from lstmkit.layers.lstm import LSTM
-    from lstmkit.layers.simple_rnn import SimpleRNN
-
-    kernel = _weight(layer, "kernel")
-    if kernel is None:
-        return None
-    f, u = kernel.shape[0], layer.units
-    bias = layer.use_bias
-    if isinstance(layer, LSTM):
-        return _lstm(layer, f, u, bias)
-    if isinstance(layer, GRU):
-        if bias and layer.reset_after:
-            return (f"3 × (({f} + {u}) × {u} + 2 × {u})", 3 * ((f + u) * u + 2 * u),
-                    "3 gates (z, r, h) × ((features + units) × units + input and recurrent bias)")
-        if bias:
-            return (f"3 × (({f} + {u}) × {u} + {u})", 3 * ((f + u) * u + u),
-                    "3 gates (z, r, h) × ((features + units) × units + units)")
-        return (f"3 × (({f} + {u}) × {u})", 3 * (f + u) * u,
-                "3 gates (z, r, h) × ((features + units) × units), no bias")
-    if isinstance(layer, SimpleRNN):
-        if bias:
-            return f"({f} + {u}) × {u} + {u}", (f + u) * u + u, "(features + units) × units + units"
-        return f"({f} + {u}) × {u}", (f + u) * u, "(features + units) × units, no bias"
-    return None
-
-
-def _lstm(layer, f, u, bias):
-    """LSTM, and its variants: coupled gates (3 gate blocks, f = 1 - i) and peepholes (one (units,) per gate)."""
-    n, gates = (3, "3 gates (i, c, o; f = 1 − i)") if layer.coupled_gates else (4, "4 gates (i, f, c, o)")
-    if bias:
-        expr, count = f"{n} × (({f} + {u}) × {u} + {u})", n * ((f + u) * u + u)
-        legend = f"{gates} × ((features + units) × units + units)"
-    else:
-        expr, count = f"{n} × (({f} + {u}) × {u})", n * (f + u) * u
-        legend = f"{gates} × ((features + units) × units)"
-    if layer.peephole:
-        p, names = (2, "i, o") if layer.coupled_gates else (3, "i, f, o")
-        expr, count = f"{expr} + {p} × {u}", count + p * u
-        legend = f"{legend} + {p} peepholes ({names}) × units"
-    return expr, count, legend if bias else f"{legend}, no bias"
-
-
-def _formula(layer):
-    """(expression, count, legend) for the layer types with a textbook formula, else None."""
-    from lstmkit.layers.bidirectional import Bidirectional
-    from lstmkit.layers.core import Dense, Embedding
-    from lstmkit.layers.time_distributed import TimeDistributed
-
-    if isinstance(layer, Dense):
-        kernel = _weight(layer, "kernel")
-        i, o = kernel.shape
-        if layer.use_bias:
-            return f"{i} × {o} + {o}", i * o + o, "inputs × units + units"
-        return f"{i} × {o}", i * o, "inputs × units, no bias"
-    if isinstance(layer, Embedding):
-        v, d = layer.input_dim, layer.output_dim
-        return f"{v} × {d}", v * d, "input_dim (vocabulary) × output_dim"
-    if isinstance(layer, TimeDistributed):
-        inner = _checked(layer.layer)
-        if inner is None:
-            return None
-        expr, count, legend = inner
-        return expr, count, f"the wrapped {type(layer.layer).__name__}, shared by every time step: {legend}"
-    if isinstance(layer, Bidirectional):
-        fw, bw = _checked(layer.forward_layer), _checked(layer.backward_layer)
-        if fw is None or bw is None:
-            return None
-        if fw[0] == bw[0]:
-            return f"2 × ({fw[0]})", 2 * fw[1], f"2 directions × ({fw[2]})"
-        return (f"({fw[0]}) + ({bw[0]})", fw[1] + bw[1],
-                f"forward {type(layer.forward_layer).__name__} + backward {type(layer.backward_layer).__name__}")
-    return _recurrent(layer)
-
-
-def _checked(layer):
-    """The formula, only if it accounts for exactly the layer's weights."""
-    if not layer.built:
-        return None
-    found = _formula(layer)
-    if found is None or found[1] != layer.count_params():
-        return None
-    return found
-
-
 def _nested(layer):
-    from lstmkit.models.model import Model
-
-    if not isinstance(layer, Model):
+    if not layer._keras_model:
         return None
     parts = [(sub.name, sub.count_params()) for sub in layer.layers if sub.built and sub.count_params()]
     total = layer.count_params()
@@ -143,7 +51,7 @@ def explain(layer) -> list[str]:
     """Lines saying how `layer.count_params()` comes about; [] for a layer with no weights or unbuilt."""
     if not layer.built or layer.count_params() == 0:
         return []
-    found = _checked(layer)
+    found = layer.checked_param_count_formula()
     if found is not None:
         expr, count, legend = found
         return [f"{expr} = {_n(count)}", legend]

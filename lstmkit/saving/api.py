@@ -14,8 +14,7 @@ import os
 import warnings
 import zipfile
 
-from lstmkit.saving import serialization
-from lstmkit.saving.keras2 import is_keras2_version
+from lstmkit.saving.model_object import compile_loaded, deserialize_model, serialize_model  # noqa: F401
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -82,9 +81,7 @@ def sniff(path) -> str:
 
 def _lstmkit_only_layers(model) -> list:
     """[(layer path, class name, [argument, ...])] of the layers using lstmkit extensions Keras lacks
-    (their `lstmkit_extensions`, e.g. the LSTM variants' ['peephole=True'])."""
-    from lstmkit.models import Model
-
+    (their `lstmkit_extensions`, e.g. ['peephole=True'])."""
     found, seen = [], set()
 
     def walk(layer, prefix):
@@ -94,9 +91,8 @@ def _lstmkit_only_layers(model) -> list:
         extensions = getattr(layer, "lstmkit_extensions", None)
         if extensions:
             found.append((prefix + layer.name, type(layer).__name__, list(extensions)))
-        if isinstance(layer, Model):
-            children = list(layer.layers)
-        else:
+        children = layer.keras_layers()
+        if children is None:
             children = list(layer._sublayers.values())
         inner = "" if layer is model else prefix + layer.name + "/"
         for child in children:
@@ -134,44 +130,6 @@ def _file_errors(path, action):
     except (KeyError, IndexError, TypeError, AttributeError) as e:
         # Argument checks run before this block: here these come from content of an unexpected form.
         raise ValueError(f"{action} '{path}': its model description is malformed ({type(e).__name__}: {e}).") from e
-
-
-def deserialize_model(config, custom_objects=None, keras2=None, where="the config", compile=False):
-    """A model from its serialized form (Keras 3's top-level dict, or Keras 2's {'class_name', 'config'})."""
-    from lstmkit.models import Model
-
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(f"{where}: not a model config (expected an object with 'class_name' and 'config'; "
-                         f"received {type(config).__name__}).")
-    if keras2 is None:
-        version = config.get("keras_version")
-        # Keras 3 always writes 'module'; Keras 2's to_json never does.
-        keras2 = is_keras2_version(version) if version is not None else "module" not in config
-    cls = serialization.layer_classes().get(config["class_name"])
-    if cls is not None and not issubclass(cls, Model):
-        raise ValueError(f"{where}: holds a '{config['class_name']}' layer config, not a model "
-                         "(Sequential or Functional).")
-    with serialization.load_context(custom_objects, keras2):
-        model = serialization._deserialize(config)
-    if not isinstance(model, Model):
-        raise ValueError(f"{where}: holds a '{config['class_name']}' config, not a model (Sequential or Functional).")
-    build = config.get("build_config")
-    if not model._graph_ready and isinstance(build, dict) and build.get("input_shape"):
-        model.build(tuple(build["input_shape"]))
-    if compile and config.get("compile_config"):
-        compile_loaded(model, config["compile_config"], custom_objects, where)
-    return model
-
-
-def compile_loaded(model, config, custom_objects, where):
-    from lstmkit.saving.compile_config import compile_args
-
-    try:
-        args = compile_args(config, len(model.outputs) if model._graph_ready else 1, custom_objects)
-        model.compile(**args)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"{where}: cannot restore the saved compile() settings: {e}. Load with compile=False "
-                         "and compile the model yourself.") from e
 
 
 # ----------------------------------------------------------------------------------------------- models
@@ -268,7 +226,6 @@ def model_from_config(config, custom_objects=None):
 
 def model_to_json(model, **kwargs) -> str:
     from lstmkit.saving.keras_zip import json_default
-    from lstmkit.saving.model_config import serialize_model
 
     kwargs.setdefault("default", json_default)
     return json.dumps(serialize_model(model, include_compile=True), **kwargs)

@@ -1,29 +1,27 @@
-"""Keras 2 (tf.keras 2.x, tf_keras, standalone Keras 2.x) model configs.
-
-Reading: `normalize_layer_config` turns a Keras 2 layer config into arguments lstmkit's layers
-take, keeping Keras 2's meaning where the two versions differ:
-
-- `hard_sigmoid` meant `clip(0.2 x + 0.5, 0, 1)` in Keras 2 (Keras 3: `relu6(x + 3) / 6`); a layer
-  read from a Keras 2 file gets `lstmkit.activations.hard_sigmoid_keras2`.
-- GRU configs written before `reset_after` existed meant `reset_after=False`.
-- `time_major=True` (TF only) cannot be honoured and is an error; `implementation` is kept for LSTM
-  and GRU (it selects per-gate dropout masks) and dropped for SimpleRNN, which never used it.
+"""Keras 2 (tf.keras 2.x, tf_keras, standalone Keras 2.x) model configs, written.
 
 Writing: `to_keras2_model_config` turns lstmkit's Keras 3 model config into the one tf.keras 2
 writes, so that a model holding Keras 2 semantics (e.g. `hard_sigmoid_keras2`) saves to an `.h5`
-file that tf.keras loads, and that lstmkit reads back with the same meaning.
+file that tf.keras loads, and that lstmkit reads back with the same meaning. What differs for one
+layer class is that class's `to_keras2_config` and `keras2_states_as_inputs`.
+
+Reading a Keras 2 config is the layers' business (`lstmkit.layers.serialization`, and each
+class's `keras2_config`): Keras 2's `hard_sigmoid` (`clip(0.2 x + 0.5, 0, 1)`; Keras 3:
+`relu6(x + 3) / 6`) becomes `lstmkit.activations.hard_sigmoid_keras2`, and a recurrent layer's
+Keras-2-only arguments are translated or refused.
 """
 
 from __future__ import annotations
 
 import copy
 
+from lstmkit import _object_registration as registry
 from lstmkit import activations as activations_mod
+from lstmkit.layers.base import Layer
 
 #: The `keras_version` lstmkit writes into Keras-2-style `.h5` files (the tf_keras release checked against).
 KERAS2_FORMAT_VERSION = "2.15.0"
 
-_RNN_CLASSES = ("LSTM", "GRU", "SimpleRNN")
 _ACTIVATION_KEYS = ("activation", "recurrent_activation")
 
 
@@ -32,26 +30,6 @@ def is_keras2_version(version) -> bool:
     if isinstance(version, bytes):
         version = version.decode("utf-8", "replace")
     return isinstance(version, str) and version.split(".")[0] in ("1", "2")
-
-
-def normalize_layer_config(class_name: str, config: dict, where: str) -> dict:
-    """A Keras 2 layer config as lstmkit arguments (a new dict). `where` names the layer in errors."""
-    config = dict(config)
-    if class_name in _RNN_CLASSES:
-        if config.pop("time_major", False):
-            raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
-                             "lstmkit, whose recurrent layers take (batch, timesteps, features).")
-        if class_name == "SimpleRNN":
-            config.pop("implementation", None)
-        if class_name == "GRU":
-            # Keras before 2.1.6 / TF 1.x had no reset_after: its GRU was the reset-before variant.
-            config.setdefault("reset_after", False)
-    if class_name == "Bidirectional" and config.pop("num_constants", None):
-        raise ValueError(f"{where}: Bidirectional with constants (num_constants > 0) is not supported by lstmkit.")
-    for key in _ACTIVATION_KEYS:
-        if key in config:
-            config[key] = activations_mod.get(config[key], keras2=True, argname=key)
-    return config
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -85,6 +63,12 @@ def _keras2_activation(value, where):
     return value
 
 
+def _layer_class(class_name):
+    """The class whose Keras 2 facts apply to a config entry: lstmkit's own, else the plain Layer's."""
+    cls = registry.builtin_class(class_name)
+    return cls if isinstance(cls, type) and issubclass(cls, Layer) else Layer
+
+
 def _keras2_layer(entry: dict, where: str) -> dict:
     class_name = entry["class_name"]
     config = copy.deepcopy(entry["config"])
@@ -95,34 +79,16 @@ def _keras2_layer(entry: dict, where: str) -> dict:
         config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
     if class_name == "InputLayer":
         config["batch_input_shape"] = list(config.pop("batch_shape"))
-    if class_name in _RNN_CLASSES:
-        config.pop("zero_output_for_mask", None)
-        if config.pop("seed", None) is not None:
-            raise ValueError(f"{where}: Keras 2 recurrent layers have no `seed`; save this model as '.keras' instead.")
-        config["time_major"] = False
-        if class_name != "SimpleRNN":
-            config.setdefault("implementation", 2)
     for key in list(config):
         if key.endswith(("_initializer", "_regularizer", "_constraint")):
             config[key] = _keras2_object(config[key])
         elif key in _ACTIVATION_KEYS:
             config[key] = _keras2_activation(config[key], f"{where} ({key})")
-    if class_name == "Bidirectional":
-        forward = _keras2_layer(config["layer"], where)
-        name = forward["config"]["name"]
-        forward["config"]["name"] = name[len("forward_"):] if name.startswith("forward_") else name
-        config["layer"] = forward
-        # The backward copy Keras 2 makes itself is the one lstmkit made; write it only if it differs.
-        backward = _keras2_layer(config.pop("backward_layer"), where)
-        auto = dict(forward["config"], name=backward["config"]["name"], go_backwards=not forward["config"]["go_backwards"])
-        if backward["config"] != auto:
-            config["backward_layer"] = backward
-    elif class_name == "TimeDistributed":
-        config["layer"] = _keras2_layer(config["layer"], where)
+    config = _layer_class(class_name).to_keras2_config(config, where, _keras2_layer)
     return {"class_name": class_name, "config": config}
 
 
-def _keras2_node(node: dict, layer_class: str) -> list:
+def _keras2_node(node: dict, class_name: str) -> list:
     """A Keras 3 node {'args', 'kwargs'} as Keras 2's list of [layer, node, tensor, kwargs] entries."""
     tensors, kwargs = [], {}
 
@@ -140,7 +106,7 @@ def _keras2_node(node: dict, layer_class: str) -> list:
         if not collect(arg):
             raise ValueError("A Keras 2 file can only hold layer calls whose arguments are tensors.")
     for key, value in (node.get("kwargs") or {}).items():
-        if key == "initial_state" and layer_class in _RNN_CLASSES + ("Bidirectional",):
+        if key == "initial_state" and _layer_class(class_name).keras2_states_as_inputs():
             collect(value)  # Keras 2 passes initial states as extra inputs of the RNN's node
         elif key in ("training", "mask") and value in (None, False):
             continue

@@ -47,8 +47,8 @@ def _weights_bytes(model, include_optimizer) -> bytes:
 
 
 def save_keras_zip(model, filepath, include_optimizer=True):
-    from lstmkit import __version__
-    from lstmkit.saving.model_config import serialize_model
+    from lstmkit._version import __version__
+    from lstmkit.saving.model_object import serialize_model
 
     config = serialize_model(model, include_compile=True)
     metadata = {"keras_version": KERAS3_FORMAT_VERSION,
@@ -74,7 +74,7 @@ def read_json_member(zf, name, path):
 
 
 def load_keras_zip(path, custom_objects=None, compile=True):
-    from lstmkit.saving.api import compile_loaded, deserialize_model
+    from lstmkit.saving.model_object import compile_loaded, deserialize_model
     from lstmkit.saving.keras2 import is_keras2_version
     from lstmkit.saving.optimizer_state import restore_optimizer_variables
 

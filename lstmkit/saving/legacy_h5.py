@@ -55,9 +55,9 @@ def _optimizer_items(model, keras2):
 
 
 def save_legacy_h5(model, filepath, include_optimizer=True):
-    from lstmkit import __version__
+    from lstmkit._version import __version__
+    from lstmkit.saving.model_object import serialize_model
     from lstmkit.saving.compile_config import training_config
-    from lstmkit.saving.model_config import serialize_model
 
     keras2, version = _flavour(model)
     entry = serialize_model(model, include_compile=False)
@@ -83,7 +83,7 @@ def save_legacy_h5(model, filepath, include_optimizer=True):
 
 
 def load_legacy_h5(path, custom_objects=None, compile=True):
-    from lstmkit.saving.api import compile_loaded, deserialize_model
+    from lstmkit.saving.model_object import compile_loaded, deserialize_model
     from lstmkit.saving.optimizer_state import restore_optimizer_variables
 
     with h5py.File(path, "r") as f:

@@ -8,33 +8,25 @@ layer's own variables as datasets '0', '1', ... of its `vars` group.
 The legacy layout (`.h5` files of Keras 1/2, and Keras 3's `.h5`) keeps one group per top-level
 layer, named after the layer, with the weights listed in its `weight_names` attribute; Keras loads
 them by position among the layers that have weights, or by layer name.
+
+Each object says where its weights go (the hooks at the end of `Layer`, Keras 3's
+`save_own_variables` / `load_own_variables`): `keras_own_variables`, `keras_children`,
+`keras_layers` (containers) and `keras_legacy_weight_names`; this module walks them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lstmkit import _object_registration as registry
 from lstmkit.optimizers._naming import to_snake_case
-from lstmkit.saving.model_config import keras_layer_order
-
-_CELL_NAMES = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}
-
-
-def keras_class_name(layer) -> str:
-    from lstmkit.models import Model, Sequential
-
-    if type(layer) is Model:
-        return "Functional"
-    if type(layer) is Sequential:
-        return "Sequential"
-    return type(layer).__name__
 
 
 # ----------------------------------------------------------------------------------------------- Keras 3 layout
 def keras3_entries(model) -> list:
     """[(group path, variables, name attribute)] of every saveable object of `model`, in Keras's walk order."""
     out = []
-    _walk_model(model, "", out, set())
+    _walk(model, "", out, {})
     return out
 
 
@@ -42,45 +34,40 @@ def _join(*parts) -> str:
     return "/".join(p for p in parts if p)
 
 
-def _walk_model(model, path, out, seen):
-    out.append((_join(path, "vars"), [], model.name))
+def _walk(obj, path, out, seen):
+    # Keras saves an object once, where its depth-first walk first meets it (a shared layer).
+    if id(obj) in seen:
+        return
+    seen[id(obj)] = obj  # kept alive, so a short-lived object's id is not reused while walking
+    out.append((_join(path, "vars"), obj.keras_own_variables(), obj.name))
+    layers = obj.keras_layers()
+    if layers is None:
+        for attr, child in obj.keras_children():
+            if isinstance(child, (list, tuple, dict)):
+                _walk_container(child, _join(path, attr), out, seen)
+            else:
+                _walk(child, _join(path, attr), out, seen)
+        return
+    _walk_container(layers, _join(path, "layers"), out, seen)
+
+
+def _walk_container(items, path, out, seen):
+    # A container's layers are named by snake-cased class, numbered per name (also those already saved).
     used = {}
-    for layer in keras_layer_order(model):
-        base = to_snake_case(keras_class_name(layer))
+    for layer in (items.values() if isinstance(items, dict) else items):
+        base = to_snake_case(registry.keras_class_name(type(layer)))
         n = used.get(base, -1) + 1
         used[base] = n
-        _walk_layer(layer, _join(path, "layers", base if n == 0 else f"{base}_{n}"), out, seen)
-
-
-def _walk_layer(layer, path, out, seen):
-    from lstmkit.layers.rnn_base import RNNBase
-    from lstmkit.models import Model
-
-    # Keras saves an object once, where its depth-first walk first meets it (a shared layer).
-    if id(layer) in seen:
-        return
-    seen.add(id(layer))
-    if isinstance(layer, Model):
-        _walk_model(layer, path, out, seen)
-        return
-    if isinstance(layer, RNNBase):
-        out.append((_join(path, "vars"), [], layer.name))
-        cell = _CELL_NAMES.get(type(layer).__name__, to_snake_case(type(layer).__name__) + "_cell")
-        out.append((_join(path, "cell", "vars"), list(layer._vars), cell))
-        return
-    out.append((_join(path, "vars"), list(layer._vars), layer.name))
-    # Sub-layers sit under their attribute names (Keras walks attributes, private ones last).
-    for attr in sorted(layer._sublayers, key=lambda a: ("~" + a) if a.startswith("_") else a):
-        _walk_layer(layer._sublayers[attr], _join(path, attr), out, seen)
+        _walk(layer, _join(path, base if n == 0 else f"{base}_{n}"), out, seen)
 
 
 def keras_variables(model) -> list:
     """The model's variables in Keras's `model.variables` order: layer by layer in Keras's layer order."""
-    from lstmkit.models import Model
-
+    if model.keras_layers() is None:  # a subclassed model: its own tracking order, as Keras's
+        return model.weights
     out, seen = [], set()
-    for layer in keras_layer_order(model):
-        for v in keras_variables(layer) if isinstance(layer, Model) else layer.weights:
+    for layer in model.keras_layers():
+        for v in keras_variables(layer) if layer.keras_layers() is not None else layer.weights:
             if v.key not in seen:  # a layer used twice holds its weights once
                 seen.add(v.key)
                 out.append(v)
@@ -159,36 +146,16 @@ def legacy_weights(layer) -> list:
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def _legacy_names(layer) -> dict:
-    """Keras-2-style weight names ('lstm/lstm_cell/kernel:0'), keyed by Variable.key."""
-    from lstmkit.layers.rnn_base import RNNBase
-    from lstmkit.layers.time_distributed import TimeDistributed
-
-    names = {}
-
-    def walk(obj, prefix):
-        if isinstance(obj, RNNBase):
-            prefix = f"{prefix}/{_CELL_NAMES.get(type(obj).__name__, 'cell')}"
-        for v in obj._vars:
-            names[v.key] = f"{prefix}/{v.name}:0"
-        for attr, sub in obj._sublayers.items():
-            # Keras 2 names TimeDistributed's weights after the wrapper alone ('td/kernel:0').
-            walk(sub, prefix if isinstance(obj, TimeDistributed) else f"{prefix}/{sub.name}")
-
-    walk(layer, layer.name)
-    return names
-
-
 def write_legacy_weights(group, model, keras_version, backend="jax"):
     """Write `model_weights`-style groups (one per layer) into an h5py group."""
-    layers = keras_layer_order(model)
+    layers = model.keras_layers()
     _set_name_list(group, "layer_names", [l.name for l in layers])
     group.attrs["backend"] = backend.encode("utf8")
     group.attrs["keras_version"] = keras_version.encode("utf8")
     for layer in sorted(layers, key=lambda l: l.name):
         sub = group.create_group(layer.name)
         weights = legacy_weights(layer)
-        names = _legacy_names(layer)
+        names = layer.keras_legacy_weight_names(layer.name)
         _write_named(sub, [(names[v.key], np.asarray(v.value)) for v in weights])
     _write_named(group.create_group("top_level_model_weights"), [])
 
@@ -236,7 +203,7 @@ def read_legacy_weights(group, model, where, by_name=False, skip_mismatch=False,
         if name not in group:
             raise ValueError(f"{where}: layer '{name}' is listed in the file but has no weights group.")
     saved = [(n, _group_values(group[n], where)) for n in layer_names]
-    layers = [l for l in keras_layer_order(model) if legacy_weights(l)]
+    layers = [l for l in model.keras_layers() if legacy_weights(l)]
     if by_name:
         by = dict(saved)
         missing = [l.name for l in layers if l.name not in by]

@@ -30,6 +30,17 @@ def get_random_seed():
     return _random.get_seed()
 
 
+from lstmkit._object_registration import (  # noqa: E402  (Keras exports these in keras.utils too)
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from lstmkit.utils.sequences import pad_sequences, to_categorical  # noqa: E402
 
-__all__ = ["get_random_seed", "pad_sequences", "set_random_seed", "to_categorical"]
+__all__ = [
+    "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_random_seed", "get_registered_name",
+    "get_registered_object", "pad_sequences", "register_keras_serializable", "set_random_seed", "to_categorical",
+]

@@ -61,6 +61,16 @@ def optional_module(name):
 
 ops = optional_module("ops")
 backend = optional_module("backend")
+random = optional_module("random")  # Keras 3's keras.random (SeedGenerator, normal, uniform, ...)
+
+# Keras 3 exports these at the top level (keras.KerasTensor, keras.Variable); lstmkit has them in layers today.
+KerasTensor = getattr(lstmkit, "KerasTensor", layers.KerasTensor)
+Variable = getattr(lstmkit, "Variable", layers.Variable)
+
+
+def backend_name():
+    """What Keras's `backend.backend()` says in these ports: they run Keras's JAX branches."""
+    return "jax"
 
 
 def layer_attr(name):

@@ -25,7 +25,7 @@ from _testing import backend
 
 
 class TestEmbedding(testing.TestCase):
-    @testing.xfail("no Layer.losses; then no subclassed Model: run_layer_test's TestModel(layer).fit says 'has not been built yet'")
+    @testing.xfail("Embedding(mask_zero=True).supports_masking is False; then fit() takes no Python generator: run_layer_test's TestModel(layer).fit(data_generator(), steps_per_epoch=1) fails ('input must have a batch dimension; received a scalar')")
     def test_embedding_basics(self):
         self.run_layer_test(
             layers.Embedding,

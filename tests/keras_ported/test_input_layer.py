@@ -143,7 +143,7 @@ class TestInputLayer(testing.TestCase):
         self.assertEqual(layer.dtype, dtype)
         self.assertIsInstance(layer.output, KerasTensor)
 
-    @testing.xfail("InputLayer.call() with no arguments fails (lstmkit's call takes params, inputs, ctx); Keras returns None")
+    @testing.xfail("InputLayer.call() with no arguments raises TypeError ('needs the inputs'); Keras returns None")
     def test_call_method(self):
         layer = InputLayer(shape=(32,))
         output = layer.call()

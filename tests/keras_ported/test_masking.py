@@ -30,7 +30,6 @@ class TestMasking(testing.TestCase):
             assert_built_after_instantiation=True,
         )
 
-    @testing.xfail("no Keras custom-layer contract: user call(self, inputs, mask=None) gets lstmkit's (params, inputs, ctx) call ('multiple values for argument mask')")
     def test_masking_correctness(self):
         x = np.array(
             [

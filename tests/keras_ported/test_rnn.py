@@ -8,6 +8,7 @@ import numpy as np
 
 from lstmkit import layers
 from _testing import ops
+from _testing import random  # Keras's ops.random is keras.random
 import _testing as testing
 
 
@@ -71,7 +72,7 @@ class TwoStatesRNNCell(layers.Layer):
 
 
 class TestRNN(testing.TestCase):
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
+    @testing.xfail("RNN(cell=<user cell class>) from_config without custom_objects: Keras imports the class from the config's `module`, lstmkit only resolves registered / custom_objects classes; then fit() takes no Python generator: run_layer_test's TestModel(layer).fit(data_generator(), steps_per_epoch=1) fails ('input must have a batch dimension; received a scalar')")
     def test_basics(self):
         self.run_layer_test(
             layers.RNN,
@@ -158,7 +159,6 @@ class TestRNN(testing.TestCase):
             supports_masking=True,
         )
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_compute_output_shape_single_state(self):
         sequence = np.ones((3, 4, 5))
         layer = layers.RNN(OneStateRNNCell(8), return_sequences=False)
@@ -183,7 +183,6 @@ class TestRNN(testing.TestCase):
         self.assertEqual(output_shape[0], (3, 4, 8))
         self.assertEqual(output_shape[1], (3, 8))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_compute_output_shape_two_states(self):
         sequence = np.ones((3, 4, 5))
         layer = layers.RNN(TwoStatesRNNCell(8), return_sequences=False)
@@ -210,7 +209,6 @@ class TestRNN(testing.TestCase):
         self.assertEqual(output_shape[1], (3, 8))
         self.assertEqual(output_shape[2], (3, 8))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_dynamic_shapes(self):
         sequence_shape = (None, None, 3)
         layer = layers.RNN(OneStateRNNCell(8), return_sequences=False)
@@ -259,7 +257,6 @@ class TestRNN(testing.TestCase):
         self.assertEqual(output_shape[1], (None, 8))
         self.assertEqual(output_shape[2], (None, 8))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_forward_pass_single_state(self):
         sequence = np.ones((1, 2, 3))
         layer = layers.RNN(OneStateRNNCell(2), return_sequences=False)
@@ -284,7 +281,6 @@ class TestRNN(testing.TestCase):
         self.assertAllClose(output, np.array([[[3.0, 3.0], [9.0, 9.0]]]))
         self.assertAllClose(state, np.array([[9.0, 9.0]]))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_forward_pass_two_states(self):
         sequence = np.ones((1, 2, 3))
         layer = layers.RNN(TwoStatesRNNCell(2), return_sequences=False)
@@ -311,7 +307,6 @@ class TestRNN(testing.TestCase):
         self.assertAllClose(state1, np.array([[9.0, 9.0]]))
         self.assertAllClose(state2, np.array([[9.0, 9.0]]))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_passing_initial_state_single_state(self):
         sequence = np.ones((2, 3, 2))
         state = np.ones((2, 2))
@@ -326,7 +321,6 @@ class TestRNN(testing.TestCase):
         self.assertAllClose(output, np.array([[22.0, 22.0], [22.0, 22.0]]))
         self.assertAllClose(state, np.array([[22.0, 22.0], [22.0, 22.0]]))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_passing_initial_state_two_states(self):
         sequence = np.ones((2, 3, 2))
         state = [np.ones((2, 2)), np.ones((2, 2))]
@@ -342,7 +336,6 @@ class TestRNN(testing.TestCase):
         self.assertAllClose(state_1, np.array([[22.0, 22.0], [22.0, 22.0]]))
         self.assertAllClose(state_2, np.array([[22.0, 22.0], [22.0, 22.0]]))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_statefulness_single_state(self):
         sequence = np.ones((1, 2, 3))
         layer = layers.RNN(OneStateRNNCell(2), stateful=True)
@@ -356,7 +349,6 @@ class TestRNN(testing.TestCase):
         self.assertAllClose(output, np.array([[45.0, 45.0]]))
         self.assertAllClose(state, np.array([[45.0, 45.0]]))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_statefulness_two_states(self):
         sequence = np.ones((1, 2, 3))
         layer = layers.RNN(TwoStatesRNNCell(2), stateful=True)
@@ -373,7 +365,6 @@ class TestRNN(testing.TestCase):
         self.assertAllClose(state_1, np.array([[45.0, 45.0]]))
         self.assertAllClose(state_2, np.array([[45.0, 45.0]]))
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_go_backwards(self):
         sequence = np.arange(24).reshape((2, 3, 4)).astype("float32")
         layer = layers.RNN(OneStateRNNCell(2), go_backwards=True)
@@ -402,7 +393,7 @@ class TestRNN(testing.TestCase):
             tpu_rtol=1e-2,
         )
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
+    @testing.xfail("RNN(cell=<user cell class>) from_config without custom_objects: Keras imports the class from the config's `module`, lstmkit only resolves registered / custom_objects classes")
     def test_serialization(self):
         layer = layers.RNN(TwoStatesRNNCell(2), return_sequences=False)
         self.run_class_serialization_test(layer)
@@ -410,9 +401,8 @@ class TestRNN(testing.TestCase):
         layer = layers.RNN(OneStateRNNCell(2), return_sequences=False)
         self.run_class_serialization_test(layer)
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_stateful_batch_size_mismatch_raises(self):
-        from keras.src.models import Functional
+        from lstmkit.models import Model as Functional
 
         batch_size = 4
         timesteps = 5
@@ -425,15 +415,14 @@ class TestRNN(testing.TestCase):
         model = Functional(inputs, layer(inputs))
 
         # Call once with correct batch size
-        x = ops.random.uniform(shape=(batch_size, timesteps, features))
+        x = random.uniform(shape=(batch_size, timesteps, features))
         _ = model(x)
 
         # Expect ValueError when called with incorrect batch size
         with self.assertRaisesRegex(ValueError, "batch size"):
-            x_bad = ops.random.uniform(shape=(1, timesteps, features))
+            x_bad = random.uniform(shape=(1, timesteps, features))
             model(x_bad)
 
-    @testing.xfail("no layers.RNN (and the user cells here need the Keras custom-layer contract: call(self, inputs, states), self.add_weight(shape=...), public lstmkit.ops)")
     def test_masking(self):
         sequence = np.arange(24).reshape((2, 4, 3)).astype("float32")
         mask = np.array([[True, True, True, False], [True, True, False, False]])

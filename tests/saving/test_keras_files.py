@@ -129,7 +129,7 @@ def test_a_fresh_optimizer_would_not_match():
 def test_keras2_reads_need_their_semantics():
     """Keras 2 config keys: time_major=True is refused; a GRU without reset_after is the reset-before GRU."""
     from lstmkit.saving import deserialize_layer
-    from lstmkit.saving.serialization import load_context
+    from lstmkit.layers.serialization import load_context
 
     with load_context(keras2_semantics=True):
         gru = deserialize_layer({"class_name": "GRU", "config": {"units": 2, "implementation": 1}})

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 import lstmkit  # noqa: E402
 from lstmkit.models import Model, Sequential, model_from_config, model_from_json  # noqa: E402
-from lstmkit.saving.model_config import keras_layer_order  # noqa: E402
+from lstmkit.models.config import keras_layer_order  # noqa: E402
 
 RNG = np.random.default_rng(3)
 
@@ -74,7 +74,7 @@ def pairs():
 def test_model_config_equals_keras(pairs, name):
     ours, theirs = pairs[name]
     assert normal(ours.get_config()) == normal(theirs.get_config())
-    from lstmkit.saving.model_config import serialize_model
+    from lstmkit.saving.model_object import serialize_model
 
     assert normal(serialize_model(ours)) == normal(keras.saving.serialize_keras_object(theirs))
 

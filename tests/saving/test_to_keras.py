@@ -76,7 +76,7 @@ def saved(tmp_path_factory):
 def test_keras_loads_our_files_with_equal_predictions(saved, name, ext):
     model, x, expected, stem = saved[name]
     k = keras.models.load_model(str(stem) + ext)
-    from lstmkit.saving.model_config import keras_layer_order
+    from lstmkit.models.config import keras_layer_order
 
     assert [l.name for l in k.layers] == [l.name for l in keras_layer_order(model)]
     np.testing.assert_allclose(k.predict(x, verbose=0), expected, atol=1e-5)
@@ -188,7 +188,7 @@ def test_nested_models_both_ways(tmp_path):
         np.testing.assert_allclose(keras.models.load_model(str(tmp_path / path)).predict(x, verbose=0), expected,
                                    atol=1e-5)
     built = _nested(lstmkit)
-    from lstmkit.saving.model_config import serialize_model
+    from lstmkit.saving.model_object import serialize_model
 
     def strip(d):
         if isinstance(d, dict):

@@ -1,0 +1,108 @@
+"""Refresh the table in tests/keras_ported/README.md: `python tests/keras_ported/_report.py [--write]`.
+
+Runs the ported files (pytest -n 0, one process), counts passed / xfailed per file from a JUnit XML report,
+reads each file's "Left out" list from its docstring (bullets `- <reason>: test_a, test_b ...`), and prints the
+per-file table, the left-out reasons and the distinct xfail reasons with their counts. `--write` replaces the
+part of README.md between the `<!-- report -->` markers.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+KERAS_NAMES = {
+    "test_lstm.py": "rnn/lstm_test.py", "test_gru.py": "rnn/gru_test.py", "test_simple_rnn.py": "rnn/simple_rnn_test.py",
+    "test_rnn.py": "rnn/rnn_test.py", "test_stacked_rnn_cells.py": "rnn/stacked_rnn_cells_test.py",
+    "test_dropout_rnn_cell.py": "rnn/dropout_rnn_cell_test.py", "test_bidirectional.py": "rnn/bidirectional_test.py",
+    "test_time_distributed.py": "rnn/time_distributed_test.py", "test_dense.py": "core/dense_test.py",
+    "test_embedding.py": "core/embedding_test.py", "test_masking.py": "core/masking_test.py",
+    "test_input_layer.py": "core/input_layer_test.py", "test_lambda_layer.py": "core/lambda_layer_test.py",
+    "test_repeat_vector.py": "reshaping/repeat_vector_test.py", "test_layer.py": "layer_test.py (custom-layer parts)",
+}
+
+
+def left_out(path):
+    doc = open(path).read().split('"""')[1]
+    out = []  # (reason, test name)
+    reason, buf = None, ""
+    lines = doc.split("Left out", 1)[1].splitlines()[1:] if "Left out" in doc else []
+    bullets = []
+    for line in lines:
+        if line.startswith("- "):
+            bullets.append(line[2:])
+        elif line.startswith("  ") and bullets:
+            bullets[-1] += " " + line.strip()
+        elif line.strip() and bullets:
+            break
+    for b in bullets:
+        reason, _, names = b.partition(":")
+        reason = re.sub(r"\s*\(out of scope\)", "", reason).strip()
+        for n in dict.fromkeys(re.findall(r"\btest\w+", names)):
+            out.append((reason, n))
+    return out
+
+
+def main():
+    files = sorted(f for f in os.listdir(HERE) if f.startswith("test_") and f.endswith(".py"))
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = os.path.join(tmp, "r.xml")
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:randomly", HERE, "--junitxml", xml],
+                       cwd=ROOT, capture_output=True, text=True)
+        tree = ET.parse(xml)
+    per_file = collections.OrderedDict((f, collections.Counter()) for f in files)
+    reasons = collections.Counter()
+    for tc in tree.iter("testcase"):
+        f = tc.get("classname", "").split(".")[-2] + ".py" if tc.get("classname") else "?"
+        f = next((x for x in files if x[:-3] in (tc.get("classname") or "")), f)
+        c = per_file.setdefault(f, collections.Counter())
+        if tc.find("failure") is not None or tc.find("error") is not None:
+            c["FAILED"] += 1
+            continue
+        s = tc.find("skipped")
+        if s is not None:
+            if (s.get("type") or "") == "pytest.xfail" or "xfail" in (s.get("type") or ""):
+                c["xfailed"] += 1
+                reasons[(s.get("message") or "").removeprefix("xfail").strip(" :")] += 1
+            else:
+                c["skipped"] += 1
+            continue
+        c["passed"] += 1
+    lo_reasons = collections.Counter()
+    rows = ["| ported file | Keras file | passed | xfailed | left out |", "|---|---|---:|---:|---:|"]
+    tot = collections.Counter()
+    for f in files:
+        lo = left_out(os.path.join(HERE, f))
+        for r, _ in lo:
+            lo_reasons[r] += 1
+        c = per_file[f]
+        extra = "".join(f" **{c[k]} {k}**" for k in ("FAILED", "skipped") if c[k])
+        rows.append(f"| {f} | {KERAS_NAMES.get(f, '?')} | {c['passed']} | {c['xfailed']}{extra} | {len(lo)} |")
+        tot.update(c)
+        tot["left out"] += len(lo)
+    rows.append(f"| **total** | | **{tot['passed']}** | **{tot['xfailed']}** | **{tot['left out']}** |")
+    text = ["Counts are pytest items (a parameterized Keras test gives one per case); \"left out\" counts Keras tests",
+            "not ported, wholly or in part (see each file's docstring).", "", *rows, "",
+            "Left out, by reason (tests):", ""]
+    text += [f"- {r}: {n}" for r, n in lo_reasons.most_common()]
+    text += ["", "Distinct xfail reasons (items):", "", "| items | reason |", "|---:|---|"]
+    text += [f"| {n} | {r} |" for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+    out = "\n".join(text)
+    print(out)
+    if "--write" in sys.argv:
+        readme = os.path.join(HERE, "README.md")
+        src = open(readme).read()
+        a, b = "<!-- report -->", "<!-- /report -->"
+        src = src[: src.index(a) + len(a)] + "\n" + out + "\n" + src[src.index(b):]
+        open(readme, "w").write(src)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The package's structure: dependencies point down, and facts about one layer live in that layer.
+
+Reads the import statements of lstmkit's modules (module-level and inside functions) with `ast`;
+imports nothing of lstmkit.
+"""
+
+import ast
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parents[1] / "lstmkit"
+
+
+def _modules() -> dict:
+    out = {}
+    for path in ROOT.rglob("*.py"):
+        parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _import_graph() -> dict:
+    modules = _modules()
+
+    def resolve(name):
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {m: set() for m in modules}
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                # `from pkg import sub` imports the submodule when there is one.
+                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                           for a in node.names]
+            graph[module] |= {t for t in map(resolve, targets) if t and t != module}
+    return graph
+
+
+def _cycles(graph) -> list:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(comp)
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def _package(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_no_import_circle_between_layers_saving_and_models():
+    for comp in _cycles(_import_graph()):
+        packages = {_package(m) for m in comp}
+        assert len(packages & {"layers", "saving", "models"}) <= 1 and "lstmkit" not in comp, sorted(comp)
+
+
+def test_saving_imports_no_model_and_no_concrete_layer():
+    graph = _import_graph()
+    allowed_layers = {"lstmkit.layers", "lstmkit.layers.base", "lstmkit.layers.serialization"}
+    for module, targets in graph.items():
+        if module.startswith("lstmkit.saving"):
+            assert not {t for t in targets if t.startswith("lstmkit.models")}, module
+            assert {t for t in targets if t.startswith("lstmkit.layers")} <= allowed_layers, module
+
+
+def test_the_layers_do_not_import_saving_or_models():
+    for module, targets in _import_graph().items():
+        if module.startswith("lstmkit.layers"):
+            assert not {t for t in targets if t.startswith(("lstmkit.saving", "lstmkit.models"))}, module
+
+
+def test_no_module_outside_a_layer_knows_particular_layers():
+    # The facts about one layer (weight paths, parameter counts, traced gates) live in its own file.
+    pattern = re.compile(r"RNNBase|TimeDistributed|Bidirectional|LSTM\b")
+    paths = list((ROOT / "saving").rglob("*.py")) + [ROOT / "models" / "param_counts.py", ROOT / "inspect.py"]
+    found = [f"{p.name}:{i}" for p in paths for i, line in enumerate(p.read_text().splitlines(), 1)
+             if pattern.search(line)]
+    assert not found, found
