@@ -29,6 +29,8 @@ class OpLayer(Layer):
 
     # Keras 3 lists raw ops in `model.operations` but not in `model.layers`; models may use this.
     _is_operation = True
+    # Never loadable by name from a file (and its per-op subclasses must not shadow real layers).
+    _keras_serializable = False
 
     def __init__(self, fn, op_name, treedef, static_leaves, slots, out_structs, name=None):
         super().__init__(name=name or unique_name(op_name))
@@ -66,6 +68,19 @@ class OpLayer(Layer):
 
     def __repr__(self):
         return f"<OpLayer op={self.op_name}, name={self.name}>"
+
+
+_op_classes: dict = {}
+
+
+def _op_class(op_name):
+    """A subclass named as Keras names the op's class ('top_k' -> TopK), so summaries read as Keras's."""
+    cls = _op_classes.get(op_name)
+    if cls is None:
+        camel = "".join(part[:1].upper() + part[1:] for part in op_name.split("_"))
+        cls = _op_classes[op_name] = type(camel, (OpLayer,), {"__module__": __name__, "_keras_serializable": False,
+                                                               "__doc__": f"The graph node of `ops.{op_name}`."})
+    return cls
 
 
 def _is_struct(s) -> bool:
@@ -117,7 +132,7 @@ def symbolic_op(fn, op_name, args, kwargs):
     tensors = [leaves[i] for i in slots]
     static = [None if isinstance(leaf, KerasTensor) else leaf for leaf in leaves]
     structs = _output_structs(fn, op_name, treedef, static, slots, tensors)
-    layer = OpLayer(lambda *a, **k: fn(*a, **k), op_name, treedef, static, slots, structs)
+    layer = _op_class(op_name)(fn, op_name, treedef, static, slots, structs)
     outputs = symbolic_call(layer, list(tensors), (), {})
     # The graph's tensors are float32 unless told otherwise; ops also give ints and bools.
     out_leaves = jax.tree_util.tree_leaves(outputs, is_leaf=lambda t: isinstance(t, KerasTensor))

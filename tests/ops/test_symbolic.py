@@ -65,3 +65,16 @@ def test_functional_model_with_ops_trains_predicts_and_refuses_to_save(tmp_path)
     np.testing.assert_allclose(pred, np.concatenate([np.tanh(ctx), x2], -1) @ kernel + bias, rtol=1e-4, atol=1e-5)
     with pytest.raises(NotImplementedError, match=r"ops\.\w+.*layer"):
         model.save(tmp_path / "m.keras")
+
+
+def test_op_nodes_are_named_as_keras_names_them_and_never_shadow_layers():
+    from lstmkit import _object_registration
+
+    a = lstmkit.Input((3,))
+    b = lstmkit.Input((3,))
+    node = ops.top_k(ops.concatenate([a, b], axis=-1), 2)[0]._node.layer
+    assert type(node).__name__ == "TopK" and node.name.startswith("top_k")  # as in Keras's summary
+    # `layers.Concatenate` stays the class a file's "Concatenate" means; op nodes load by no name.
+    assert _object_registration.builtin_class("Concatenate") is layers.Concatenate
+    assert _object_registration.builtin_class("TopK") is None
+    assert layers.Concatenate()([a, b]).shape == (None, 6)
