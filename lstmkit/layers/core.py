@@ -60,12 +60,20 @@ class Dense(Layer):
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Dense layer '{self.name}' needs inputs with a known last dimension; received shape {input_shape}.")
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
-                                      self.kernel_regularizer, self.kernel_constraint)
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = None  # Keras: `bias` is None without a bias
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer,
-                                        self.bias_constraint)
+            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.built = True
+
+    def _check_input_shape(self, shape):
+        kernel = self.__dict__.get("kernel")
+        if kernel is not None and isinstance(shape, tuple) and shape and shape[-1] is not None \
+                and shape[-1] != kernel.shape[0]:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 of '
+                             f"input shape to have value {kernel.shape[0]}, but received input with shape {shape}")
 
     def call(self, params, inputs, ctx):
         y = jnp.matmul(inputs.astype(jnp.float32), params["kernel"])
@@ -105,6 +113,7 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations_mod.get(activation)
+        self.built = True  # no weights: built at once, as Keras does
 
     def call(self, params, inputs, ctx):
         return self.activation(inputs)
@@ -114,6 +123,9 @@ class Activation(Layer):
 
     def get_config(self):
         return {**super().get_config(), "activation": activations_mod.serialize(self.activation)}
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_built_at_init = True  # Keras builds it in __init__, so its files hold no build_config
 
 
 class Dropout(Layer):
@@ -128,6 +140,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
+        self.built = True
 
     def call(self, params, inputs, ctx):
         if not ctx.training or self.rate == 0:
@@ -149,6 +162,9 @@ class Dropout(Layer):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,
                 "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_built_at_init = True  # Keras builds it in __init__, so its files hold no build_config
 
 
 class Flatten(Layer):
@@ -179,7 +195,11 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = _positive_int(n, "n", "RepeatVector")
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        if n <= 0:
+            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
+        self.n = int(n)
 
     def _check_input_shape(self, shape):
         if len(shape) != 2:
@@ -204,6 +224,7 @@ class Reshape(Layer):
         self.target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in self.target_shape) > 1:
             raise ValueError(f"Reshape: at most one dimension of `target_shape` can be -1; received {self.target_shape}.")
+        self.built = True
 
     def _resolved(self, input_shape):
         rest = input_shape[1:]
@@ -228,6 +249,9 @@ class Reshape(Layer):
     def get_config(self):
         return {**super().get_config(), "target_shape": tuple(self.target_shape)}
 
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_built_at_init = True  # Keras builds it in __init__, so its files hold no build_config
+
 
 class Masking(Layer):
     """Masks time steps whose features all equal `mask_value`; downstream RNNs skip them."""
@@ -237,6 +261,7 @@ class Masking(Layer):
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         self.mask_value = float(mask_value)
+        self.built = True
 
     def compute_mask(self, inputs, mask=None):
         return jnp.any(inputs != self.mask_value, axis=-1)
@@ -251,6 +276,9 @@ class Masking(Layer):
     def get_config(self):
         return {**super().get_config(), "mask_value": self.mask_value}
 
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_built_at_init = True  # Keras builds it in __init__, so its files hold no build_config
+
 
 class Embedding(Layer):
     """Maps integer ids (batch, time) to vectors (batch, time, output_dim); `mask_zero` masks id 0."""
@@ -263,21 +291,30 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         _no_lora(lora_rank, "Embedding")
         _no_quantization(quantization_config, "Embedding")
-        self.input_dim = _positive_int(input_dim, "input_dim", "Embedding")
-        self.output_dim = _positive_int(output_dim, "output_dim", "Embedding")
+        for argname, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"`{argname}` must be a positive integer. Received: {argname}={value} "
+                                 f"(of type {type(value).__name__}).")
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers_mod.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers_mod.get(embeddings_regularizer)
         self.embeddings_constraint = constraints_mod.get(embeddings_constraint)
         self.mask_zero = bool(mask_zero)
+        self.supports_masking = self.mask_zero
         self.input_length = input_length
         self._initial_weights = weights
+        if weights is not None:  # the pretrained-embedding pattern: built at once with these values
+            self.build()
+            self._build_shape = None
 
     def build(self, input_shape=None):
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim), self.embeddings_initializer,
-                                          self.embeddings_regularizer, self.embeddings_constraint)
+        self.embeddings = self.add_weight(name="embeddings", shape=(self.input_dim, self.output_dim), initializer=self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer, constraint=self.embeddings_constraint)
         self.built = True
         if self._initial_weights is not None:
-            self.set_weights(self._initial_weights)
+            weights = self._initial_weights
+            # Keras 2 took a list of arrays, Keras 3 takes the array itself.
+            self.set_weights(weights if isinstance(weights, (list, tuple)) else [weights])
             self._initial_weights = None
 
     def call(self, params, inputs, ctx):

@@ -71,23 +71,40 @@ class InputLayer(Layer):
             raise ValueError("InputLayer: ragged inputs are not supported by lstmkit.")
         if optional:
             raise ValueError("InputLayer: optional inputs (optional=True) are not supported by lstmkit.")
-        if input_tensor is not None:
-            raise ValueError("InputLayer: `input_tensor` is not supported; pass `shape` instead.")
         shape = shape if shape is not None else legacy_shape
         batch_shape = batch_shape if batch_shape is not None else legacy_batch
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError("Argument `input_tensor` must be a KerasTensor. Received invalid type: "
+                                 f"input_tensor={input_tensor} (of type {type(input_tensor)})")
+            for arg, value, ok in (("batch_size", batch_size, batch_size in (None, input_tensor.shape[0])),
+                                   ("shape", shape, shape is None or tuple(shape) == input_tensor.shape[1:]),
+                                   ("batch_shape", batch_shape, batch_shape is None
+                                    or tuple(batch_shape) == input_tensor.shape)):
+                if not ok:
+                    raise ValueError(f"When providing the `input_tensor` argument, you cannot provide an "
+                                     f"incompatible `{arg}` argument: received {arg}={value} for a tensor of "
+                                     f"shape {input_tensor.shape}.")
+            shape, batch_shape, dtype = None, input_tensor.shape, dtype or input_tensor.dtype
         if shape is not None and batch_shape is not None:
-            raise ValueError("Pass either `shape` or `batch_shape` to Input, not both.")
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `batch_size` and `batch_shape` at the same time.")
         if batch_shape is not None:
             batch_shape = _as_shape(batch_shape, "batch_shape")
         elif shape is not None:
             batch_shape = (batch_size,) + _as_shape(shape, "shape")
         else:
-            raise ValueError("Input() needs a `shape` (the shape of one sample, without the batch size).")
+            raise ValueError("You must pass a `shape` argument: the shape of one sample, without the batch size, "
+                             "e.g. Input(shape=(timesteps, features)).")
         super().__init__(name=name or unique_name("input_layer"), dtype=None, **kwargs)
         self.batch_shape = batch_shape
         self.input_dtype = dtype or "float32"
         self.built = True
-        self._output = KerasTensor(batch_shape, self.input_dtype, name=self.name)
+        self.sparse, self.ragged, self.optional = False, False, False
+        # Given a tensor, this layer becomes its origin (as in Keras); else it makes its own.
+        self._output = input_tensor if input_tensor is not None else KerasTensor(batch_shape, self.input_dtype,
+                                                                                   name=self.name)
         self._output._node = Node(self, ((),), {}, self._output)
         self._inbound_nodes.append(self._output._node)
 
@@ -104,6 +121,9 @@ class InputLayer(Layer):
     def get_config(self):
         return {"batch_shape": tuple(self.batch_shape), "dtype": self.input_dtype, "sparse": False, "ragged": False,
                 "name": self.name, "optional": False}
+
+    # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    _keras_built_at_init = True  # Keras builds it in __init__, so its files hold no build_config
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, **kwargs):
