@@ -17,7 +17,7 @@ import numpy as np
 
 from lstmkit.layers.base import Layer, unique_name
 from lstmkit.layers.input_layer import KerasTensor, symbolic_call
-from lstmkit.ops._dispatch import _is_leaf, unwrap
+from lstmkit.ops._dispatch import _is_leaf, _var_class, unwrap
 
 # Pairs of stand-ins for unknown dimensions; a later pair is tried only when an op cannot take
 # the earlier one (e.g. `reshape(x, (-1, 4))` of a (None, 3) tensor needs an even batch).
@@ -35,23 +35,35 @@ class OpLayer(Layer):
     def __init__(self, fn, op_name, treedef, static_leaves, slots, out_structs, name=None):
         super().__init__(name=name or unique_name(op_name))
         self.op_name = op_name
-        self._fn = fn
-        self._treedef = treedef
-        self._static_leaves = tuple(static_leaves)
-        self._slots = tuple(slots)
-        self._out_structs = out_structs
+        # Set past attribute tracking: the static arguments are the op's, not weights or sub-layers of it.
+        var = _var_class()
+        for attr, value in (("_fn", fn), ("_treedef", treedef), ("_static_leaves", tuple(static_leaves)),
+                            ("_slots", tuple(slots)), ("_out_structs", out_structs),
+                            ("_captured", [(i, v) for i, v in enumerate(static_leaves) if isinstance(v, var)])):
+            object.__setattr__(self, attr, value)
         self.built = True
 
-    def _arguments(self, tensors):
+    # A Variable passed to the op (e.g. another layer's kernel, `ops.matmul(x, dense.kernel)`) is read
+    # from the model's params, so compiled programs see its current, traced value and it gets gradients.
+    # One that belongs to no layer of the model is read as it is when the program is traced (as Keras does).
+    def gather_params(self, values):
+        return {str(j): values[v.key] for j, (_, v) in enumerate(self._captured) if v.key in values}
+
+    def _bind_params(self, params, out=None):
+        out = {} if out is None else out
+        out.update({v.key: params[str(j)] for j, (_, v) in enumerate(self._captured) if str(j) in params})
+        return out
+
+    def _arguments(self, params, tensors):
         leaves = list(self._static_leaves)
         for slot, t in zip(self._slots, tensors):
             leaves[slot] = t
-        args, kwargs = jax.tree_util.tree_unflatten(self._treedef, leaves)
-        # Variables captured as static arguments are read at run time, not frozen at graph time.
-        return tuple(unwrap(a) for a in args), {k: unwrap(v) for k, v in kwargs.items()}
+        for j, (slot, v) in enumerate(self._captured):
+            leaves[slot] = params.get(str(j), v.value) if params else v.value
+        return jax.tree_util.tree_unflatten(self._treedef, leaves)
 
     def call(self, params, inputs, ctx):
-        args, kwargs = self._arguments(inputs)
+        args, kwargs = self._arguments(params, inputs)
         return self._fn(*args, **kwargs)
 
     def compute_output_shape(self, input_shape, **kwargs):

@@ -78,3 +78,21 @@ def test_op_nodes_are_named_as_keras_names_them_and_never_shadow_layers():
     assert _object_registration.builtin_class("Concatenate") is layers.Concatenate
     assert _object_registration.builtin_class("TopK") is None
     assert layers.Concatenate()([a, b]).shape == (None, 6)
+
+
+def test_a_layers_weight_used_by_an_op_is_shared_and_trained():
+    lstmkit.utils.set_random_seed(2)
+    x = lstmkit.Input((3,))
+    dense = layers.Dense(3, use_bias=False)
+    y = ops.add(dense(x), ops.matmul(ops.tanh(x), dense.kernel))  # the kernel used twice: tied weights
+    model = lstmkit.Model(x, y)
+    assert len(model.weights) == 1
+    rng = np.random.default_rng(0)
+    xv = rng.standard_normal((16, 3)).astype("float32")
+    model.compile(optimizer="sgd", loss="mse")
+    before = dense.get_weights()[0].copy()
+    model.predict(xv, verbose=0)  # a compiled program exists before the weights change
+    model.fit(xv, rng.standard_normal((16, 3)).astype("float32"), epochs=2, verbose=0)
+    kernel = dense.get_weights()[0]
+    assert not np.allclose(kernel, before)
+    np.testing.assert_allclose(model.predict(xv, verbose=0), xv @ kernel + np.tanh(xv) @ kernel, rtol=1e-5, atol=1e-6)
