@@ -562,6 +562,8 @@ class Layer:
 
     #: True for models (Sequential, Functional): saving loads them as whole models.
     _keras_model = False
+    #: True for layers Keras builds in `__init__` (no weights, no build step): Keras writes no build_config.
+    _keras_built_at_init = False
 
     def keras_serialized(self):
         """This object's serialized form when it writes it itself (models), else None: `get_config()` is used."""

@@ -81,15 +81,12 @@ def resolve_class(class_name, registered_name=None):
 
 
 # ----------------------------------------------------------------------------------------------- writing
-# Layers without a build step of their own: Keras writes no `build_config` for them.
-_NO_BUILD_CONFIG = ("InputLayer", "Activation", "Dropout", "Masking", "Reshape")
-
-
 def build_config(layer):
-    """Keras's `build_config`: the input shape the layer was built for."""
+    """Keras's `build_config`: the input shape the layer was built for (none for a layer Keras builds
+    in `__init__`, `_keras_built_at_init`)."""
     from lstmkit.layers.input_layer import _is_kt
 
-    if type(layer).__name__ in _NO_BUILD_CONFIG or not layer.built:
+    if layer._keras_built_at_init or not layer.built:
         return None
     shape = getattr(layer, "_build_shape", None)
     if shape is None and layer._inbound_nodes:
