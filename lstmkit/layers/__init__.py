@@ -9,10 +9,11 @@ from lstmkit.layers.time_distributed import TimeDistributed
 from lstmkit.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
 from lstmkit.layers.recurrent import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: F401
 from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
+from lstmkit.layers.dropout_rnn_cell import DropoutRNNCell  # noqa: F401
 
 __all__ = [
-    "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "Embedding", "Flatten",
-    "GRU", "GRUCell", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda", "Layer", "Masking", "Maximum",
-    "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN", "SimpleRNNCell", "StackedRNNCells",
-    "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
+    "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
+    "Embedding", "Flatten", "GRU", "GRUCell", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
+    "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN",
+    "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
 ]

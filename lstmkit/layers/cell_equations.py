@@ -117,9 +117,11 @@ class CellEquations:
 
     def _add_kernels(self, input_dim):
         width = self._gates * self.units
-        self.kernel = self.add_weight(name="kernel", shape=(input_dim, width), initializer=self.kernel_initializer,
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, width),
+                                      initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, width), initializer=self.recurrent_initializer,
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, width),
+                                                initializer=self.recurrent_initializer,
                                                 regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
 
     def _zero_state(self, batch_size):
@@ -250,6 +252,8 @@ class StockCell(CellEquations, Layer):
     `call(inputs, states, training=None) -> (output, new_states)`; inside `RNN` the whole
     sequence runs through `run_sequence` instead (the fused kernel the layers use).
     """
+
+    _keras_serializable = False  # an abstract base: no file names it
 
     def __init__(self, units, *, activation, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
                  kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,

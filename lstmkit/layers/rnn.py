@@ -25,8 +25,9 @@ import numpy as np
 from lstmkit.layers import cell_protocol
 from lstmkit.layers.base import Layer
 from lstmkit.layers.cell_equations import check_stateful_batch
+from lstmkit.layers.dropout_rnn_cell import clear_dropout_masks, prepare_dropout_masks
 from lstmkit.layers.rnn_base import NotStatefulError
-from lstmkit.layers.stacked_rnn_cells import StackedRNNCells, _serialization
+from lstmkit.layers.stacked_rnn_cells import StackedRNNCells, _serialization, deserialize_cell
 from lstmkit._kernels import recurrent as rnn_ops
 
 
@@ -214,9 +215,12 @@ class RNN(Layer):
     def _scan(self, params, inputs, state, ctx, training, options):
         """The generic loop: the cell's step in `lax.scan`, with one random key per step when training."""
         batch, steps = inputs.shape[:2]
-        step = cell_protocol.cell_step_function(self.cell, params, ctx, training, batch, inputs.shape[2:][-1])
+        features = inputs.shape[2:][-1]
+        step = cell_protocol.cell_step_function(self.cell, params, ctx, training, batch, features)
         if not training:
             return rnn_ops.rnn_scan(lambda x_t, s: step(x_t, s), inputs, state, **options)
+        # A DropoutRNNCell's masks: drawn once here, read by the cell at every step (Keras's rule).
+        prepared = prepare_dropout_masks(self.cell, params, ctx, batch, features, state)
         base = ctx.next_rng()
         index = jnp.arange(steps)[None, :]  # (1, time): scanned with the inputs, step t sees t
 
@@ -224,7 +228,10 @@ class RNN(Layer):
             x_t, t = x
             return step(x_t, s, jax.random.fold_in(base, t[0]))
 
-        return rnn_ops.rnn_scan(keyed, (inputs, index), state, **options)
+        try:
+            return rnn_ops.rnn_scan(keyed, (inputs, index), state, **options)
+        finally:
+            clear_dropout_masks(prepared)  # the masks are this trace's values: never reuse them
 
     # ----------------------------------------------------------------- config
     def get_config(self):
@@ -236,7 +243,4 @@ class RNN(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cell = config.pop("cell")
-        if not isinstance(cell, Layer):
-            cell = _serialization().deserialize_layer(cell, custom_objects)
-        return cls(cell, **config)
+        return cls(deserialize_cell(config.pop("cell"), custom_objects), **config)

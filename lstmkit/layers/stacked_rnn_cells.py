@@ -18,6 +18,17 @@ def _serialization():
     return serialization
 
 
+def deserialize_cell(entry, custom_objects=None):
+    """A cell from its serialized form, built for the shape its `build_config` records (as Keras does)."""
+    if isinstance(entry, Layer):
+        return entry
+    cell = _serialization().deserialize_layer(entry, custom_objects)
+    shape = (entry.get("build_config") or {}).get("input_shape") if isinstance(entry, dict) else None
+    if shape is not None and isinstance(cell, Layer) and not cell.built:
+        cell._maybe_build(tuple(shape))
+    return cell
+
+
 def _slots(cells) -> list:
     """Keras's place of each cell in weight files: 'cells/lstm_cell', 'cells/lstm_cell_1', ..."""
     used, out = {}, []
@@ -142,6 +153,5 @@ class StackedRNNCells(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        deserialize = _serialization().deserialize_layer
-        cells = [c if isinstance(c, Layer) else deserialize(c, custom_objects) for c in config.pop("cells")]
+        cells = [deserialize_cell(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)

@@ -299,3 +299,15 @@ def test_bad_arguments_raise_keras_exceptions():
     layer(X)
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 2"):
         layer(np.zeros((3, 5, 4), "float32"))
+
+
+def test_built_cells_round_trip_with_their_build_config():
+    from lstmkit.layers.recurrent import RNN
+
+    layer = L.RNN([L.LSTMCell(3), L.GRUCell(2)])
+    layer(X)
+    config = layer.get_config()
+    assert config["cell"]["config"]["cells"][1]["build_config"] == {"input_shape": [3, 3]}
+    again = RNN.from_config(config)
+    assert all(c.built for c in again.cell.cells)
+    assert again.get_config() == config

@@ -220,3 +220,54 @@ def test_user_cell_config_needs_custom_objects_and_round_trips():
         RNN.from_config(config)
     again = RNN.from_config(config, custom_objects={"MinimalRNNCell": Minimal})
     assert isinstance(again.cell, Minimal) and again.cell.units == 4 and again.return_sequences
+
+
+# ----------------------------------------------------------------------------------------------- DropoutRNNCell
+class RNNCellWithDropout(L.Layer, L.DropoutRNNCell):
+    """Keras's dropout_rnn_cell_test cell."""
+
+    def __init__(self, units, dropout=0.5, recurrent_dropout=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = lstmkit.random.SeedGenerator(seed)
+        self.units, self.state_size = units, units
+        self.dropout, self.recurrent_dropout = dropout, recurrent_dropout
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="ones", name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer="zeros",
+                                                name="recurrent_kernel")
+
+    def call(self, inputs, states, training=False):
+        if training:
+            inputs = inputs * self.get_dropout_mask(inputs)
+        prev_output = states[0]
+        if training and self.recurrent_dropout:
+            prev_output = prev_output * self.get_recurrent_dropout_mask(prev_output)
+        output = lops.matmul(inputs, self.kernel) + lops.matmul(prev_output, self.recurrent_kernel)
+        return output, [output]
+
+
+def test_dropout_rnn_cell_masks_are_drawn_once_per_sequence():
+    x = np.repeat(RNG.normal(size=(4, 1, 6)).astype("float32"), 5, axis=1)  # the same input at every step
+    cell = RNNCellWithDropout(3, dropout=0.5, seed=7)
+    layer = L.RNN(cell, return_sequences=True)
+    plain = np.asarray(layer(x))
+    dropped = np.asarray(layer(x, training=True))
+    assert not np.allclose(dropped, plain)
+    np.testing.assert_allclose(dropped, np.repeat(dropped[:, :1], 5, axis=1), rtol=1e-6)  # one mask, every step
+    assert getattr(cell, "_dropout_mask", None) is None  # cleared after the call: no traced value kept
+    again = np.asarray(layer(x, training=True))
+    assert not np.allclose(again, dropped)  # a new mask for the next sequence
+
+
+def test_dropout_rnn_cell_trains_in_a_stack():
+    lstmkit.utils.set_random_seed(1)
+    x = RNG.normal(size=(16, 4, 3)).astype("float32")
+    y = x[:, -1, :1]
+    model = lstmkit.Sequential([lstmkit.Input((4, 3)),
+                                L.RNN([RNNCellWithDropout(4, dropout=0.3, recurrent_dropout=0.3, seed=1),
+                                       L.GRUCell(2)]),
+                                L.Dense(1)])
+    model.compile(lstmkit.optimizers.Adam(0.01), "mse")
+    losses = model.fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"]
+    assert np.all(np.isfinite(losses))
