@@ -257,3 +257,14 @@ class WindowInputs:
 
     def __getitem__(self, key):
         return self.windows[key][0]
+
+
+def pad_batch(xs, ys, w, bs):
+    """One batch padded to `bs` rows, and its (bs,) mask of real rows (padding has weight 0 in every loss)."""
+    n = w.shape[0]
+    valid = np.ones((n,), np.float32)
+    if n < bs:
+        pad = bs - n
+        padf = lambda a: np.concatenate([a, np.zeros((pad,) + a.shape[1:], a.dtype)])
+        xs, ys, w, valid = [padf(a) for a in xs], [padf(a) for a in ys], padf(w), padf(valid)
+    return xs, ys, w, valid

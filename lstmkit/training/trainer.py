@@ -15,6 +15,7 @@ import numpy as np
 
 from lstmkit import _random
 from lstmkit.data.windows import WindowedSeries
+from lstmkit.training import batch_sources, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, inference_cache,
                                      pad_to_batches, predict_fn_for)
@@ -228,12 +229,27 @@ class Trainer:
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("fit", kwargs)
+        if batch_sources.is_batch_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError("`y` and `sample_weight` must be None when `x` is a generator or Sequence: its "
+                                 "batches carry them, as (x, y) or (x, y, sample_weight).")
+            if validation_split:
+                raise ValueError("`validation_split` is only supported for arrays; with a generator or Sequence "
+                                 "pass `validation_data`.")
+            _check_int("epochs", epochs, minimum=0)
+            _check_int("initial_epoch", initial_epoch, minimum=0)
+            return source_loops.fit(self, x, epochs, initial_epoch, callbacks, _resolve_verbose(verbose),
+                                    steps_per_epoch, class_weight, validation_data, validation_steps)
         if self.compiled and x is not None:
             # a Sequential without an input shape is built by its first data
             self._build_from_data(data_mod.stand_ins(x)[0] if isinstance(x, WindowedSeries) else x)
         engine = self._require_compiled("training")
         if steps_per_epoch is not None or validation_steps is not None:
-            raise ValueError("fit(): `steps_per_epoch` / `validation_steps` apply to generators; lstmkit's fit takes arrays.")
+            raise ValueError("fit(): `steps_per_epoch` / `validation_steps` apply to generators and Sequences; "
+                             "with arrays, every epoch sees all of them once.")
+        if batch_sources.is_batch_source(validation_data):
+            raise ValueError("fit(): `validation_data` is a generator or Sequence while `x` is arrays; pass "
+                             "validation arrays, (x_val, y_val), or give `x` as a generator too.")
         if validation_freq != 1:
             raise ValueError("fit(validation_freq=...) other than 1 is not supported.")
         _check_int("epochs", epochs, minimum=0)
@@ -373,7 +389,7 @@ class Trainer:
                 idx = order[start:start + bs]
                 cbs.on_train_batch_begin(b)
                 real = len(idx)
-                batch = _pad_batch(*train.rows(idx), bs)
+                batch = data_mod.pad_batch(*train.rows(idx), bs)
                 tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
                 logs = np.asarray(logs)
                 sums += logs * real
@@ -406,9 +422,13 @@ class Trainer:
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("evaluate", kwargs)
+        if batch_sources.is_batch_source(x):
+            if y is not None or sample_weight is not None:
+                raise ValueError("`y` and `sample_weight` must be None when `x` is a generator or Sequence.")
+            return source_loops.evaluate(self, x, steps, callbacks, _resolve_verbose(verbose), return_dict)
         engine = self._require_compiled("evaluating")
         if steps is not None:
-            raise ValueError("evaluate(steps=...) applies to generators; lstmkit's evaluate takes arrays.")
+            raise ValueError("evaluate(steps=...) applies to generators and Sequences; with arrays, all are used.")
         if batch_size is not None:
             _check_int("batch_size", batch_size, minimum=1)
         verbose = _resolve_verbose(verbose)
@@ -442,8 +462,10 @@ class Trainer:
             if fast is not None:
                 return fast
         _reject_kwargs("predict", kwargs)
+        if batch_sources.is_batch_source(x):
+            return source_loops.predict(self, x, steps)
         if steps is not None:
-            raise ValueError("predict(steps=...) applies to generators; lstmkit's predict takes arrays.")
+            raise ValueError("predict(steps=...) applies to generators and Sequences; with arrays, all are used.")
         if batch_size is not None:
             _check_int("batch_size", batch_size, minimum=1)
         verbose = _resolve_verbose(verbose)
@@ -631,16 +653,6 @@ class Trainer:
         warnings.warn("`predict_proba()` is deprecated (removed from Keras); use `model.predict(x)`.",
                       DeprecationWarning, stacklevel=2)
         return self.predict(x, batch_size=batch_size, verbose=verbose)
-
-
-def _pad_batch(xs, ys, w, bs):
-    n = w.shape[0]
-    valid = np.ones((n,), np.float32)
-    if n < bs:
-        pad = bs - n
-        padf = lambda a: np.concatenate([a, np.zeros((pad,) + a.shape[1:], a.dtype)])
-        xs, ys, w, valid = [padf(a) for a in xs], [padf(a) for a in ys], padf(w), padf(valid)
-    return xs, ys, w, valid
 
 
 def _keras_order(logs):

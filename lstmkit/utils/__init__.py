@@ -38,9 +38,10 @@ from lstmkit._object_registration import (  # noqa: E402  (Keras exports these i
     get_registered_object,
     register_keras_serializable,
 )
+from lstmkit.utils.py_dataset import PyDataset, Sequence  # noqa: E402
 from lstmkit.utils.sequences import pad_sequences, to_categorical  # noqa: E402
 
 __all__ = [
     "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_random_seed", "get_registered_name",
-    "get_registered_object", "pad_sequences", "register_keras_serializable", "set_random_seed", "to_categorical",
+    "get_registered_object", "pad_sequences", "PyDataset", "Sequence", "register_keras_serializable", "set_random_seed", "to_categorical",
 ]
