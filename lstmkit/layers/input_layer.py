@@ -125,6 +125,11 @@ class InputLayer(Layer):
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_built_at_init = True  # Keras builds it in __init__, so its files hold no build_config
 
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        config["batch_input_shape"] = list(config.pop("batch_shape"))  # Keras 2's name for it
+        return config
+
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None, **kwargs):
     """Declare a model input: `Input(shape=(timesteps, features))` returns a symbolic tensor."""

@@ -77,8 +77,6 @@ def _keras2_layer(entry: dict, where: str) -> dict:
     config.pop("quantization_config", None)
     if isinstance(config.get("dtype"), dict):
         config["dtype"] = config["dtype"].get("config", {}).get("name", "float32")
-    if class_name == "InputLayer":
-        config["batch_input_shape"] = list(config.pop("batch_shape"))
     for key in list(config):
         if key.endswith(("_initializer", "_regularizer", "_constraint")):
             config[key] = _keras2_object(config[key])
