@@ -100,7 +100,6 @@ class TestEmbedding(testing.TestCase):
         ):
             layers.Embedding.from_config({"input_dim": 10, "output_dim": 3.7})
 
-    @testing.xfail("Embedding(weights=...) not applied: no .embeddings attribute before build (Keras builds at once when weights= is given)")
     def test_weights_constructor_arg(self):
         layer = layers.Embedding(3, 4, weights=np.ones((3, 4)))
         self.assertAllClose(layer.embeddings.numpy(), np.ones((3, 4)))

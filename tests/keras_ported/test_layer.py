@@ -1098,7 +1098,6 @@ class TestLayer(testing.TestCase):
         self.assertEqual(layer.w.dtype, "int8")
         self.assertEqual(layer.w.trainable, False)
 
-    @testing.xfail("Layer(trainable='yes' / 1 / None) accepted; Keras raises ValueError 'to be a boolean'")
     def test_trainable_init_arg_validation(self):
         with self.assertRaisesRegex(ValueError, "to be a boolean"):
             layers.Dense(2, trainable="yes")
