@@ -79,6 +79,12 @@ class CompiledLoss:
             if loss is None:
                 per_output.append(jnp.zeros(()))
                 continue
+            if _computes_itself(loss):
+                # A user's Loss with its own __call__: it reduces, given the batch's weights (padding has 0).
+                value = jnp.asarray(loss(y, p, sample_weight=sample_weight * valid), jnp.float32).reshape(())
+                per_output.append(value)
+                total = total + w * value
+                continue
             if hasattr(loss, "call_with_mask"):
                 # e.g. sparse crossentropy's ignore_class: left out of the mean like masked steps
                 values, loss_mask = loss.call_with_mask(y, p)
@@ -90,6 +96,26 @@ class CompiledLoss:
             per_output.append(value)
             total = total + w * value
         return total, per_output
+
+
+def _computes_itself(loss) -> bool:
+    """A `Loss` subclass that overrides `__call__` but not `call` (Keras runs `__call__` as it is)."""
+    from lstmkit.losses.base import Loss
+
+    cls = type(loss)
+    return isinstance(loss, Loss) and cls.__call__ is not Loss.__call__ and cls.call is Loss.call
+
+
+def warn_if_loss_sees_padding(compiled_loss, n, bs):
+    """A loss with its own `__call__` gets the padding rows of a last partial batch, with weight 0."""
+    if n % bs and any(l is not None and _computes_itself(l) for l in compiled_loss.losses):
+        import warnings
+
+        names = [type(l).__name__ for l in compiled_loss.losses if l is not None and _computes_itself(l)]
+        warnings.warn(f"Loss {names[0]} defines __call__ itself: the last batch ({n % bs} samples) is padded to "
+                      f"{bs} rows, which it receives with sample_weight 0. Use the sample_weight argument (or "
+                      "implement `call(y_true, y_pred)` instead), or a batch size that divides the data, so the "
+                      "padding does not count.", stacklevel=3)
 
 
 def _match_rank(mask, like):

@@ -18,7 +18,7 @@ from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import batch_sources, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, inference_cache,
-                                     pad_to_batches, predict_fn_for)
+                                     pad_to_batches, predict_fn_for, warn_if_loss_sees_padding)
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
@@ -284,6 +284,7 @@ class Trainer:
             val_bs = min(val_bs, val.n) if not self._stateful_layers() else val_bs
 
         steps = -(-n // bs)
+        warn_if_loss_sees_padding(engine.loss, n, bs)
         cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
                                          epochs=epochs, steps=steps, model=self)
         if cbs.needs_batch_hooks(mode="train"):

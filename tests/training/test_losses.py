@@ -210,3 +210,25 @@ def test_ignore_class_mask_is_exposed_for_the_engine():
     np.testing.assert_array_equal(np.asarray(mask), LABELS != 2)
     assert np.all(np.asarray(values)[LABELS == 2] == 0)
     assert L.MeanSquaredError().call_with_mask(REG_T, REG_P)[1] is None
+
+
+def test_a_loss_subclass_with_its_own_call_method_trains_and_warns_about_padding():
+    import warnings as _w
+
+    import lstmkit
+    from lstmkit import Input, Sequential, layers
+
+    class SumOfSquares(lstmkit.losses.Loss):
+        def __call__(self, y_true, y_pred, sample_weight=None):
+            return lstmkit.ops.sum(sample_weight[:, None] * (y_true - y_pred) ** 2)
+
+    x = np.ones((6, 2), np.float32)
+    y = np.zeros((6, 1), np.float32)
+    m = Sequential([Input((2,)), layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")])
+    m.compile("sgd", SumOfSquares())
+    assert m.evaluate(x, y, batch_size=6, verbose=0) == pytest.approx(6 * 4.0)
+    with _w.catch_warnings():
+        _w.simplefilter("error")
+        m.fit(x, y, batch_size=3, epochs=1, verbose=0)  # 3 divides 6: no padding, no warning
+    with pytest.warns(UserWarning, match=r"defines __call__ itself: the last batch \(2 samples\) is padded to 4 rows"):
+        m.fit(x, y, batch_size=4, epochs=1, verbose=0)
