@@ -7,7 +7,10 @@ import copy
 import jax.numpy as jnp
 
 from lstmkit.layers.base import Layer
+from lstmkit.layers.rnn import RNN
 from lstmkit.layers.rnn_base import NotStatefulError, RNNBase
+
+_RECURRENT = (RNNBase, RNN)  # LSTM, GRU, SimpleRNN and RNN(cell)
 
 MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 
@@ -55,13 +58,14 @@ class Bidirectional(Layer):
     supports_masking = True
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
-        if not isinstance(layer, RNNBase):
+        if not isinstance(layer, _RECURRENT):
             raise ValueError(
-                "Bidirectional wraps a recurrent layer (LSTM, GRU or SimpleRNN), e.g. Bidirectional(LSTM(10)); "
+                "Bidirectional wraps a recurrent layer (LSTM, GRU, SimpleRNN or RNN(cell)), e.g. "
+                "Bidirectional(LSTM(10)); "
                 f"received {layer!r}."
             )
-        if backward_layer is not None and not isinstance(backward_layer, RNNBase):
-            raise ValueError(f"`backward_layer` must be a recurrent layer (LSTM, GRU or SimpleRNN); received "
+        if backward_layer is not None and not isinstance(backward_layer, _RECURRENT):
+            raise ValueError(f"`backward_layer` must be a recurrent layer (LSTM, GRU, SimpleRNN or RNN(cell)); received "
                              f"{backward_layer!r}.")
         if merge_mode not in MERGE_MODES:
             raise ValueError(f"Invalid merge mode. Received: {merge_mode!r}. Merge mode should be one of "
@@ -153,7 +157,7 @@ class Bidirectional(Layer):
         out = mask if self.return_sequences else None
         outs = [out, out] if self.merge_mode is None else [out]
         if self.return_state:
-            return outs + [None] * (2 * len(self.forward_layer._state_names))
+            return outs + [None] * (2 * len(self.forward_layer.state_size))
         return outs if self.merge_mode is None else out
 
     # ----------------------------------------------------------------- state

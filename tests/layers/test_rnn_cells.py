@@ -311,3 +311,21 @@ def test_built_cells_round_trip_with_their_build_config():
     again = RNN.from_config(config)
     assert all(c.built for c in again.cell.cells)
     assert again.get_config() == config
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", None])
+def test_bidirectional_over_rnn_cells_matches_keras(merge_mode):
+    def make(m):
+        return m.Bidirectional(m.RNN([m.GRUCell(3), m.LSTMCell(2)], return_sequences=True, return_state=True),
+                               merge_mode=merge_mode)
+
+    k, ours = make(keras.layers), make(L)
+    k(X)
+    ours(X)
+    weights = _random_weights([w.shape for w in k.get_weights()], 9)
+    k.set_weights(weights)
+    ours.set_weights(weights)
+    a, b = _leaves(ours(X, mask=MASK)), _leaves(k(X, mask=MASK))
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        np.testing.assert_allclose(u, v, rtol=2e-5, atol=2e-6)

@@ -128,3 +128,17 @@ def test_user_cell_files_load_both_ways_with_custom_objects(tmp_path):
     model.save(str(tmp_path / "ours.keras"))
     back = keras.models.load_model(tmp_path / "ours.keras", custom_objects={"MinimalRNNCell": KMinimal})
     np.testing.assert_allclose(back.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_bidirectional_rnn_files_load_both_ways(tmp_path):
+    inp = keras.Input((3, 2))
+    km = keras.Model(inp, keras.layers.Bidirectional(keras.layers.RNN([keras.layers.GRUCell(2),
+                                                                       keras.layers.LSTMCell(2)]))(inp))
+    _randomize(km, 7)
+    km.save(tmp_path / "k.keras")
+    model = lstmkit.models.load_model(str(tmp_path / "k.keras"))
+    np.testing.assert_allclose(model.predict(X, verbose=0), km.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+    _randomize(model, 8)
+    model.save(str(tmp_path / "ours.keras"))
+    back = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(back.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
