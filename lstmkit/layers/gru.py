@@ -60,6 +60,21 @@ class GRUEquations(CellEquations):
         return {"recurrent_activation": activations_mod.serialize(self.recurrent_activation),
                 "use_bias": self.use_bias, **self._config_weights()}
 
+    def param_count_formula(self):
+        """3 gate blocks, each ((features + units) × units) plus one bias, or two with reset_after."""
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        f, u = kernel.shape[0], self.units
+        if self.use_bias and self.reset_after:
+            return (f"3 × (({f} + {u}) × {u} + 2 × {u})", 3 * ((f + u) * u + 2 * u),
+                    "3 gates (z, r, h) × ((features + units) × units + input and recurrent bias)")
+        if self.use_bias:
+            return (f"3 × (({f} + {u}) × {u} + {u})", 3 * ((f + u) * u + u),
+                    "3 gates (z, r, h) × ((features + units) × units + units)")
+        return (f"3 × (({f} + {u}) × {u})", 3 * (f + u) * u,
+                "3 gates (z, r, h) × ((features + units) × units), no bias")
+
 
 class GRU(GRUEquations, RNNBase):
     """Gated recurrent unit, Cho et al. 2014, with Keras 3's arguments.
@@ -102,21 +117,6 @@ class GRU(GRUEquations, RNNBase):
         # Keras before 2.1.6 / TF 1.x had no reset_after: its GRU was the reset-before variant.
         config.setdefault("reset_after", False)
         return config
-
-    def param_count_formula(self):
-        """3 gate blocks, each ((features + units) × units) plus one bias, or two with reset_after."""
-        kernel = next((v for v in self._vars if v.name == "kernel"), None)
-        if kernel is None:
-            return None
-        f, u = kernel.shape[0], self.units
-        if self.use_bias and self.reset_after:
-            return (f"3 × (({f} + {u}) × {u} + 2 × {u})", 3 * ((f + u) * u + 2 * u),
-                    "3 gates (z, r, h) × ((features + units) × units + input and recurrent bias)")
-        if self.use_bias:
-            return (f"3 × (({f} + {u}) × {u} + {u})", 3 * ((f + u) * u + u),
-                    "3 gates (z, r, h) × ((features + units) × units + units)")
-        return (f"3 × (({f} + {u}) × {u})", 3 * (f + u) * u,
-                "3 gates (z, r, h) × ((features + units) × units), no bias")
 
     def trace_cell(self, params):
         """Traced quantities: the update gate z, the reset gate r, the candidate g and the state h."""

@@ -108,6 +108,25 @@ class LSTMEquations(CellEquations):
         return fused_ops.lstm_cell(self.activation, self.recurrent_activation, peephole=self.peephole,
                                    coupled_gates=self.coupled_gates)
 
+    def param_count_formula(self):
+        """4 gate blocks (3 coupled, f = 1 - i), each ((features + units) × units + units), plus peepholes."""
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        f, u, bias = kernel.shape[0], self.units, self.use_bias
+        n, gates = (3, "3 gates (i, c, o; f = 1 − i)") if self.coupled_gates else (4, "4 gates (i, f, c, o)")
+        if bias:
+            expr, count = f"{n} × (({f} + {u}) × {u} + {u})", n * ((f + u) * u + u)
+            legend = f"{gates} × ((features + units) × units + units)"
+        else:
+            expr, count = f"{n} × (({f} + {u}) × {u})", n * (f + u) * u
+            legend = f"{gates} × ((features + units) × units)"
+        if self.peephole:
+            p, names = (2, "i, o") if self.coupled_gates else (3, "i, f, o")
+            expr, count = f"{expr} + {p} × {u}", count + p * u
+            legend = f"{legend} + {p} peepholes ({names}) × units"
+        return expr, count, legend if bias else f"{legend}, no bias"
+
 
 class LSTM(LSTMEquations, RNNBase):
     """Long short-term memory, Hochreiter & Schmidhuber 1997, with Keras 3's arguments.
@@ -178,25 +197,6 @@ class LSTM(LSTMEquations, RNNBase):
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "lstm_cell"
-
-    def param_count_formula(self):
-        """4 gate blocks (3 coupled, f = 1 - i), each ((features + units) × units + units), plus peepholes."""
-        kernel = next((v for v in self._vars if v.name == "kernel"), None)
-        if kernel is None:
-            return None
-        f, u, bias = kernel.shape[0], self.units, self.use_bias
-        n, gates = (3, "3 gates (i, c, o; f = 1 − i)") if self.coupled_gates else (4, "4 gates (i, f, c, o)")
-        if bias:
-            expr, count = f"{n} × (({f} + {u}) × {u} + {u})", n * ((f + u) * u + u)
-            legend = f"{gates} × ((features + units) × units + units)"
-        else:
-            expr, count = f"{n} × (({f} + {u}) × {u})", n * (f + u) * u
-            legend = f"{gates} × ((features + units) × units)"
-        if self.peephole:
-            p, names = (2, "i, o") if self.coupled_gates else (3, "i, f, o")
-            expr, count = f"{expr} + {p} × {u}", count + p * u
-            legend = f"{legend} + {p} peepholes ({names}) × units"
-        return expr, count, legend if bias else f"{legend}, no bias"
 
     def trace_cell(self, params):
         """Traced quantities: gates i, f, g (candidate), o, then the cell state c and hidden state h

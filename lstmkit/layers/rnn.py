@@ -233,6 +233,11 @@ class RNN(Layer):
         finally:
             clear_dropout_masks(prepared)  # the masks are this trace's values: never reuse them
 
+    def param_count_formula(self):
+        """The cell's own explanation (a stock cell's gate arithmetic), when it has one."""
+        formula = getattr(self.cell, "checked_param_count_formula", None)
+        return formula() if formula is not None and not self._vars else None
+
     # ----------------------------------------------------------------- config
     def get_config(self):
         return {**super().get_config(), "return_sequences": self.return_sequences, "return_state": self.return_state,

@@ -36,6 +36,16 @@ class SimpleRNNEquations(CellEquations):
     def _fused_cell(self):
         return fused_ops.simple_rnn_cell(self.activation)
 
+    def param_count_formula(self):
+        """(features + units) × units + units."""
+        kernel = next((v for v in self._vars if v.name == "kernel"), None)
+        if kernel is None:
+            return None
+        f, u = kernel.shape[0], self.units
+        if self.use_bias:
+            return f"({f} + {u}) × {u} + {u}", (f + u) * u + u, "(features + units) × units + units"
+        return f"({f} + {u}) × {u}", (f + u) * u, "(features + units) × units, no bias"
+
 
 class SimpleRNN(SimpleRNNEquations, RNNBase):
     """`h_t = activation(x_t W + h_{t-1} U + b)`, with Keras 3's arguments.
@@ -84,16 +94,6 @@ class SimpleRNN(SimpleRNNEquations, RNNBase):
         config = super().to_keras2_config(config, where, convert)
         config.pop("implementation", None)
         return config
-
-    def param_count_formula(self):
-        """(features + units) × units + units."""
-        kernel = next((v for v in self._vars if v.name == "kernel"), None)
-        if kernel is None:
-            return None
-        f, u = kernel.shape[0], self.units
-        if self.use_bias:
-            return f"({f} + {u}) × {u} + {u}", (f + u) * u + u, "(features + units) × units + units"
-        return f"({f} + {u}) × {u}", (f + u) * u, "(features + units) × units, no bias"
 
     def trace_cell(self, params):
         """Traced quantity: the state h."""

@@ -145,6 +145,15 @@ class StackedRNNCells(Layer):
         batch = tuple(input_shape)[0]
         return [(batch, self.output_size), None]
 
+    def param_count_formula(self):
+        """The cells' explanations added up, when every cell has one."""
+        parts = [c.checked_param_count_formula() if hasattr(c, "checked_param_count_formula") else None
+                 for c in self.cells]
+        if not parts or any(p is None for p in parts) or self._vars:
+            return None
+        return (" + ".join(f"[{p[0]}]" for p in parts), sum(p[1] for p in parts),
+                "; ".join(f"{type(c).__name__}: {p[2]}" for c, p in zip(self.cells, parts)))
+
     # ----------------------------------------------------------------- config
     def get_config(self):
         serialize = _serialization().serialize_layer

@@ -329,3 +329,14 @@ def test_bidirectional_over_rnn_cells_matches_keras(merge_mode):
     assert len(a) == len(b)
     for u, v in zip(a, b):
         np.testing.assert_allclose(u, v, rtol=2e-5, atol=2e-6)
+
+
+def test_summary_explains_cell_parameter_counts():
+    inp = lstmkit.Input((3, 2))
+    x = L.RNN(L.LSTMCell(4), return_sequences=True)(inp)
+    x = L.RNN([L.GRUCell(3), L.SimpleRNNCell(2)])(x)
+    lines = []
+    lstmkit.Model(inp, x).summary(print_fn=lines.append, explain=True)
+    text = "\n".join(lines)
+    assert "4 × ((2 + 4) × 4 + 4) = 112" in text
+    assert "[3 × ((4 + 3) × 3 + 2 × 3)] + [(3 + 2) × 2 + 2] = 93" in text
