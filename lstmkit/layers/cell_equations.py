@@ -301,6 +301,12 @@ class StockCell(CellEquations, Layer):
         output, new_state = step(inputs, state)
         return output, (list(new_state) if nested else new_state[0])
 
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        if config.pop("seed", None) is not None:
+            raise ValueError(f"{where}: Keras 2 recurrent cells have no `seed`; save this model as '.keras' instead.")
+        return config
+
     def _cell_config(self):
         """The config keys every stock cell has, before its family's own."""
         return {**Layer.get_config(self), "units": self.units,

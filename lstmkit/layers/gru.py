@@ -56,6 +56,13 @@ class GRUEquations(CellEquations):
     def _recurrent_bias(self, params):
         return self._biases(params)[1]
 
+    @classmethod
+    def keras2_config(cls, config, where):
+        config = super().keras2_config(config, where)
+        # Keras before 2.1.6 / TF 1.x had no reset_after: its GRU (and GRUCell) was the reset-before variant.
+        config.setdefault("reset_after", False)
+        return config
+
     def _gru_config(self):
         return {"recurrent_activation": activations_mod.serialize(self.recurrent_activation),
                 "use_bias": self.use_bias, **self._config_weights()}
@@ -110,13 +117,6 @@ class GRU(GRUEquations, RNNBase):
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "gru_cell"
-
-    @classmethod
-    def keras2_config(cls, config, where):
-        config = super().keras2_config(config, where)
-        # Keras before 2.1.6 / TF 1.x had no reset_after: its GRU was the reset-before variant.
-        config.setdefault("reset_after", False)
-        return config
 
     def trace_cell(self, params):
         """Traced quantities: the update gate z, the reset gate r, the candidate g and the state h."""

@@ -78,6 +78,19 @@ class RNN(Layer):
     def keras2_states_as_inputs(cls) -> bool:
         return True  # Keras 2 fed `initial_state` as extra inputs of the layer's node
 
+    @classmethod
+    def keras2_config(cls, config, where):
+        if config.pop("time_major", False):
+            raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
+                             "lstmkit, whose recurrent layers take (batch, timesteps, features).")
+        return config
+
+    @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        config["cell"] = convert(config["cell"], where)
+        config["time_major"] = False
+        return config
+
     # ----------------------------------------------------------------- shapes
     def _check_input_shape(self, shape):
         if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):

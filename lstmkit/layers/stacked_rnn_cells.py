@@ -160,6 +160,11 @@ class StackedRNNCells(Layer):
         return {**super().get_config(), "cells": [serialize(c) for c in self.cells]}
 
     @classmethod
+    def to_keras2_config(cls, config, where, convert):
+        config["cells"] = [convert(c, where) for c in config["cells"]]
+        return config
+
+    @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         cells = [deserialize_cell(c, custom_objects) for c in config.pop("cells")]

@@ -340,3 +340,24 @@ def test_summary_explains_cell_parameter_counts():
     text = "\n".join(lines)
     assert "4 × ((2 + 4) × 4 + 4) = 112" in text
     assert "[3 × ((4 + 3) × 3 + 2 × 3)] + [(3 + 2) × 2 + 2] = 93" in text
+
+
+def test_keras2_configs_of_rnn_cells_both_ways():
+    from lstmkit.layers.serialization import deserialize_layer, load_context, serialize_layer
+    from lstmkit.saving import keras2
+
+    entry = {"class_name": "RNN", "config": {"name": "r", "time_major": False, "return_sequences": True, "cell": {
+        "class_name": "GRUCell", "config": {"units": 2, "implementation": 2, "dtype": "float32"}}}}
+    with load_context(keras2_semantics=True):
+        layer = deserialize_layer(entry)
+        with pytest.raises(ValueError, match="time_major=True"):
+            deserialize_layer({"class_name": "RNN", "config": {**entry["config"], "time_major": True}})
+    assert layer.return_sequences and layer.cell.reset_after is False  # Keras 2's GRUCell without the key
+    assert deserialize_layer(entry["config"]["cell"]).reset_after is True  # Keras 3's default
+    out = keras2._keras2_layer(serialize_layer(L.RNN([L.LSTMCell(2), L.GRUCell(2)])), "layer 'rnn'")
+    assert out["config"]["time_major"] is False
+    cells = out["config"]["cell"]["config"]["cells"]
+    assert [c["class_name"] for c in cells] == ["LSTMCell", "GRUCell"]
+    assert all("seed" not in c["config"] and c["config"]["dtype"] == "float32" for c in cells)
+    with pytest.raises(ValueError, match="seed"):
+        keras2._keras2_layer(serialize_layer(L.RNN(L.LSTMCell(2, seed=1))), "layer 'rnn'")
