@@ -82,6 +82,28 @@ class GRUEquations(CellEquations):
         return (f"3 × (({f} + {u}) × {u})", 3 * (f + u) * u,
                 "3 gates (z, r, h) × ((features + units) × units), no bias")
 
+    def trace_cell(self, params):
+        """Traced quantities: the update gate z, the reset gate r, the candidate g and the state h."""
+        kernel = params["recurrent_kernel"]
+        act, rec_act = self.activation, self.recurrent_activation
+        if self.reset_after:
+            recurrent_bias = self._biases(params)[1]
+
+            def cell(x_t, state):
+                (h,) = state
+                zh = rnn_ops.recurrent_projection(h, kernel)
+                if recurrent_bias is not None:
+                    zh = zh + recurrent_bias
+                h, gates = rnn_ops.gru_gates(x_t, zh, h, activation=act, recurrent_activation=rec_act)
+                return (h,), gates
+        else:
+            def cell(x_t, state):
+                h, gates = rnn_ops.gru_gates_reset_before(x_t, state[0], kernel, activation=act,
+                                                          recurrent_activation=rec_act)
+                return (h,), gates
+
+        return "GRU", ("z", "r", "g", "h"), cell
+
 
 class GRU(GRUEquations, RNNBase):
     """Gated recurrent unit, Cho et al. 2014, with Keras 3's arguments.
@@ -117,28 +139,6 @@ class GRU(GRUEquations, RNNBase):
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "gru_cell"
-
-    def trace_cell(self, params):
-        """Traced quantities: the update gate z, the reset gate r, the candidate g and the state h."""
-        kernel = params["recurrent_kernel"]
-        act, rec_act = self.activation, self.recurrent_activation
-        if self.reset_after:
-            recurrent_bias = self._biases(params)[1]
-
-            def cell(x_t, state):
-                (h,) = state
-                zh = rnn_ops.recurrent_projection(h, kernel)
-                if recurrent_bias is not None:
-                    zh = zh + recurrent_bias
-                h, gates = rnn_ops.gru_gates(x_t, zh, h, activation=act, recurrent_activation=rec_act)
-                return (h,), gates
-        else:
-            def cell(x_t, state):
-                h, gates = rnn_ops.gru_gates_reset_before(x_t, state[0], kernel, activation=act,
-                                                          recurrent_activation=rec_act)
-                return (h,), gates
-
-        return "GRU", ("z", "r", "g", "h"), cell
 
 
 class GRUCell(GRUEquations, StockCell):

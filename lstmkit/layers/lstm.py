@@ -127,6 +127,22 @@ class LSTMEquations(CellEquations):
             legend = f"{legend} + {p} peepholes ({names}) × units"
         return expr, count, legend if bias else f"{legend}, no bias"
 
+    def trace_cell(self, params):
+        """Traced quantities: gates i, f, g (candidate), o, then the cell state c and hidden state h
+        (with peepholes the gates include the peephole terms; coupled gates make f = 1 - i)."""
+        kernel = params["recurrent_kernel"]
+        peepholes, coupled = self._peepholes(params), self.coupled_gates
+
+        def cell(x_t, state):
+            h, c = state
+            z = x_t + rnn_ops.recurrent_projection(h, kernel)
+            h, c, gates = rnn_ops.lstm_gates(z, c, activation=self.activation,
+                                             recurrent_activation=self.recurrent_activation,
+                                             peepholes=peepholes, coupled_gates=coupled)
+            return (h, c), gates
+
+        return "LSTM", ("i", "f", "g", "o", "c", "h"), cell
+
 
 class LSTM(LSTMEquations, RNNBase):
     """Long short-term memory, Hochreiter & Schmidhuber 1997, with Keras 3's arguments.
@@ -197,22 +213,6 @@ class LSTM(LSTMEquations, RNNBase):
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "lstm_cell"
-
-    def trace_cell(self, params):
-        """Traced quantities: gates i, f, g (candidate), o, then the cell state c and hidden state h
-        (with peepholes the gates include the peephole terms; coupled gates make f = 1 - i)."""
-        kernel = params["recurrent_kernel"]
-        peepholes, coupled = self._peepholes(params), self.coupled_gates
-
-        def cell(x_t, state):
-            h, c = state
-            z = x_t + rnn_ops.recurrent_projection(h, kernel)
-            h, c, gates = rnn_ops.lstm_gates(z, c, activation=self.activation,
-                                             recurrent_activation=self.recurrent_activation,
-                                             peepholes=peepholes, coupled_gates=coupled)
-            return (h, c), gates
-
-        return "LSTM", ("i", "f", "g", "o", "c", "h"), cell
 
 
 class LSTMCell(LSTMEquations, StockCell):

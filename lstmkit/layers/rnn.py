@@ -246,6 +246,16 @@ class RNN(Layer):
         finally:
             clear_dropout_masks(prepared)  # the masks are this trace's values: never reuse them
 
+    def traces_steps(self) -> bool:
+        """`lstmkit.inspect.trace` records the gates of one stock cell (stacks and users' cells: not yet)."""
+        return hasattr(self.cell, "trace_cell") and hasattr(self.cell, "run_sequence") and not hasattr(
+            self.cell, "cells")
+
+    def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
+        from lstmkit.layers.rnn_trace import trace_recurrence
+
+        return {"": trace_recurrence(_TracedCell(self), params.get("cell", {}), inputs, mask, initial_state, states)}
+
     def param_count_formula(self):
         """The cell's own explanation (a stock cell's gate arithmetic), when it has one."""
         formula = getattr(self.cell, "checked_param_count_formula", None)
@@ -262,3 +272,25 @@ class RNN(Layer):
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
         return cls(deserialize_cell(config.pop("cell"), custom_objects), **config)
+
+
+class _TracedCell:
+    """An `RNN` over a stock cell as `trace_recurrence` reads a recurrent layer: the RNN's sequence
+    options and states, the cell's equations (its `trace_cell`) and projection."""
+
+    def __init__(self, rnn):
+        self._rnn, self._cell = rnn, rnn.cell
+        self.name, self.go_backwards = rnn.name, rnn.go_backwards
+        self._state_names = rnn.cell._state_names
+
+    def trace_cell(self, params):
+        return self._cell.trace_cell(params)
+
+    def _check_input_shape(self, shape):
+        self._rnn._check_input_shape(shape)
+
+    def _resolve_initial_state(self, ctx, batch, initial_state):
+        return self._rnn._resolve_initial_state(ctx, batch, initial_state)
+
+    def _project(self, params, inputs, input_masks):
+        return self._cell._project(params, inputs, input_masks)

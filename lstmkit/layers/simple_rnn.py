@@ -46,6 +46,16 @@ class SimpleRNNEquations(CellEquations):
             return f"({f} + {u}) × {u} + {u}", (f + u) * u + u, "(features + units) × units + units"
         return f"({f} + {u}) × {u}", (f + u) * u, "(features + units) × units, no bias"
 
+    def trace_cell(self, params):
+        """Traced quantity: the state h."""
+        kernel = params["recurrent_kernel"]
+
+        def cell(x_t, state):
+            h, _ = rnn_ops.simple_rnn_step(x_t, state, kernel, activation=self.activation)
+            return (h,), ()
+
+        return "SimpleRNN", ("h",), cell
+
 
 class SimpleRNN(SimpleRNNEquations, RNNBase):
     """`h_t = activation(x_t W + h_{t-1} U + b)`, with Keras 3's arguments.
@@ -94,16 +104,6 @@ class SimpleRNN(SimpleRNNEquations, RNNBase):
         config = super().to_keras2_config(config, where, convert)
         config.pop("implementation", None)
         return config
-
-    def trace_cell(self, params):
-        """Traced quantity: the state h."""
-        kernel = params["recurrent_kernel"]
-
-        def cell(x_t, state):
-            h, _ = rnn_ops.simple_rnn_step(x_t, state, kernel, activation=self.activation)
-            return (h,), ()
-
-        return "SimpleRNN", ("h",), cell
 
 
 class SimpleRNNCell(SimpleRNNEquations, StockCell):

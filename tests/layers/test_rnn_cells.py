@@ -361,3 +361,26 @@ def test_keras2_configs_of_rnn_cells_both_ways():
     assert all("seed" not in c["config"] and c["config"]["dtype"] == "float32" for c in cells)
     with pytest.raises(ValueError, match="seed"):
         keras2._keras2_layer(serialize_layer(L.RNN(L.LSTMCell(2, seed=1))), "layer 'rnn'")
+
+
+@pytest.mark.parametrize("cell, layer", [(lambda: L.LSTMCell(3), lambda: L.LSTM(3, go_backwards=True)),
+                                         (lambda: L.GRUCell(3, reset_after=False),
+                                          lambda: L.GRU(3, reset_after=False, go_backwards=True))])
+def test_inspect_traces_a_stock_cell_as_its_layer(cell, layer):
+    from lstmkit import inspect as lk_inspect
+
+    inp = lstmkit.Input((5, 2))
+    masked = L.Masking()(inp)
+    ours, ref = L.RNN(cell(), go_backwards=True, name="ours"), layer()
+    model = lstmkit.Model(inp, [ours(masked), ref(masked)])
+    ref.set_weights(_random_weights([w.shape for w in ours.get_weights()], 12))
+    ours.set_weights(ref.get_weights())
+    x = X.copy()
+    x[1, 3:] = 0.0  # masked steps
+    traces = lk_inspect.trace(model, x)
+    a, b = traces["ours"], traces[ref.name]
+    assert a.kind == b.kind and a.quantities == b.quantities
+    for q in a.quantities:
+        np.testing.assert_allclose(a[q], b[q], rtol=1e-6, atol=1e-7)
+    assert np.isnan(a[a.quantities[0]][1, 3:]).all()  # gates of masked steps
+    assert not L.RNN([L.LSTMCell(2), L.LSTMCell(2)]).traces_steps()
