@@ -384,3 +384,27 @@ def test_inspect_traces_a_stock_cell_as_its_layer(cell, layer):
         np.testing.assert_allclose(a[q], b[q], rtol=1e-6, atol=1e-7)
     assert np.isnan(a[a.quantities[0]][1, 3:]).all()  # gates of masked steps
     assert not L.RNN([L.LSTMCell(2), L.LSTMCell(2)]).traces_steps()
+
+
+def test_fit_of_rnn_over_lstm_cell_is_fit_of_lstm():
+    x = RNG.normal(size=(16, 5, 2)).astype("float32")
+    y = x[:, :, :1].sum(axis=1)
+    histories, weights = [], None
+    for recurrent in (L.RNN(L.LSTMCell(3)), L.LSTM(3)):
+        lstmkit.utils.set_random_seed(3)
+        model = lstmkit.Sequential([lstmkit.Input((5, 2)), recurrent, L.Dense(1)])
+        if weights is None:
+            weights = model.get_weights()
+        model.set_weights(weights)
+        model.compile(lstmkit.optimizers.Adam(0.01), "mse")
+        histories.append(model.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0).history["loss"])
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-6)
+    assert histories[0][-1] < histories[0][0]
+
+
+def test_stateful_rnn_in_a_model_carries_and_resets():
+    model = lstmkit.Sequential([lstmkit.Input((2, 2), batch_size=3), L.RNN(L.GRUCell(2), stateful=True)])
+    first, second = (np.asarray(model.predict(X[:, :2], batch_size=3, verbose=0)) for _ in range(2))
+    assert not np.allclose(first, second)  # the second call starts from the first one's states
+    model.reset_states()
+    np.testing.assert_allclose(np.asarray(model.predict(X[:, :2], batch_size=3, verbose=0)), first, rtol=1e-6)
