@@ -34,8 +34,9 @@ from lstmkit.layers.base import Layer
 # deserialize their inner layer through the same context.
 _context = threading.local()
 
-# Keras 3 classes that run Python code stored in the file; lstmkit never rebuilds them.
-_CODE_CLASSES = ("Lambda", "TFOpLambda", "SlicingOpLambda")
+# Keras classes that run Python code stored in the file; lstmkit never rebuilds them. (`Lambda` is a
+# layer of lstmkit's, which refuses a stored lambda itself.)
+_CODE_CLASSES = ("TFOpLambda", "SlicingOpLambda")
 
 
 @contextlib.contextmanager

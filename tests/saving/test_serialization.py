@@ -124,7 +124,7 @@ def test_unknown_class_names_it_lists_supported_and_custom_objects():
         deserialize_layer({"class_name": "Conv1D", "config": {"filters": 2}})
     msg = str(e.value)
     assert "'Conv1D'" in msg and "LSTM" in msg and "TimeDistributed" in msg and "custom_objects" in msg
-    with pytest.raises(ValueError, match="Lambda.*never deserializes code.*custom_objects"):
+    with pytest.raises(ValueError, match="Lambda.*never runs code.*custom_objects"):
         deserialize_layer({"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__"}}})
 
 
