@@ -25,7 +25,7 @@ def _new_variable(value, dtype=None, name=None, constraint=None):
 
     value = np.asarray(value, dtype=_dtype(dtype))
     n = next(_names)
-    return _var_class()(value, name or ("Variable" if n == 0 else f"Variable_{n}"),
+    return _var_class()(value, name=name or ("Variable" if n == 0 else f"Variable_{n}"),
                         constraint=constraints.get(constraint))
 
 

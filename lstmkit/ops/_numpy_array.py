@@ -14,6 +14,9 @@ def _t(x):
 
 
 def _seq(xs, fn_name):
+    """A list or tuple of tensors (an array counts as the sequence of its rows, as in NumPy)."""
+    if hasattr(xs, "shape") and len(xs.shape) > 0:
+        return jnp.asarray(xs)
     if not isinstance(xs, (list, tuple)):
         raise TypeError(f"`{fn_name}` expects a list or tuple of tensors. Received: {type(xs).__name__}")
     return [jnp.asarray(x) for x in xs]
@@ -326,7 +329,8 @@ def argpartition(x, kth, axis=-1):
 
 @keras_op
 def unravel_index(indices, shape):
-    return tuple(i.astype(jnp.int32) for i in jnp.unravel_index(_t(indices), shape))
+    indices = _t(indices)
+    return tuple(i.astype(indices.dtype) for i in jnp.unravel_index(indices, shape))  # Keras keeps the dtype
 
 
 @keras_op

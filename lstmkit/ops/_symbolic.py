@@ -127,6 +127,8 @@ def _output_structs(fn, op_name, treedef, static_leaves, slots, tensors):
         leaves_a, tree_a = jax.tree_util.tree_flatten(out_a)
         leaves_b, tree_b = jax.tree_util.tree_flatten(out_b)
         if tree_a != tree_b or any(len(x.shape) != len(y.shape) for x, y in zip(leaves_a, leaves_b)):
+            first_error = first_error or ValueError(
+                "the number or rank of its outputs depends on a dimension that is unknown (None)")
             continue
         structs = [(tuple(da if da == db else None for da, db in zip(x.shape, y.shape)), np.dtype(x.dtype))
                    for x, y in zip(leaves_a, leaves_b)]

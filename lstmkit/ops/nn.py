@@ -60,7 +60,7 @@ def log_sigmoid(x):
 
 @keras_op
 def leaky_relu(x, negative_slope=0.2):
-    return jax.nn.leaky_relu(_float(x), negative_slope=negative_slope)
+    return jax.nn.leaky_relu(jnp.asarray(x), negative_slope=negative_slope)
 
 
 @keras_op
@@ -78,7 +78,7 @@ hard_swish = keras_op(hard_silu._array_fn, name="hard_swish")
 
 @keras_op
 def hard_tanh(x):
-    return jax.nn.hard_tanh(_float(x))
+    return jax.nn.hard_tanh(jnp.asarray(x))
 
 
 @keras_op

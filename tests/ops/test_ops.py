@@ -255,7 +255,7 @@ def test_gradients_flow_and_stop():
 
 
 def test_variables_are_accepted():
-    v = Variable(W, "kernel")
+    v = Variable(W, name="kernel")
     np.testing.assert_allclose(ops.matmul(M, v), M @ W, rtol=1e-5)
     np.testing.assert_allclose(ops.add(v, 1.0), W + 1.0)
     assert ops.shape(v) == (4, 5)
@@ -273,6 +273,44 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(ValueError, match="constant_values"):
         ops.pad(M, 1, mode="reflect", constant_values=1.0)
     with pytest.raises(TypeError, match="list or tuple"):
-        ops.concatenate(M)
+        ops.concatenate(3.0)
     with pytest.raises(ValueError, match="dtype"):
         ops.cast(M, "not_a_dtype")
+
+
+def _first_array(args):
+    for i, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim >= 1:
+            return i
+    return None
+
+
+SYMBOLIC_CASES = [c for c in CASES if _first_array(c[1]) is not None]
+
+
+@pytest.mark.parametrize("name,args,kwargs", SYMBOLIC_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(SYMBOLIC_CASES)])
+def test_symbolic_shapes_and_dtypes_match_eager(name, args, kwargs):
+    """The same call with a KerasTensor in place of the first array: the eager result's shapes and dtypes,
+    with only dimensions that depend on an unknown batch size reported as None."""
+    import lstmkit
+    from lstmkit.layers.input_layer import KerasTensor
+
+    i = _first_array(args)
+    eager = jax.tree_util.tree_leaves(getattr(ops, name)(*args, **kwargs))
+    others = [a for j, a in enumerate(args) if j != i and np.ndim(a) >= 1]
+    # An unknown first dimension only where nothing pins it: no other array argument, not a square matrix,
+    # not the axis an unstack splits along.
+    pinned = others or name in ("inv", "det", "cholesky", "slogdet", "logdet", "eigh") or (name == "unstack" and not kwargs)
+    for batch_shape in [args[i].shape] + ([(None,) + args[i].shape[1:]] if not pinned else []):
+        sym_args = list(args)
+        sym_args[i] = lstmkit.Input(batch_shape=batch_shape, dtype=str(args[i].dtype))
+        out = jax.tree_util.tree_leaves(getattr(ops, name)(*sym_args, **kwargs),
+                                        is_leaf=lambda t: isinstance(t, KerasTensor))
+        assert len(out) == len(eager)
+        for t, e in zip(out, eager):
+            assert isinstance(t, KerasTensor) and t.dtype == str(np.asarray(e).dtype)
+            assert len(t.shape) == np.ndim(e)
+            if None not in batch_shape:
+                assert t.shape == np.shape(e)
+            else:
+                assert all(d is None or d == de for d, de in zip(t.shape, np.shape(e)))

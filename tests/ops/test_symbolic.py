@@ -35,6 +35,8 @@ def test_symbolic_errors_name_the_op():
     b = lstmkit.Input((4, 2))
     with pytest.raises(ValueError, match=r"ops\.concatenate"):
         ops.concatenate([a, b], axis=-1)
+    with pytest.raises(ValueError, match=r"ops\.unstack.*number or rank of its outputs"):
+        ops.unstack(a)  # as many outputs as the unknown batch size
 
 
 def test_functional_model_with_ops_trains_predicts_and_refuses_to_save(tmp_path):
