@@ -142,3 +142,25 @@ def test_bidirectional_rnn_files_load_both_ways(tmp_path):
     model.save(str(tmp_path / "ours.keras"))
     back = keras.models.load_model(tmp_path / "ours.keras")
     np.testing.assert_allclose(back.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_encoder_decoder_with_cells_and_initial_state_files_both_ways(tmp_path):
+    a, b = RNG.normal(size=(2, 4, 2)).astype("float32"), RNG.normal(size=(2, 3, 1)).astype("float32")
+
+    def build(m, Input, Model):
+        enc = Input((4, 2))
+        _, h, c = m.RNN(m.LSTMCell(3), return_state=True)(enc)
+        dec = Input((3, 1))
+        seq = m.RNN(m.LSTMCell(3), return_sequences=True)(dec, initial_state=[h, c])
+        return Model([enc, dec], m.Dense(1)(seq))
+
+    ours = build(L, lstmkit.Input, lstmkit.Model)
+    _randomize(ours, 9)
+    ours.save(str(tmp_path / "ours.keras"))
+    k = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(k.predict([a, b], verbose=0), ours.predict([a, b], verbose=0), rtol=1e-5, atol=1e-6)
+    km = build(keras.layers, keras.Input, keras.Model)
+    _randomize(km, 10)
+    km.save(tmp_path / "k.keras")
+    back = lstmkit.models.load_model(str(tmp_path / "k.keras"))
+    np.testing.assert_allclose(back.predict([a, b], verbose=0), km.predict([a, b], verbose=0), rtol=1e-5, atol=1e-6)
