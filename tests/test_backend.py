@@ -346,10 +346,22 @@ def test_updates_and_uids():
     close(K.get_value(v), [3.5, 4.5])
     K.moving_average_update(v, np.zeros(2), 0.9)
     close(K.get_value(v), [3.15, 4.05])  # x * momentum + value * (1 - momentum)
-    K.reset_uids()
+    K.clear_session()
     assert [K.get_uid("a"), K.get_uid("a"), K.get_uid("b")] == [1, 2, 1]
     K.clear_session()
     assert K.get_uid("a") == 1
+    layers.Dense(1)
+    assert K.get_uid("dense") == 2 and layers.Dense(1).name == "dense_2"  # one count, as in Keras
+    K.reset_uids()
+    assert layers.Dense(1).name == "dense"
+
+
+def test_keras3_backend_names():
+    assert K.standardize_dtype(np.float32) == "float32" and K.standardize_dtype(None) == "float32"
+    assert K.result_type("int32", "float32") == "float32" and K.result_type("int32", float) == "float32"
+    assert K.result_type("int32", int) == "int32"
+    assert K.is_float_dtype("float16") and not K.is_float_dtype("int32") and K.is_int_dtype("uint8")
+    K.clear_session(free_memory=True)
 
 
 def test_sequence_helpers():

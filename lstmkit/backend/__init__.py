@@ -4,8 +4,9 @@
 `K.expand_dims`, `K.int_shape`, `K.epsilon`, `K.clear_session`, `K.get_value` / `K.set_value`, ...
 with Keras 2's semantics (e.g. `K.concatenate(axis=-1)`, `K.argmax(axis=-1)`, `K.batch_dot` axes,
 `K.hard_sigmoid` = clip(0.2 x + 0.5)). The functions take arrays, Variables and, in the functional
-API, symbolic tensors. TensorFlow-1 graph functions (`placeholder`, `function`, sessions) are clear
-errors.
+API, symbolic tensors. Keras 3's `keras.backend` names are here too (`standardize_dtype`,
+`result_type`, `is_float_dtype`, ...). TensorFlow-1 graph functions (`placeholder`, `function`,
+sessions) are clear errors.
 """
 
 from lstmkit.backend.array_ops import (  # noqa: F401
@@ -14,8 +15,9 @@ from lstmkit.backend.array_ops import (  # noqa: F401
     stop_gradient, temporal_padding, tile, transpose,
 )
 from lstmkit.backend.config import (  # noqa: F401
-    backend, clear_session, epsilon, floatx, image_data_format, learning_phase, learning_phase_scope,
-    name_scope, set_epsilon, set_floatx, set_image_data_format, set_learning_phase,
+    backend, clear_session, epsilon, floatx, image_data_format, is_float_dtype, is_int_dtype, learning_phase,
+    learning_phase_scope, name_scope, result_type, set_epsilon, set_floatx, set_image_data_format,
+    set_learning_phase, standardize_dtype,
 )
 from lstmkit.backend.math_ops import (  # noqa: F401
     abs, all, any, argmax, argmin, batch_dot, clip, cos, cumprod, cumsum, dot, equal, exp, greater,
@@ -33,3 +35,4 @@ from lstmkit.backend.variables import (  # noqa: F401
     random_uniform, random_uniform_variable, reset_uids, rnn, set_session, set_value, shape, to_dense,
     truncated_normal, update, update_add, update_sub, variable, zeros, zeros_like,
 )
+from lstmkit.layers.tensor_masks import get_keras_mask, set_keras_mask  # noqa: E402,F401  (Keras 3's names)

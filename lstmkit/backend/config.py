@@ -66,22 +66,37 @@ def learning_phase_scope(value):
         _settings["learning_phase"] = saved
 
 
-def clear_session():
-    """Forget the automatic layer names ('dense', 'dense_1', ...), `get_uid`'s counts and the learning
-    phase, as Keras does.
-
-    lstmkit keeps no global graph, so there is nothing else to free.
-    """
-    from lstmkit.layers import base
-
-    if hasattr(base, "reset_uids"):
-        base.reset_uids()
-    else:  # older base module: the counters are a plain dict
-        base._uid_counters.clear()
-    _settings["learning_phase"] = 0
+def clear_session(free_memory=True):
+    """Forget the automatic layer names ('dense', 'dense_1', ...), which `get_uid` counts too, and the
+    learning phase, as Keras does. lstmkit keeps no global graph, so there is nothing else to free."""
     from lstmkit.backend import variables
 
     variables.reset_uids()
+    _settings["learning_phase"] = 0
+
+
+# ------------------------------------------------------------------ Keras 3's dtype helpers
+def standardize_dtype(dtype):
+    from lstmkit.ops.core import standardize_dtype as standardize
+
+    return standardize(dtype)
+
+
+def result_type(*dtypes):
+    """The dtype an operation on these dtypes gives (Python int/float count as weak types)."""
+    import jax.numpy as jnp
+
+    if not dtypes:
+        return floatx()
+    return jnp.result_type(*[d if d in (int, float, bool) else standardize_dtype(d) for d in dtypes]).name
+
+
+def is_float_dtype(dtype):
+    return standardize_dtype(dtype).startswith(("float", "bfloat"))
+
+
+def is_int_dtype(dtype):
+    return standardize_dtype(dtype).startswith(("int", "uint"))
 
 
 @contextlib.contextmanager

@@ -250,17 +250,19 @@ def moving_average_update(x, value, momentum):
 
 
 # ------------------------------------------------------------------ names and sessions
-_uids: dict = {}
-
-
 def get_uid(prefix=""):
-    """1, 2, 3, ... per prefix, as Keras 2's (restarted by `reset_uids` and `clear_session`)."""
-    _uids[prefix] = _uids.get(prefix, 0) + 1
-    return _uids[prefix]
+    """1, 2, 3, ... per prefix. As in Keras, the count is the one automatic layer names use: after one
+    `Dense()`, `get_uid("dense")` is 2 and the next Dense is named "dense_2"."""
+    from lstmkit.layers.base import unique_name
+
+    name = unique_name(prefix)
+    return 1 if name == prefix else int(name[len(prefix) + 1:]) + 1
 
 
 def reset_uids():
-    _uids.clear()
+    from lstmkit.layers import base
+
+    base.reset_uids()
 
 
 def get_session(*args, **kwargs):

@@ -11,7 +11,7 @@ from lstmkit.ops import core, linalg, math, nn, numpy  # noqa: F401
 from lstmkit.ops.core import (  # noqa: F401
     associative_scan, cast, cond, convert_to_numpy, convert_to_tensor, custom_gradient, dtype, fori_loop,
     get_item, is_tensor, map, saturate_cast, scan, scatter, scatter_update, shape, slice, slice_update,
-    standardize_dtype, stop_gradient, switch, unstack, vectorized_map, while_loop,
+    stop_gradient, switch, unstack, vectorized_map, while_loop,
 )
 from lstmkit.ops.linalg import cholesky, det, eigh, inv, lstsq, matrix_rank, norm, pinv, qr, solve, solve_triangular, svd  # noqa: F401
 from lstmkit.ops.math import (  # noqa: F401

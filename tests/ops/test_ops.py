@@ -208,7 +208,7 @@ def test_facts_about_tensors():
     assert isinstance(t, jax.Array) and t.dtype == jnp.float32
     assert ops.convert_to_tensor(M, dtype="int32").dtype == jnp.int32
     assert isinstance(ops.convert_to_numpy(jnp.ones(2)), np.ndarray)
-    assert ops.standardize_dtype("float") == "float32" and ops.standardize_dtype(np.float32) == "float32"
+    assert ops.core.standardize_dtype(np.float32) == "float32" and ops.core.standardize_dtype(int) == "int32"
 
 
 def test_control_flow_as_keras():
