@@ -99,6 +99,9 @@ class RNN(Layer):
         if len(shape) < 3:
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim>=3 '
                              f"(batch, timesteps, features), found ndim={len(shape)}. Full shape received: {shape}")
+        if hasattr(self.cell, "run_sequence") and len(shape) != 3:  # the stock cells read (batch, features) steps
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=3, '
+                             f"found ndim={len(shape)}. Full shape received: {shape}")
         kernel = next((v for v in getattr(self.cell, "_vars", ()) if v.name == "kernel"), None)
         if kernel is not None and len(shape) == 3 and shape[-1] is not None and shape[-1] != kernel.shape[0]:
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 of '
@@ -136,11 +139,14 @@ class RNN(Layer):
         return out
 
     # ----------------------------------------------------------------- state
-    def get_initial_state(self, batch_size):
-        """The cell's initial state for `batch_size` samples (its `get_initial_state`, else zeros), as tuples."""
+    def initial_state(self, batch_size):
+        """The cell's initial state for `batch_size` samples (its `get_initial_state`, else zeros), as tuples:
+        what the loop carries (the name Layer's stateful machinery calls)."""
         return cell_protocol.to_tuples(cell_protocol.initial_state(self.cell, batch_size, self.state_size))
 
-    initial_state = get_initial_state  # the name Layer's stateful machinery calls
+    def get_initial_state(self, batch_size):
+        """Keras's: the initial states as a list, one entry per state (nested lists for a stack)."""
+        return cell_protocol.to_lists(self.initial_state(batch_size))
 
     @property
     def states(self):
@@ -153,12 +159,12 @@ class RNN(Layer):
             raise NotStatefulError("Layer must be stateful.")
         batch = _first_leaf(self._states).shape[0] if self._states is not None else self._fixed_batch_size()
         if states is None:
-            self._states = None if batch is None else self.get_initial_state(batch)
+            self._states = None if batch is None else self.initial_state(batch)
             return
         states = list(states) if isinstance(states, (list, tuple)) else [states]
         if batch is None:
             batch = np.asarray(jax.tree_util.tree_leaves(states)[0]).shape[0]
-        self._states = self._fit_states(states, self.get_initial_state(batch), "reset_states()")
+        self._states = self._fit_states(states, self.initial_state(batch), "reset_states()")
 
     reset_state = reset_states
 
@@ -182,9 +188,9 @@ class RNN(Layer):
         carried = ctx.get_state(self) if self.stateful else None
         if self.stateful:
             if carried is None:
-                carried = self.get_initial_state(batch)
+                carried = self.initial_state(batch)
             check_stateful_batch(self, _first_leaf(carried).shape[0], batch)
-        default = carried if carried is not None else self.get_initial_state(batch)
+        default = carried if carried is not None else self.initial_state(batch)
         if initial_state is None:
             return default
         given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]

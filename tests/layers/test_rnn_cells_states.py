@@ -105,3 +105,12 @@ def test_stateful_rnn_in_a_model_carries_and_resets():
     assert not np.allclose(first, second)  # the second call starts from the first one's states
     model.reset_states()
     np.testing.assert_allclose(np.asarray(model.predict(X[:, :2], batch_size=3, verbose=0)), first, rtol=1e-6)
+
+
+def test_get_initial_state_is_keras_lists_and_stock_cells_need_3d_inputs():
+    state = L.RNN([L.LSTMCell(3), L.GRUCell(2)]).get_initial_state(4)
+    assert isinstance(state, list) and isinstance(state[0], list)
+    assert [[np.shape(s) for s in cell] for cell in state] == [[(4, 3), (4, 3)], [(4, 2)]]
+    assert not np.any(np.asarray(state[0][1]))
+    with pytest.raises(ValueError, match="expected ndim=3"):
+        L.RNN(L.LSTMCell(2))(np.zeros((2, 3, 4, 5), "float32"))
