@@ -116,6 +116,8 @@ CASES = [
     ("sparse_categorical_crossentropy", (LABELS, PROBS), {}),
     ("sparse_categorical_crossentropy", (LABELS, M), {"from_logits": True}),
     ("dot_product_attention", (A[:, :, None], A[:, :, None], A[:, :, None]), {}),
+    ("dot_product_attention", (A[:, :, None], A[:, :, None], A[:, :, None]), {"is_causal": True, "scale": 0.3}),
+    ("dot_product_attention", (A[:, :, None], A[:, :, None], A[:, :, None]), {"mask": np.tril(np.ones((3, 3), bool))}),
     # less common element-wise functions, NaN-aware reductions, quantiles
     *[(f, (M,), {}) for f in ("cbrt", "deg2rad", "rad2deg", "sinc", "fabs", "isneginf", "isposinf", "isreal",
                              "real", "imag", "conj", "conjugate", "angle", "sparse_plus", "sparse_sigmoid",
@@ -225,6 +227,8 @@ def test_control_flow_as_keras():
         (ops.switch(1, [lambda x: x + 1, lambda x: x * 10], 2.0), kops.switch(1, [lambda x: x + 1, lambda x: x * 10], 2.0)),
         (ops.map(lambda x: x * 2, M), kops.map(lambda x: x * 2, M)),
         (ops.vectorized_map(lambda x: x.sum(), M), kops.vectorized_map(lambda x: x.sum(), M)),
+        (ops.associative_scan(lambda a, b: a + b, M, axis=1), kops.associative_scan(lambda a, b: a + b, M, axis=1)),
+        (ops.associative_scan(jnp.maximum, M, reverse=True), kops.associative_scan(jnp.maximum, M, reverse=True)),
     ]:
         _assert_same(jax.tree_util.tree_map(np.asarray, mine), jax.tree_util.tree_map(np.asarray, theirs), "control flow")
 
@@ -247,6 +251,15 @@ def test_sparsemax_projects_onto_the_simplex():
     np.testing.assert_allclose(out, ref, atol=1e-5)
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(ops.sparsemax(np.array([-1.0, 0.0, 1.0])), [0.0, 0.0, 1.0])
+
+
+def test_custom_gradient_as_keras():
+    @ops.custom_gradient
+    def clipped_identity(x):
+        return x, lambda upstream: ops.clip(upstream, -0.1, 0.1)
+
+    g = jax.grad(lambda x: ops.sum(clipped_identity(x) * 5.0))(jnp.arange(3.0))
+    np.testing.assert_allclose(g, [0.1, 0.1, 0.1])
 
 
 def test_gradients_flow_and_stop():
