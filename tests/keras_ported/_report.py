@@ -94,6 +94,18 @@ def main():
     text += [f"- {r}: {n}" for r, n in lo_reasons.most_common()]
     text += ["", "Distinct xfail reasons (items):", "", "| items | reason |", "|---:|---|"]
     text += [f"| {n} | {r} |" for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+    # A reason "A; then B" names the first failing check (A) and what fails after it (B); count each cause.
+    causes = collections.Counter()
+    first = collections.Counter()
+    for r, n in reasons.items():
+        parts = [p.strip() for p in r.split("; then ")]
+        first[parts[0]] += n
+        for p in parts:
+            causes[p] += n
+    multi = {c: n for c, n in causes.items() if n != first.get(c, 0)}
+    if multi:
+        text += ["", "Causes named after a \"; then\" (items failing on them once the first cause is fixed):", ""]
+        text += [f"- {n}: {c}" for c, n in sorted(multi.items(), key=lambda kv: -kv[1])]
     out = "\n".join(text)
     print(out)
     if "--write" in sys.argv:

@@ -30,7 +30,6 @@ from _testing import backend
 
 
 class TestDense(testing.TestCase):
-    @testing.xfail("fit() takes no Python generator: run_layer_test's TestModel(layer).fit(data_generator(), steps_per_epoch=1) fails ('input must have a batch dimension; received a scalar')")
     def test_dense_basics(self):
         # 2D case, no bias.
         self.run_layer_test(

@@ -12,7 +12,6 @@ import _testing as testing
 
 
 class TestRepeatVector(testing.TestCase):
-    @testing.xfail("fit() takes no Python generator: run_layer_test's TestModel(layer).fit(data_generator(), steps_per_epoch=1) fails ('input must have a batch dimension; received a scalar')")
     def test_repeat_vector(self):
         inputs = np.random.random((2, 5)).astype("float32")
         expected_output = ops.convert_to_tensor(
