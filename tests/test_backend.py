@@ -400,3 +400,28 @@ def test_moving_average_update_inside_fit():
     model.compile(optimizer="sgd", loss="mse")
     model.fit(np.full((8, 3), 2.0, "float32"), np.zeros((8, 1)), epochs=2, batch_size=8, verbose=0)
     close(running.get_weights()[0], [1.5, 1.5, 1.5])  # 0 -> 1 -> 1.5 over two steps
+
+
+class TrainOnlyZero(layers.Layer):
+    """Keras 2 era: `K.in_train_phase` without `training=`, relying on the learning phase during fit."""
+
+    def call(self, x):
+        return K.in_train_phase(K.zeros_like(x), x)
+
+
+def test_learning_phase_follows_the_running_call():
+    layer = TrainOnlyZero()
+    close(layer(M, training=True), np.zeros_like(M))
+    close(layer(M), M)
+    assert K.learning_phase() == 0  # outside any call
+    with K.learning_phase_scope(1):
+        assert K.learning_phase() == 1
+        close(layer(M), np.zeros_like(M))
+    assert K.learning_phase() == 0
+    # inside fit the layer's call sees the training phase: the Dense after it learns from zeros only
+    inp = lstmkit.Input((5,))
+    model = lstmkit.Model(inp, layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")(TrainOnlyZero()(inp)))
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(M, np.ones((3, 1), "float32"), epochs=2, verbose=0)
+    close(model.layers[-1].get_weights()[0], np.ones((5, 1)))  # zero inputs: no kernel gradient
+    assert model.layers[-1].get_weights()[1][0] > 0

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
-_settings = {"epsilon": 1e-7, "image_data_format": "channels_last", "learning_phase": 0}
+# learning_phase None: follow the running call (see `learning_phase`).
+_settings = {"epsilon": 1e-7, "image_data_format": "channels_last", "learning_phase": None}
 
 
 def epsilon() -> float:
@@ -46,8 +47,18 @@ def backend() -> str:
 
 
 def learning_phase() -> int:
-    """0 (inference) unless `set_learning_phase(1)`; layers get the real flag as their `training` argument."""
-    return _settings["learning_phase"]
+    """1 while a layer runs in training, else 0 (what Keras 2's graph-mode learning phase was during `fit`).
+
+    `set_learning_phase(value)` fixes it; otherwise it follows the call it is read in: inside a layer's
+    `call` traced by `fit`, the call's training flag; outside any call, 0.
+    """
+    if _settings["learning_phase"] is not None:
+        return _settings["learning_phase"]
+    from lstmkit.layers.variables import current_scope
+
+    scope = current_scope()
+    training = getattr(getattr(scope, "ctx", None), "training", False)
+    return 1 if training is True else 0
 
 
 def set_learning_phase(value):
@@ -58,12 +69,12 @@ def set_learning_phase(value):
 
 @contextlib.contextmanager
 def learning_phase_scope(value):
-    saved = learning_phase()
+    saved_setting = _settings["learning_phase"]
     set_learning_phase(value)
     try:
         yield value
     finally:
-        _settings["learning_phase"] = saved
+        _settings["learning_phase"] = saved_setting
 
 
 def clear_session(free_memory=True):
@@ -72,7 +83,7 @@ def clear_session(free_memory=True):
     from lstmkit.backend import variables
 
     variables.reset_uids()
-    _settings["learning_phase"] = 0
+    _settings["learning_phase"] = None
 
 
 # ------------------------------------------------------------------ Keras 3's dtype helpers
