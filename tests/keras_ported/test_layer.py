@@ -33,7 +33,6 @@ from _testing import KerasTensor, Variable, random
 
 
 class TestLayer(testing.TestCase):
-    @testing.xfail("no Layer.compute_output_spec (from compute_output_shape)")
     def test_compute_output_spec(self):
         # Test that implementing compute_output_shape
         # is enough to make compute_output_spec work.
@@ -413,8 +412,6 @@ class TestLayer(testing.TestCase):
         ("batch_size_1", 1),
         ("batch_size_5", 5),
         ("batch_size_10", 10),
-        xfail={"batch_size_0": "real bug: the activity-regularization loss of an empty batch is NaN (divided by the "
-                               "batch size 0); Keras gives 0"},
     )
     def test_activity_regularization_batch_normalization(self, batch_size):
         class SimpleLayer(layers.Layer):
@@ -561,7 +558,6 @@ class TestLayer(testing.TestCase):
         loss = model.evaluate(np.array([[1, 0, 0, 1]]), targets, verbose=0)
         self.assertAllClose(loss, 0.0)
 
-    @testing.xfail("no lstmkit.backend.set_keras_mask / get_keras_mask (masks attached to tensors)")
     def test_masking(self):
         test_obj = self
 
@@ -664,7 +660,6 @@ class TestLayer(testing.TestCase):
         y = layer(x)
         self.assertAllClose(backend.get_keras_mask(y), mask)
 
-    @testing.xfail("no lstmkit.backend.set_keras_mask / get_keras_mask (masks attached to tensors)")
     def test_masking_with_explicit_kwarg_propagation(self):
         """This test validates that an explicit `mask` kwarg is correctly
         used to compute the output mask.
@@ -698,7 +693,6 @@ class TestLayer(testing.TestCase):
         # for propagation to the next layer.
         self.assertAllClose(backend.get_keras_mask(y), explicit_mask)
 
-    @testing.xfail("no Layer._build_at_init; stateless_call not checked past it")
     def test_stateless_call(self):
         class TestLayer(layers.Layer):
             def __init__(self):
@@ -1487,7 +1481,6 @@ class TestLayer(testing.TestCase):
         # default to False).
         self.assertEqual(int(layer(np.array(0), foo_mode=True)), 0)
 
-    @testing.xfail("no layers.Identity; no Layer._register_call_context_args (Keras's call-context argument propagation)")
     def test_call_context_args_with_func_seq_models_as_layers(self):
         """Validate that call-context args are propagated correctly
         through functional and sequential models when used as layers.
