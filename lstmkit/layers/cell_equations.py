@@ -265,6 +265,14 @@ class StockCell(CellEquations, Layer):
                              seed, implementation)
 
     @property
+    def _runs_sequences(self) -> bool:
+        """True unless a subclass overrides `call`: then its own step must run, step by step, not the fused
+        kernel (which knows only the stock equations)."""
+        return type(self).call is StockCell.call
+
+    _steps_itself = _runs_sequences  # `step_function` is this cell's step (see cell_protocol.cell_step_function)
+
+    @property
     def state_size(self):
         # Keras: an int for a one-state cell (GRUCell, SimpleRNNCell), a list for LSTMCell.
         return self.units if len(self._state_names) == 1 else [self.units for _ in self._state_names]

@@ -97,7 +97,7 @@ def cell_step_function(cell, params, ctx, training, batch, features):
     traced `params`) under a context of its own whose random keys come from `key`, one per step.
     """
     own = getattr(cell, "step_function", None)
-    if own is not None:
+    if own is not None and getattr(cell, "_steps_itself", True):
         run = own(params, ctx, training, batch, features)
         return lambda x_t, state, key=None: run(x_t, state)
 

@@ -254,8 +254,8 @@ class RNN(Layer):
 
     def traces_steps(self) -> bool:
         """`lstmkit.inspect.trace` records the gates of one stock cell (stacks and users' cells: not yet)."""
-        return hasattr(self.cell, "trace_cell") and hasattr(self.cell, "run_sequence") and not hasattr(
-            self.cell, "cells")
+        return (hasattr(self.cell, "trace_cell") and getattr(self.cell, "_runs_sequences", False)
+                and not hasattr(self.cell, "cells"))
 
     def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
         from lstmkit.layers.rnn_trace import trace_recurrence

@@ -271,3 +271,29 @@ def test_dropout_rnn_cell_trains_in_a_stack():
     model.compile(lstmkit.optimizers.Adam(0.01), "mse")
     losses = model.fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"]
     assert np.all(np.isfinite(losses))
+
+
+# ----------------------------------------------------------------------------------------------- subclassed stock cells
+def _doubled(lib, base):
+    class Doubled(getattr(lib.layers, base)):
+        def call(self, inputs, states, training=None):
+            out, new = super().call(inputs, states, training=training)
+            return out * 2.0, new
+
+    return Doubled(3)
+
+
+@pytest.mark.parametrize("base", ["LSTMCell", "GRUCell"])
+def test_a_subclassed_stock_cell_runs_its_own_call(base, monkeypatch):
+    from lstmkit._kernels import fused as fused_ops
+
+    k = keras.layers.RNN(_doubled(keras, base), return_sequences=True)
+    k(X)
+    m = L.RNN(_doubled(lstmkit, base), return_sequences=True)
+    m(X)
+    weights = [RNG.uniform(-0.5, 0.5, size=w.shape).astype("float32") for w in k.get_weights()]
+    k.set_weights(weights)
+    m.set_weights(weights)
+    monkeypatch.setattr(fused_ops, "fused_rnn_scan", lambda *a, **kw: pytest.fail("the stock kernel ran"))
+    np.testing.assert_allclose(np.asarray(m(X, mask=MASK)), np.asarray(k(X, mask=MASK)), rtol=2e-5, atol=2e-6)
+    assert not m.traces_steps()
