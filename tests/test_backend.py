@@ -425,3 +425,58 @@ def test_learning_phase_follows_the_running_call():
     model.fit(M, np.ones((3, 1), "float32"), epochs=2, verbose=0)
     close(model.layers[-1].get_weights()[0], np.ones((5, 1)))  # zero inputs: no kernel gradient
     assert model.layers[-1].get_weights()[1][0] > 0
+
+
+class MaskedAttention(layers.Layer):
+    """The attention layer of many public Keras 2 text classifiers, as they wrote it (masking included)."""
+
+    def __init__(self, step_dim, bias=True, **kwargs):
+        self.supports_masking = True
+        self.step_dim = step_dim
+        self.bias = bias
+        self.features_dim = 0
+        super(MaskedAttention, self).__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.W = self.add_weight(shape=(input_shape[-1],), initializer="glorot_uniform", name="{}_W".format(self.name))
+        self.features_dim = input_shape[-1]
+        self.b = self.add_weight(shape=(input_shape[1],), initializer="zero", name="{}_b".format(self.name)) if self.bias else None
+        self.built = True
+
+    def compute_mask(self, input, input_mask=None):
+        return None
+
+    def call(self, x, mask=None):
+        eij = K.reshape(K.dot(K.reshape(x, (-1, self.features_dim)), K.reshape(self.W, (self.features_dim, 1))),
+                        (-1, self.step_dim))
+        if self.bias:
+            eij += self.b
+        a = K.exp(K.tanh(eij))
+        if mask is not None:
+            a *= K.cast(mask, K.floatx())
+        a /= K.cast(K.sum(a, axis=1, keepdims=True) + K.epsilon(), K.floatx())
+        return K.sum(x * K.expand_dims(a), axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0], self.features_dim
+
+
+def test_keras2_masked_attention_program():
+    lstmkit.utils.set_random_seed(4)
+    steps = 8
+    inp = lstmkit.Input((steps,))
+    h = layers.LSTM(5, return_sequences=True)(layers.Embedding(20, 6, mask_zero=True)(inp))
+    att = MaskedAttention(steps)
+    model = lstmkit.Model(inp, layers.Dense(1, activation="sigmoid")(att(h)))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    x = rng.integers(1, 20, (32, steps))
+    x[:, :3] = 0  # padded steps: masked out of the attention
+    y = (x[:, -1] > 10).astype("float32")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    hv = np.float64(lstmkit.Model(inp, h).predict(x, verbose=0))
+    w, b = (np.float64(v) for v in att.get_weights())
+    a = np.exp(np.tanh(hv @ w + b)) * (x != 0)
+    a /= a.sum(1, keepdims=True) + 1e-7
+    kernel, bias = model.layers[-1].get_weights()
+    ref = 1 / (1 + np.exp(-((hv * a[..., None]).sum(1) @ kernel + bias)))
+    close(model.predict(x, verbose=0), ref, 1e-4)
