@@ -480,3 +480,14 @@ def test_keras2_masked_attention_program():
     kernel, bias = model.layers[-1].get_weights()
     ref = 1 / (1 + np.exp(-((hv * a[..., None]).sum(1) @ kernel + bias)))
     close(model.predict(x, verbose=0), ref, 1e-4)
+
+
+def test_set_epsilon_reaches_lstmkit_ops():
+    from lstmkit import ops
+
+    K.set_epsilon(0.5)
+    try:
+        close(ops.normalize(np.array([0.1, 0.0])), [0.2, 0.0])  # x / max(||x||, epsilon)
+    finally:
+        K.set_epsilon(1e-7)
+    close(ops.normalize(np.array([0.1, 0.0])), [1.0, 0.0])

@@ -11,7 +11,12 @@ import jax.numpy as jnp
 
 from lstmkit.ops._dispatch import check_int, keras_op
 
-_EPSILON = 1e-7  # Keras's backend.epsilon()
+
+def _epsilon():
+    """Keras's `backend.epsilon()`, read when used so `lstmkit.backend.set_epsilon` applies, as in Keras."""
+    from lstmkit.backend.config import epsilon
+
+    return epsilon()
 
 
 def _float(x):
@@ -200,7 +205,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     x = _float(x)
     if x.ndim == 0:
         x = x[None]
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = _epsilon() if epsilon is None else epsilon
     if order == 2:
         # x / max(||x||, eps), written with rsqrt as Keras does
         inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
@@ -237,7 +242,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
 @keras_op
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     x = _float(x)
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = _epsilon() if epsilon is None else epsilon
     axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
     mean = jnp.mean(x, axis=axes, keepdims=True)
     var = jnp.var(x, axis=axes, keepdims=True)
@@ -252,7 +257,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
 @keras_op
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     x = _float(x)
-    epsilon = _EPSILON if epsilon is None else epsilon
+    epsilon = _epsilon() if epsilon is None else epsilon
     out = x * jax.lax.rsqrt(jnp.mean(jnp.square(x), axis=axis, keepdims=True) + epsilon)
     return out if scale is None else out * jnp.asarray(scale)
 
@@ -263,7 +268,8 @@ def binary_crossentropy(target, output, from_logits=False):
     target, output = _float(target), _float(output)
     if from_logits:
         return jax.nn.softplus(output) - target * output  # log(1 + e^x) - t x, stable
-    output = jnp.clip(output, _EPSILON, 1.0 - _EPSILON)
+    eps = _epsilon()
+    output = jnp.clip(output, eps, 1.0 - eps)
     return -(target * jnp.log(output) + (1.0 - target) * jnp.log(1.0 - output))
 
 
@@ -273,7 +279,8 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     if from_logits:
         return -jnp.sum(target * jax.nn.log_softmax(output, axis=axis), axis=axis)
     output = output / jnp.sum(output, axis=axis, keepdims=True)
-    output = jnp.clip(output, _EPSILON, 1.0 - _EPSILON)
+    eps = _epsilon()
+    output = jnp.clip(output, eps, 1.0 - eps)
     return -jnp.sum(target * jnp.log(output), axis=axis)
 
 
@@ -287,7 +294,8 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         log_prob = jax.nn.log_softmax(output, axis=axis)
     else:
         output = output / jnp.sum(output, axis=axis, keepdims=True)
-        log_prob = jnp.log(jnp.clip(output, _EPSILON, 1.0 - _EPSILON))
+        eps = _epsilon()
+        log_prob = jnp.log(jnp.clip(output, eps, 1.0 - eps))
     onehot = jax.nn.one_hot(target, output.shape[axis], axis=axis, dtype=log_prob.dtype)
     return -jnp.sum(onehot * log_prob, axis=axis)
 
