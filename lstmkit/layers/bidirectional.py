@@ -37,12 +37,25 @@ def _strip_prefix(name: str, prefix: str) -> str:
     return name[len(prefix):] if name.startswith(prefix) else name
 
 
+def _classes_in(layer) -> dict:
+    """The classes of `layer` and everything it holds, by name (a user's cell inside RNN(...))."""
+    out = {type(layer).__name__: type(layer)}
+    for sub in layer._sublayers.values():
+        out.update(_classes_in(sub))
+    return out
+
+
 def _copy_layer(layer: RNNBase, name: str, go_backwards=None) -> RNNBase:
+    from lstmkit.layers.serialization import current_context, load_context
+
     config = copy.deepcopy(layer.get_config())
     config["name"] = name
     if go_backwards is not None:
         config["go_backwards"] = go_backwards
-    return type(layer).from_config(config)
+    # The copy is rebuilt from the config, so the classes in hand must be found by name, registered or not.
+    custom, keras2 = current_context()
+    with load_context({**custom, **_classes_in(layer)}, keras2):
+        return type(layer).from_config(config)
 
 
 class Bidirectional(Layer):

@@ -297,3 +297,19 @@ def test_a_subclassed_stock_cell_runs_its_own_call(base, monkeypatch):
     monkeypatch.setattr(fused_ops, "fused_rnn_scan", lambda *a, **kw: pytest.fail("the stock kernel ran"))
     np.testing.assert_allclose(np.asarray(m(X, mask=MASK)), np.asarray(k(X, mask=MASK)), rtol=2e-5, atol=2e-6)
     assert not m.traces_steps()
+
+
+def test_bidirectional_over_a_user_cell_matches_keras():
+    def make(lib, cell):
+        return lib.layers.Bidirectional(lib.layers.RNN(cell, return_sequences=True), merge_mode="sum")
+
+    with keras.saving.custom_object_scope({"MinimalRNNCell": KMinimal}):  # Keras copies by config too
+        k = make(keras, KMinimal(3))
+    m = make(lstmkit, Minimal(3))  # lstmkit finds the classes of the layer it copies
+    k(X)
+    m(X)
+    weights = [RNG.uniform(-0.5, 0.5, size=w.shape).astype("float32") for w in k.get_weights()]
+    k.set_weights(weights)
+    m.set_weights(weights)
+    assert isinstance(m.backward_layer.cell, Minimal) and m.backward_layer.cell is not m.forward_layer.cell
+    np.testing.assert_allclose(np.asarray(m(X, mask=MASK)), np.asarray(k(X, mask=MASK)), rtol=2e-5, atol=2e-6)
