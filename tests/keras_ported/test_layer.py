@@ -1160,7 +1160,6 @@ class TestLayer(testing.TestCase):
             )
             self.assertSetEqual(variable_paths, parameter_names)
 
-    @testing.xfail("real bug: a weight named like a sub-layer attribute (add_weight(name='inner') next to self.inner = Layer()) collides in the params dict, so self.var reads the sub-layer's params dict ('unsupported operand + dict')")
     def test_custom_layer_add_weight_in_build_name(self):
         class TrainingLayer(layers.Layer):
             def __init__(self):
@@ -1218,7 +1217,6 @@ class TestLayer(testing.TestCase):
             )
             self.assertSetEqual(variable_paths, parameter_names)
 
-    @testing.xfail("weight paths of nested sub-layers lack the parent's name ('post_build_modify_layer/var', Keras 'training_layer/post_build_modify_layer/var')")
     def test_layer_variable_tracking_correct(self):
         class TrainingLayer(layers.Layer):
             def __init__(self):
