@@ -491,3 +491,15 @@ def test_set_epsilon_reaches_lstmkit_ops():
     finally:
         K.set_epsilon(1e-7)
     close(ops.normalize(np.array([0.1, 0.0])), [1.0, 0.0])
+
+
+def test_shape_arithmetic_stays_static_under_jit():
+    import jax
+
+    @jax.jit
+    def flatten_tail(x):
+        s = K.shape(x)
+        return K.reshape(x, K.stack([s[0], K.prod(s[1:])]))
+
+    close(flatten_tail(X3), X3.reshape(4, 15))
+    assert isinstance(K.concatenate([K.shape(X3)[:1], np.array([-1])]), np.ndarray)

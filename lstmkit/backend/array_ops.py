@@ -15,6 +15,15 @@ def _t(x):
     return jnp.asarray(x)
 
 
+def static_ints(values) -> bool:
+    """True when every value is a NumPy or Python integer: shape arithmetic such as
+    `K.stack([K.shape(x)[0], -1])`, which stays in NumPy so it is still static inside compiled code."""
+    values = list(values)
+    return bool(values) and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+        or isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.integer) for v in values)
+
+
 @keras_op
 def cast(x, dtype):
     from lstmkit.ops.core import standardize_dtype
@@ -24,13 +33,15 @@ def cast(x, dtype):
 
 @keras_op
 def concatenate(tensors, axis=-1):
-    tensors = [_t(x) for x in tensors]
-    return jnp.concatenate(tensors, axis=axis if tensors[0].ndim else 0)
+    xp = np if static_ints(tensors) else jnp
+    tensors = [xp.asarray(x) for x in tensors]
+    return xp.concatenate(tensors, axis=axis if tensors[0].ndim else 0)
 
 
 @keras_op
 def stack(x, axis=0):
-    return jnp.stack([_t(a) for a in x], axis=axis)
+    xp = np if static_ints(x) else jnp
+    return xp.stack([xp.asarray(a) for a in x], axis=axis)
 
 
 @keras_op
@@ -45,7 +56,7 @@ def squeeze(x, axis):
 
 @keras_op
 def reshape(x, shape):
-    return jnp.reshape(_t(x), tuple(int(d) for d in shape))
+    return jnp.reshape(_t(x), tuple(int(d) for d in np.asarray(shape).reshape(-1)))
 
 
 @keras_op

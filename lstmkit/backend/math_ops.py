@@ -184,6 +184,10 @@ def sum(x, axis=None, keepdims=False):
 
 @keras_op
 def prod(x, axis=None, keepdims=False):
+    from lstmkit.backend.array_ops import static_ints
+
+    if static_ints([x]):  # e.g. K.prod(K.shape(x)[1:]): static shape arithmetic stays static
+        return np.prod(x, axis=_axis(axis), keepdims=keepdims)
     return jnp.prod(_t(x), axis=_axis(axis), keepdims=keepdims)
 
 
