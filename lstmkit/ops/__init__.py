@@ -5,6 +5,11 @@ Keras's names, arguments, defaults and results: `ops.matmul(x, self.kernel)`,
 `ops.softmax(scores, axis=-1)`, `ops.concatenate([a, b], axis=-1)`, ... They take JAX and NumPy
 arrays, lstmkit Variables and symbolic KerasTensors. As in Keras, the families are also submodules
 (`ops.numpy`, `ops.nn`, `ops.core`, `ops.math`, `ops.linalg`) and everything is exported flat.
+
+On KerasTensors an op becomes a node of the functional graph (a weightless layer named as Keras names
+the op, e.g. `concatenate (Concatenate)` in `summary()`), so the model trains and predicts with it.
+Unlike Keras 3, lstmkit cannot write such nodes to a model file: saving the model is a clear error
+asking for a layer (e.g. `layers.Concatenate`) in their place.
 """
 
 from lstmkit.ops import core, linalg, math, nn, numpy  # noqa: F401
