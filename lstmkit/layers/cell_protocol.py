@@ -105,6 +105,10 @@ def cell_step_function(cell, params, ctx, training, batch, features):
         step_ctx = CallContext(training=training, rng=key)
         if isinstance(cell, Layer):
             (output, new_state), _ = cell.apply(params, x_t, step_ctx, state, training=training)
+            if step_ctx.losses:  # a loss per step would have to leave the scan: say so rather than drop it
+                raise NotImplementedError(
+                    f"RNN: cell '{cell.name}' added a loss in its step (add_loss or activity_regularizer); "
+                    "lstmkit does not collect losses from inside the recurrence. Add it after the RNN layer instead.")
         else:  # a plain object: a function of arrays without weights of its own
             kwargs = {"training": training} if _accepts_training(cell.call) else {}
             output, new_state = cell.call(x_t, state, **kwargs)

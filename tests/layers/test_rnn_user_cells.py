@@ -313,3 +313,13 @@ def test_bidirectional_over_a_user_cell_matches_keras():
     m.set_weights(weights)
     assert isinstance(m.backward_layer.cell, Minimal) and m.backward_layer.cell is not m.forward_layer.cell
     np.testing.assert_allclose(np.asarray(m(X, mask=MASK)), np.asarray(k(X, mask=MASK)), rtol=2e-5, atol=2e-6)
+
+
+def test_a_loss_added_inside_a_cell_step_is_refused_not_dropped():
+    class LossyCell(Minimal):
+        def call(self, inputs, states):
+            self.add_loss(lops.sum(inputs))
+            return super().call(inputs, states)
+
+    with pytest.raises(NotImplementedError, match="loss in its step"):
+        L.RNN(LossyCell(2))(X)
