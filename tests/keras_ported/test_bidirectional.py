@@ -2,8 +2,6 @@
 
 Left out (with the reason):
 - needs torch: test_torch_cudnn_bidirectional_gru_dispatch_fires (torch cuDNN dispatch).
-- Keras-private cuDNN dispatch internals (not a public API, nothing for a user to call): test_fused_lstm_eligibility,
-  test_fused_gru_eligibility (they call Bidirectional._can_attempt_fused_lstm / _can_attempt_fused_gru).
 """
 
 import numpy as np
@@ -344,6 +342,75 @@ class TestBidirectional(testing.TestCase):  # Keras names it SimpleRNNTest
         self.assertFalse(hasattr(bidi.forward_layer, "use_cudnn"))
         self.assertFalse(hasattr(bidi.backward_layer, "use_cudnn"))
 
+
+    @testing.xfail("Keras-private Bidirectional._can_attempt_fused_lstm / _can_attempt_fused_gru (the fused cuDNN path's preconditions) do not exist in lstmkit")
+    def test_fused_lstm_eligibility(self):
+        # LSTM with use_cudnn != False passes the layer-level precondition.
+        bidi = layers.Bidirectional(layers.LSTM(4, use_cudnn="auto"))
+        bidi.build((None, 5, 3))
+        self.assertTrue(bidi._can_attempt_fused_lstm(mask=None))
+
+        # GRU and SimpleRNN are not eligible.
+        gru = layers.Bidirectional(layers.GRU(4, use_cudnn="auto"))
+        gru.build((None, 5, 3))
+        self.assertFalse(gru._can_attempt_fused_lstm(mask=None))
+
+        simple = layers.Bidirectional(layers.SimpleRNN(4))
+        simple.build((None, 5, 3))
+        self.assertFalse(simple._can_attempt_fused_lstm(mask=None))
+
+        # use_cudnn=False disables the fast path.
+        off = layers.Bidirectional(layers.LSTM(4, use_cudnn=False))
+        off.build((None, 5, 3))
+        self.assertFalse(off._can_attempt_fused_lstm(mask=None))
+
+        # Dropout disables the fast path.
+        dp = layers.Bidirectional(layers.LSTM(4, use_cudnn="auto", dropout=0.1))
+        dp.build((None, 5, 3))
+        self.assertFalse(dp._can_attempt_fused_lstm(mask=None))
+
+        # A mask disables the fast path.
+        eligible = layers.Bidirectional(layers.LSTM(4, use_cudnn="auto"))
+        eligible.build((None, 5, 3))
+        mask = np.ones((2, 5), dtype="bool")
+        self.assertFalse(eligible._can_attempt_fused_lstm(mask=mask))
+
+        # Wrong initial_state arity (should be 4: fwd_h, fwd_c, bwd_h, bwd_c).
+        wrong_state = [np.zeros((2, 4), dtype="float32")] * 2
+        self.assertFalse(
+            eligible._can_attempt_fused_lstm(
+                mask=None, initial_state=wrong_state
+            )
+        )
+
+    @testing.xfail("Keras-private Bidirectional._can_attempt_fused_lstm / _can_attempt_fused_gru (the fused cuDNN path's preconditions) do not exist in lstmkit")
+    def test_fused_gru_eligibility(self):
+        # Shared gating (use_cudnn, dropout, mask, initial_state arity)
+        # is already exercised by test_fused_lstm_eligibility. Cover only
+        # the GRU-specific gates here.
+
+        # GRU with use_cudnn != False passes.
+        bidi = layers.Bidirectional(layers.GRU(4, use_cudnn="auto"))
+        bidi.build((None, 5, 3))
+        self.assertTrue(bidi._can_attempt_fused_gru(mask=None))
+
+        # LSTM is not eligible.
+        lstm = layers.Bidirectional(layers.LSTM(4, use_cudnn="auto"))
+        lstm.build((None, 5, 3))
+        self.assertFalse(lstm._can_attempt_fused_gru(mask=None))
+
+        # reset_after=False is incompatible with the cuDNN GRU formulation.
+        legacy = layers.Bidirectional(
+            layers.GRU(4, use_cudnn="auto", reset_after=False)
+        )
+        legacy.build((None, 5, 3))
+        self.assertFalse(legacy._can_attempt_fused_gru(mask=None))
+
+        # GRU has one state per direction (length 2), not LSTM's four.
+        wrong_state = [np.zeros((2, 4), dtype="float32")] * 4
+        self.assertFalse(
+            bidi._can_attempt_fused_gru(mask=None, initial_state=wrong_state)
+        )
 
     def test_fused_lstm_matches_unfused(self):
         # The fused path requires backend support (JAX with cuDNN today).

@@ -15,7 +15,7 @@ Left out (with the reason):
 - LoRA (out of scope): test_enable_lora, test_enable_lora_with_alpha, test_lora_weight_name,
   test_lora_rank_argument, test_enable_lora_with_kernel_constraint, test_enable_lora_on_unbuilt_layer,
   test_enable_lora_when_already_enabled, test_quantize_lora_integration, test_int4_block_size_with_lora.
-- sparse inputs (out of scope): test_dense_sparse.
+- sparse / ragged inputs (out of scope): test_dense_sparse.
 """
 
 import numpy as np

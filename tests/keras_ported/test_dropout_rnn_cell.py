@@ -1,7 +1,7 @@
 """Ported from Keras 3 (Apache-2.0): keras/src/layers/rnn/dropout_rnn_cell_test.py (Keras 3.15), run on lstmkit.
 
 Left out (with the reason):
-- float16 (out of scope): the mixed_float16 half of test_basics.
+- float16 / bfloat16 and dtype policies (out of scope): the mixed_float16 half of test_basics.
 """
 
 from _testing import random  # Keras's backend.random.SeedGenerator is keras.random.SeedGenerator
