@@ -256,3 +256,31 @@ def test_gru_and_simple_rnn_gradients_match_finite_differences(reset_after):
     got = jax.grad(simple, argnums=(0, 1, 2))(*f32(xs, Ws, Rs))
     for g, w in zip(got, _finite_difference(ref_simple, [xs, Ws, Rs])):
         np.testing.assert_allclose(g, w, atol=1e-4)
+
+
+def test_nested_states_and_pytree_inputs_follow_keras_masking():
+    """A two-cell stack stepped by hand in NumPy: states held at masked steps; the masked output is the first
+    state of the last cell when the per-cell states are lists, the first cell's state when they are bare."""
+    xs, scale = RNG.normal(size=(B, T, U)), RNG.normal(size=(B, T, U))
+    mask = _mask()
+
+    def step(inputs, state):
+        x_t, s_t = inputs
+        (a,), (b,) = state
+        a = jnp.tanh(x_t + a)
+        b = jnp.tanh(s_t * a + b)
+        return b, ((a,), (b,))
+
+    zeros = np.zeros((B, U))
+    last, outs, final = R.rnn_scan(step, (jnp.asarray(xs), jnp.asarray(scale)), ((zeros,), (zeros,)),
+                                   mask=jnp.asarray(mask), return_sequences=True)
+    a, b, expected = zeros.copy(), zeros.copy(), np.zeros((B, T, U))
+    for t in range(T):
+        keep = mask[:, t][:, None]
+        a_new = np.tanh(xs[:, t] + a)
+        b_new = np.tanh(scale[:, t] * a_new + b)
+        a, b = np.where(keep, a_new, a), np.where(keep, b_new, b)
+        expected[:, t] = b  # masked: the last cell's held state
+    np.testing.assert_allclose(np.asarray(outs), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(final[0][0]), a, rtol=1e-5, atol=1e-6)
+    assert R.previous_output(((1, 2), (3, 4))) == 3 and R.previous_output((1, (3, 4))) == 1
