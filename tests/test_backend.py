@@ -324,6 +324,14 @@ def test_losses_match_keras2_documented_values():
     close(K.binary_crossentropy(t, M, from_logits=True), np.log1p(np.exp(-np.abs(logits))) + np.maximum(logits, 0) - t * logits)
 
 
+def test_in_top_k():
+    preds = np.array([[0.1, 0.5, 0.4], [0.7, 0.2, 0.1], [0.3, 0.3, 0.4]], "float32")
+    targets = np.array([2, 2, 0])
+    ref = [(p > p[t]).sum() < 2 for p, t in zip(preds, targets)]
+    np.testing.assert_array_equal(K.in_top_k(preds, targets, 2), ref)
+    np.testing.assert_array_equal(K.in_top_k(preds, targets, 1), [False, False, False])
+
+
 def test_bias_add_and_batch_normalization():
     bias = np.arange(5, dtype="float32")
     close(K.bias_add(X3, bias), X3 + bias)

@@ -26,7 +26,7 @@ from lstmkit.backend.math_ops import (  # noqa: F401
 )
 from lstmkit.backend.nn_ops import (  # noqa: F401
     batch_normalization, bias_add, binary_crossentropy, categorical_crossentropy, dropout, elu, hard_sigmoid,
-    l2_normalize, relu, sigmoid, softmax, softplus, softsign, sparse_categorical_crossentropy, tanh,
+    in_top_k, l2_normalize, relu, sigmoid, softmax, softplus, softsign, sparse_categorical_crossentropy, tanh,
 )
 from lstmkit.backend.variables import (  # noqa: F401
     batch_get_value, batch_set_value, cast_to_floatx, constant, count_params, dtype, eval, eye, function,

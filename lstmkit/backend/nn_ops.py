@@ -146,3 +146,11 @@ def bias_add(x, bias, data_format=None):
             return x + bias.reshape((1, -1) + (1,) * (x.ndim - 2))
         return x + jnp.moveaxis(bias, -1, 0)[None]
     return x + (bias if bias.ndim == 1 else bias[None])
+
+
+@keras_op
+def in_top_k(predictions, targets, k):
+    """Whether each sample's target class is among its `k` highest predictions (ties count in, as tf's)."""
+    predictions = _float(predictions)
+    at_target = jnp.take_along_axis(predictions, _t(targets).astype(jnp.int32)[:, None], axis=1)
+    return jnp.sum(predictions > at_target, axis=1) < k
