@@ -127,7 +127,7 @@ class TestDense(testing.TestCase):
         self.assertEqual(layer.bias, None)
         self.assertAllClose(layer(inputs), [[5.0, -6.0]])
 
-    @testing.xfail("real bug: Dense with `layer.activation = None` set after construction fails in call (TypeError 'NoneType' object is not callable); Keras treats None as linear")
+    @testing.xfail("real bug: Dense.call returns self.activation(y) unconditionally (lstmkit/layers/core.py), so layer.activation = None set after construction raises TypeError 'NoneType' object is not callable; Keras's Dense.call skips a None activation")
     def test_dense_without_activation_set(self):
         layer = layers.Dense(units=2, use_bias=False)
         layer.build((1, 2))
