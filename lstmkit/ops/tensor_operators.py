@@ -9,6 +9,10 @@ compares and hashes tensors) while `!=` is element-wise.
 from __future__ import annotations
 
 
+_NO_VALUE = ("A KerasTensor is symbolic: it is a placeholder for a shape and a dtype and has no value. Use "
+             "it with lstmkit.ops functions or layers, or call the model on arrays to get values.")
+
+
 def _ops():
     from lstmkit import ops  # imported on use: layers sit below ops in the import graph
 
@@ -111,6 +115,13 @@ class TensorOperators:
 
     def __round__(self, ndigits=None):
         return _ops().round(self, decimals=ndigits or 0)
+
+    # Code that tries to compute with a symbolic tensor directly gets Keras's message, not a type error.
+    def __array__(self, dtype=None, copy=None):
+        raise ValueError(_NO_VALUE)
+
+    def __jax_array__(self):
+        raise ValueError(_NO_VALUE)
 
     # `!=` is element-wise, so Python must not derive a hash from a custom `__eq__`: keep identity.
     __eq__ = object.__eq__

@@ -35,3 +35,13 @@ def test_operators_build_graph_nodes(operators):
     kernel, bias = model.layers[-1].get_weights()
     ref = (yv[:, -1:] + yv[:, :1] ** 2) @ kernel + bias
     np.testing.assert_allclose(model.predict([x1, x2], verbose=0), ref, rtol=1e-5)
+
+
+def test_computing_with_a_symbolic_tensor_directly_is_a_clear_error(operators):
+    import jax.numpy as jnp
+
+    a = lstmkit.Input((4,))
+    with pytest.raises(ValueError, match="symbolic"):
+        np.asarray(a)
+    with pytest.raises(ValueError, match="symbolic"):
+        jnp.asarray(a)
