@@ -25,6 +25,7 @@ from lstmkit import (  # noqa: E402  (public Keras-named submodules)
     utils,
 )
 from lstmkit import ops  # noqa: E402  (Keras 3's keras.ops)
+from lstmkit import random  # noqa: E402  (Keras 3's keras.random)
 from lstmkit import backend  # noqa: E402  (Keras 2's keras.backend, `from lstmkit import backend as K`)
 from lstmkit.layers import Input  # noqa: E402
 from lstmkit.models import Model, Sequential  # noqa: E402
@@ -34,5 +35,6 @@ keras = __import__("sys").modules[__name__]
 
 __all__ = [
     "Input", "Model", "Sequential", "activations", "callbacks", "constraints", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils", "__version__",
+    "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
+    "backend", "__version__",
 ]

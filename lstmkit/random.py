@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
-from lstmkit.layers.variables import Variable, current_scope
+from lstmkit.layers.variables import Variable, current_scope, tracing
 
 
 class SeedGenerator:
@@ -38,13 +38,13 @@ class SeedGenerator:
                              f"(of type {type(seed).__name__}).")
         self.seed = int(seed)
         self.name = name or "seed_generator"
-        self.state = Variable(np.array([self.seed, 0], np.uint32), "seed_generator_state", trainable=False)
+        self.state = Variable(np.array([self.seed, 0], np.uint32), name="seed_generator_state", trainable=False)
 
     def next(self, ordered=True):
         """The next key of this stream."""
         base = jax.random.PRNGKey(self.seed)
         scope = current_scope()
-        if scope is not None:  # inside a call: derived from the call's key, so each compiled step differs
+        if scope is not None and tracing():  # in a compiled step: from the step's key, so each step differs
             return jax.random.fold_in(scope.ctx.next_rng(), self.seed)
         count = int(np.asarray(self.state.value)[1])
         self.state.assign(np.array([self.seed, count + 1], np.uint32))

@@ -1,7 +1,8 @@
 """Layers, with Keras 3's names and arguments."""
 
 from lstmkit.layers.base import Layer, Variable
-from lstmkit.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Masking, RepeatVector, Reshape
+from lstmkit.layers.core import (Activation, Dense, Dropout, Embedding, Flatten, Identity, Masking, RepeatVector,
+                                 Reshape)
 from lstmkit.layers.input_layer import Input, InputLayer, KerasTensor
 from lstmkit.layers.lambda_layer import Lambda
 from lstmkit.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, concatenate, add
@@ -13,7 +14,7 @@ from lstmkit.layers.dropout_rnn_cell import DropoutRNNCell  # noqa: F401
 
 __all__ = [
     "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
-    "Embedding", "Flatten", "GRU", "GRUCell", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
+    "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN",
     "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
 ]

@@ -9,6 +9,7 @@ dict per sub-layer), so the same code runs eagerly on arrays and inside
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import re
@@ -22,6 +23,8 @@ from lstmkit import constraints as constraints_mod
 from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 
+from lstmkit.layers.calling import CallMixin, also_keras_callable
+from lstmkit.layers.context import CallContext, with_overrides  # noqa: F401  (re-exported)
 from lstmkit.layers.variables import Variable, current_scope, value_scope  # noqa: F401  (re-exported)
 
 _uid_counters: dict[str, itertools.count] = {}
@@ -45,44 +48,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-class CallContext:
-    """What a call needs besides weights and inputs.
-
-    `training` switches dropout; `next_rng()` hands out PRNG keys; stateful
-    layers read their carried state from `state_in` and write the new one to
-    `state_out`; `losses` collects `add_loss` and activity-regularization terms;
-    `updates` collects the new values of variables assigned during the call
-    (Variable.key -> value), e.g. a batch-normalization layer's moving mean.
-    """
-
-    def __init__(self, training=False, rng=None, state_in=None):
-        self.training = bool(training)
-        self._rng = rng
-        self.state_in = dict(state_in or {})
-        self.state_out: dict = {}
-        self.losses: list = []
-        self.updates: dict = {}
-
-    def next_rng(self):
-        if self._rng is None:
-            from lstmkit import _random
-
-            self._rng = _random.next_key()
-        elif callable(self._rng):
-            # Keys are derived only when a layer asks for one, so models without
-            # dropout compile no random-number code at all.
-            self._rng = self._rng()
-        self._rng, sub = jax.random.split(self._rng)
-        return sub
-
-    def get_state(self, layer):
-        return self.state_out.get(layer._state_key, self.state_in.get(layer._state_key))
-
-    def set_state(self, layer, value):
-        self.state_out[layer._state_key] = value
-
-
-class Layer:
+class Layer(CallMixin):
     """Base class of all layers.
 
     Two ways to write a layer's computation, both run by `apply`:
@@ -118,6 +84,9 @@ class Layer:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
             )
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} "
+                             f"(of type {type(trainable)})")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"{type(self).__name__}(name=...) must be a string; received {name!r}.")
         if input_shape is None and input_dim is not None:
@@ -160,6 +129,10 @@ class Layer:
         `initializer` defaults to 'glorot_uniform' ('zeros' for integer dtypes); `name` to 'variable',
         'variable_1', ...
         """
+        if (self.__dict__.get("_in_call") and self.built or self.__dict__.get("_state_locked")) \
+                and not self.__dict__.get("_state_unlocked"):
+            raise ValueError(f"You cannot add new elements of state (variables or sub-layers) to layer "
+                             f"'{self.name}' once it is built: create its weights in `build` or `__init__`.")
         signature = _ADD_WEIGHT_KERAS2 if args and isinstance(args[0], str) else _ADD_WEIGHT_KERAS3
         try:
             bound = signature.bind(*args, **kwargs)
@@ -195,7 +168,7 @@ class Layer:
             raise ValueError(f"add_weight(aggregation=...) must be 'none', 'mean', 'sum' or "
                              f"'only_first_replica'; received {aggregation!r}.")
         value = _initial_value(initializer, shape, dtype, name, self.name)
-        var = Variable(value, name, trainable=bool(trainable),
+        var = Variable(value, name=name, trainable=bool(trainable),
                        regularizer=regularizers_mod.get(regularizer),
                        constraint=constraints_mod.get(constraint), layer=self)
         var._param_name = tracking.unique_param_name(self, name)
@@ -225,16 +198,51 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        return [v for v in self.weights if v.trainable]
+        # A frozen layer has no trainable weights, whatever its sub-layers say (as Keras's).
+        return [v for v in self.weights if v.trainable] if self.trainable else []
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        return [v for v in self.weights if not v.trainable]
+        return [v for v in self.weights if not v.trainable] if self.trainable else self.weights
 
-    # Keras 3 names these `*_variables` too.
-    variables = weights
+    # Keras 3's `*_variables`: the weights, and (non-trainable) the states of the layer's SeedGenerators.
     trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights + self._seed_states()
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights + self._seed_states()
+
+    def _seed_states(self) -> list[Variable]:
+        out = [g.state for g in self.__dict__.get("_seed_generators", ())]
+        for sub in self._sublayers.values():
+            out.extend(s for s in sub._seed_states() if all(s is not o for o in out))
+        return out
+
+    # Keras's private views that users' code and Keras's tests read.
+    @property
+    def _layers(self) -> list["Layer"]:
+        return list(self._sublayers.values())
+
+    @property
+    def _trainable_variables(self) -> list[Variable]:
+        return [v for v in self._vars if v._trainable]
+
+    @property
+    def _non_trainable_variables(self) -> list[Variable]:
+        return [v for v in self._vars if not v._trainable]
+
+    @property
+    def _tracker(self):
+        """Keras's state tracker: `unlock()` lets a built layer add weights again, `lock()` stops it."""
+        return _StateLock(self)
+
+    def _untrack_variable(self, variable):
+        """Stop treating `variable` as one of this layer's weights."""
+        self._vars[:] = [v for v in self._vars if v is not variable]
 
     @property
     def layers(self) -> list["Layer"]:
@@ -290,10 +298,13 @@ class Layer:
     def _bind_params(self, params: dict, out: dict | None = None) -> dict:
         """The inverse of `gather_params`: Variable.key -> value, for a value scope."""
         out = {} if out is None else out
+        # Weights made after `params` was gathered (a layer built during this call) keep their own values.
         for v in self._vars:
-            out[v.key] = params[v._param_name]
+            if v._param_name in params:
+                out[v.key] = params[v._param_name]
         for attr, sub in self._sublayers.items():
-            sub._bind_params(params[attr], out)
+            if attr in params:
+                sub._bind_params(params[attr], out)
         return out
 
     def current_params(self) -> dict:
@@ -357,134 +368,34 @@ class Layer:
     def build(self, input_shape):
         self.built = True
 
-    def _maybe_build(self, input_shape, *arg_shapes):
+    def _maybe_build(self, input_shape, *arg_shapes, **kwarg_shapes):
         if not self.built:
-            if arg_shapes and _build_takes_all(self):
-                self.build(input_shape, *arg_shapes)
-            else:
-                self.build(input_shape)
+            if calling._name_scopes and "_path" not in self.__dict__:
+                object.__setattr__(self, "_path", calling.path_for(self.name))
+            with calling.name_scope(self):
+                build_arguments.build(self, input_shape, arg_shapes, kwarg_shapes)
+            if not _is_lstmkit_class(type(self)):  # Keras locks a user's layer once built
+                object.__setattr__(self, "_state_locked", True)
             self.built = True
             self._build_shape = input_shape  # Keras's `build_config` in saved files
 
+    def _build_at_init(self):
+        """Keras's: a layer without a `build` of its own is built at once."""
+        if type(self).build is Layer.build:
+            self.built = True
+
     def compute_output_shape(self, input_shape, **kwargs):
         """Default: trace `call` abstractly (no compute)."""
+        if type(self).call is Layer.call:
+            raise NotImplementedError(f"Layer {type(self).__name__} does not have a `compute_output_shape` method "
+                                      "implemented.")
         return shape_inference.infer_output_shape(self, (input_shape,), kwargs)
 
     def compute_mask(self, inputs, mask=None):
         return mask if self.supports_masking else None
 
-    def call(self, params, inputs, ctx, **kwargs):
-        raise NotImplementedError(f"{type(self).__name__} does not implement call().")
-
-    # ----------------------------------------------------------------- invocation
-    @classmethod
-    def _keras_style(cls) -> bool:
-        """True when `call` is written the Keras way, `call(self, inputs, ...)`."""
-        cached = cls.__dict__.get("_keras_style_cache")
-        if cached is None:
-            names = list(inspect.signature(cls.call).parameters)
-            cached = not (len(names) >= 2 and names[1] == "params")
-            type.__setattr__(cls, "_keras_style_cache", cached)
-        return cached
-
-    def apply(self, params, inputs, ctx, *args, mask=None, **kwargs):
-        """The one way a layer runs: pure in `params`; returns (outputs, output_mask).
-
-        `args` are further positional inputs (`layer(a, b)`); `training` in kwargs overrides
-        the context's for this layer and those it calls.
-        """
-        training = kwargs.pop("training", None)
-        if training is not None:
-            ctx = _with_training(ctx, training)
-        if self._keras_style():
-            outputs = self._call_keras_style(params, inputs, ctx, args, mask, training, kwargs)
-        else:
-            if mask is not None and self._call_accepts("mask"):
-                kwargs["mask"] = mask
-            if training is not None and self._call_accepts("training"):
-                kwargs["training"] = training
-            outputs = self.call(params, inputs, ctx, *args, **kwargs)
-        if self.activity_regularizer is not None:
-            for out in jax.tree_util.tree_leaves(outputs):
-                loss = self.activity_regularizer(out)
-                if out.ndim > 0:
-                    loss = loss / out.shape[0]
-                ctx.losses.append(loss)
-                self._losses.append(loss)
-        out_mask = self._output_mask(inputs, args, mask)
-        return outputs, out_mask
-
-    def _call_keras_style(self, params, inputs, ctx, args, mask, training, kwargs):
-        if mask is not None and self._call_accepts("mask"):
-            kwargs["mask"] = mask
-        if self._call_accepts("training"):
-            if training is not None:
-                kwargs["training"] = bool(training)
-            elif not getattr(ctx, "_eager_default", False):
-                kwargs["training"] = ctx.training
-        with value_scope(self._bind_params(params), ctx) as scope:
-            outputs = self.call(inputs, *args, **kwargs)
-        # Assigned variables: seen by the rest of an enclosing call, else handed to whoever runs it.
-        if scope.parent is not None:
-            scope.parent.values.update(scope.updates)
-            scope.parent.updates.update(scope.updates)
-        ctx.updates.update(scope.updates)
-        return _to_arrays(outputs)
-
-    def _output_mask(self, inputs, args, mask):
-        return self.compute_mask(inputs, mask)
-
-    def _call_accepts(self, name: str) -> bool:
-        cache = type(self).__dict__.get("_accepts_cache")
-        if cache is None:
-            cache = {}
-            type.__setattr__(type(self), "_accepts_cache", cache)
-        if name not in cache:
-            cache[name] = name in inspect.signature(self.call).parameters
-        return cache[name]
-
-    def __call__(self, inputs=None, *args, **kwargs):
-        from lstmkit.layers.input_layer import KerasTensor, symbolic_call
-
-        if inputs is None and "inputs" in kwargs:
-            inputs = kwargs.pop("inputs")
-        leaves = jax.tree_util.tree_leaves((inputs, args, kwargs), is_leaf=lambda t: isinstance(t, KerasTensor))
-        if any(isinstance(t, KerasTensor) for t in leaves):
-            return symbolic_call(self, inputs, args, kwargs)
-        return self._run_on_values(inputs, args, kwargs)
-
-    def _run_on_values(self, inputs, args, kwargs):
-        """A call on arrays: eagerly, or inside an enclosing (possibly traced) call."""
-        training = kwargs.pop("training", None)
-        mask = kwargs.pop("mask", None)
-        to_array = lambda a: (a.value if isinstance(a, Variable) else
-                              jnp.asarray(a, dtype=jnp.float32) if _is_floatlike(a) else jnp.asarray(a))
-        is_var = lambda a: isinstance(a, Variable)
-        inputs = jax.tree_util.tree_map(to_array, inputs, is_leaf=is_var)
-        args = jax.tree_util.tree_map(to_array, args, is_leaf=is_var)
-        shapes = jax.tree_util.tree_map(lambda a: tuple(a.shape), inputs)
-        arg_shapes = [jax.tree_util.tree_map(lambda a: tuple(a.shape), a) for a in args]
-        if hasattr(self, "_check_input_shape"):
-            self._check_input_shape(shapes)
-        with jax.ensure_compile_time_eval():
-            self._maybe_build(shapes, *arg_shapes)
-        scope = current_scope()
-        if scope is not None:  # inside another layer's call: its context, its traced values
-            out, _ = self.apply(self.current_params(), inputs, scope.ctx, *args, mask=mask, training=training, **kwargs)
-            return out
-        if self.stateful:
-            self._ensure_states(jax.tree_util.tree_leaves(inputs)[0].shape[0])
-        ctx = CallContext(training=bool(training), state_in=self._collect_states())
-        ctx._eager_default = training is None  # a Keras-style call keeps its own `training` default
-        self._clear_losses()
-        out, _ = self.apply(self.current_params(), inputs, ctx, *args, mask=mask, training=training, **kwargs)
-        self._assign_states(ctx.state_out)
-        if ctx.updates:
-            variables = {v.key: v for v in self._all_variables()}
-            for key, value in ctx.updates.items():
-                if key in variables:
-                    variables[key]._value = value
-        return out
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call` method implemented.")
 
     def _fixed_batch_size(self):
         """The batch size this layer was built for, if one was declared (stateful layers need it)."""
@@ -511,7 +422,8 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers_mod.serialize(self.activity_regularizer)
-        if not _is_lstmkit_class(type(self)) and type(self).get_config is Layer.get_config:
+        user_classes = [k for k in type(self).__mro__ if not _is_lstmkit_class(k) and k is not object]
+        if user_classes and not any("get_config" in k.__dict__ for k in user_classes):
             # A user's layer without its own get_config: Keras's automatic config from its arguments.
             config = tracking.auto_config(self, config)
         return config
@@ -559,6 +471,8 @@ class Layer:
             from lstmkit import _object_registration
 
             _object_registration.register_builtin(cls)
+            if "call" in cls.__dict__ and not cls._keras_style():
+                cls.call = also_keras_callable(cls.__dict__["call"])
 
     #: True for models (Sequential, Functional): saving loads them as whole models.
     _keras_model = False
@@ -632,25 +546,25 @@ class Layer:
         return {}
 
 
+class _StateLock:
+    def __init__(self, layer):
+        self.layer = layer
+
+    def lock(self):
+        object.__setattr__(self.layer, "_state_unlocked", False)
+
+    def unlock(self):
+        object.__setattr__(self.layer, "_state_unlocked", True)
+
+
 def dtype_policy_config(name="float32") -> dict:
     """Keras 3's serialized DTypePolicy, the `dtype` entry of every layer config."""
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
 
-def _with_training(ctx: CallContext, training) -> CallContext:
+def _with_training(ctx, training):
     """A view of `ctx` with `training` overridden (e.g. `Dropout(...)(x, training=True)`)."""
-    view = CallContext.__new__(CallContext)
-    view.__dict__ = ctx.__dict__.copy()
-    view.training = bool(training)
-    # Share the mutable containers so collected state and losses reach the caller.
-    view.state_out = ctx.state_out
-    view.losses = ctx.losses
-
-    def next_rng():
-        return ctx.next_rng()
-
-    view.next_rng = next_rng
-    return view
+    return with_overrides(ctx, training)
 
 
 def _check_dtype(dtype, layer_name) -> str:
@@ -739,16 +653,4 @@ def _initial_value(initializer, shape, dtype, name, layer_name):
     return value.astype(dtype)
 
 
-def _build_takes_all(layer) -> bool:
-    """A layer called as `layer(a, b)` whose `build` takes both shapes (Keras passes all of them)."""
-    params = list(inspect.signature(layer.build).parameters.values())
-    return len(params) > 1 or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
-
-
-def _to_arrays(outputs):
-    """A Keras-style call may return a weight itself; the graph carries arrays."""
-    return jax.tree_util.tree_map(lambda t: t.value if isinstance(t, Variable) else t, outputs,
-                                  is_leaf=lambda t: isinstance(t, Variable))
-
-
-from lstmkit.layers import shape_inference, tracking  # noqa: E402  (they use the names above)
+from lstmkit.layers import build_arguments, calling, shape_inference, tracking  # noqa: E402  (they use the names above)

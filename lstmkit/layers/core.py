@@ -1,4 +1,4 @@
-"""Dense, Activation, Dropout, Flatten, RepeatVector, Reshape, Masking and Embedding."""
+"""Dense, Activation, Dropout, Flatten, RepeatVector, Reshape, Masking, Embedding and Identity."""
 
 from __future__ import annotations
 
@@ -343,3 +343,19 @@ class Embedding(Layer):
     def param_count_formula(self):
         v, d = self.input_dim, self.output_dim
         return f"{v} × {d}", v * d, "input_dim (vocabulary) × output_dim"
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (masks pass through)."""
+
+    supports_masking = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.built = True
+
+    def call(self, params, inputs, ctx):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -140,12 +140,24 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 def symbolic_call(layer: Layer, inputs, args, kwargs):
     """Record `layer(inputs, *args, **kwargs)` in the graph and return symbolic outputs."""
+    outputs = output_tensors(layer, inputs, args, kwargs)
+    node = Node(layer, (inputs,) + tuple(args), kwargs, outputs)
+    for i, t in enumerate(jax.tree_util.tree_leaves(outputs, is_leaf=_is_kt)):
+        t._node, t._index = node, i
+    layer._inbound_nodes.append(node)
+    return outputs
+
+
+def output_tensors(layer: Layer, inputs, args, kwargs):
+    """The symbolic outputs of `layer(inputs, *args, **kwargs)` (building the layer first)."""
     to_shape = lambda t: t.shape if _is_kt(t) else t
     shapes = jax.tree_util.tree_map(to_shape, inputs, is_leaf=_is_kt)
     arg_shapes = [jax.tree_util.tree_map(to_shape, a, is_leaf=_is_kt) for a in args]
     if hasattr(layer, "_check_input_shape"):
         layer._check_input_shape(shapes)
-    layer._maybe_build(shapes, *arg_shapes)
+    kt_kwarg_shapes = {k: jax.tree_util.tree_map(to_shape, v, is_leaf=_is_kt) for k, v in kwargs.items()
+                       if any(_is_kt(t) for t in jax.tree_util.tree_leaves(v, is_leaf=_is_kt))}
+    layer._maybe_build(shapes, *arg_shapes, **kt_kwarg_shapes)
     static_kwargs = {k: v for k, v in kwargs.items() if k not in ("training", "mask")}
     own_shape_rule = type(layer).compute_output_shape is not Layer.compute_output_shape
     counter = iter(range(1 << 30))
@@ -170,10 +182,6 @@ def symbolic_call(layer: Layer, inputs, args, kwargs):
             {k: jax.tree_util.tree_map(to_spec, v, is_leaf=_is_kt) for k, v in static_kwargs.items()})
         outputs = jax.tree_util.tree_map(lambda s: make(s.shape, s.dtype), specs,
                                          is_leaf=lambda s: isinstance(s, shape_inference.TensorSpec))
-    node = Node(layer, (inputs,) + tuple(args), kwargs, outputs)
-    for i, t in enumerate(jax.tree_util.tree_leaves(outputs, is_leaf=_is_kt)):
-        t._node, t._index = node, i
-    layer._inbound_nodes.append(node)
     return outputs
 
 

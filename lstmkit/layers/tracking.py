@@ -95,6 +95,19 @@ def retrack(layer, name, value):
     for suffix, sub in _layers_in(value):
         if sub is not layer:
             track_sublayer(layer, name + suffix, sub, replace=False)
+    _track_seed_generators(layer, value)
+
+
+def _is_seed_generator(value) -> bool:
+    return type(value).__name__ == "SeedGenerator" and type(value).__module__ == "lstmkit.random"
+
+
+def _track_seed_generators(layer, value):
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+    gens = layer.__dict__.setdefault("_seed_generators", [])
+    for item in items:
+        if _is_seed_generator(item) and all(g is not item for g in gens):
+            gens.append(item)
 
 
 def track_attribute(layer, name, value):
@@ -115,10 +128,8 @@ def track_attribute(layer, name, value):
         value = TrackedDict(value, layer, name)
     if layer.__dict__.get(name) is not value:
         untrack_attribute(layer, name)
-    if type(value).__name__ == "SeedGenerator" and type(value).__module__ == "lstmkit.random":
-        gens = layer.__dict__.setdefault("_seed_generators", [])
-        if all(g is not value for g in gens):
-            gens.append(value)
+    if _is_seed_generator(value):
+        _track_seed_generators(layer, value)
         return value
     if isinstance(value, Variable):
         if value.layer is None:  # a free Variable given to the layer: it becomes one of its weights
@@ -130,6 +141,8 @@ def track_attribute(layer, name, value):
     for suffix, sub in _layers_in(value):
         if sub is not layer:
             track_sublayer(layer, name + suffix, sub, replace=False)
+    if isinstance(value, (list, tuple, dict)):
+        _track_seed_generators(layer, value)
     return value
 
 
@@ -152,16 +165,17 @@ def track_sublayer(layer, attr, sub, replace=True):
             del layer._sublayers[k]
     key = attr
     i = 1
-    while key in layer._sublayers:
+    while key in layer._sublayers or key in layer._param_names:
         key, i = f"{attr}_{i}", i + 1
     layer._sublayers[key] = sub
 
 
 def unique_param_name(layer, name):
-    """A weight's key in its layer's params dict: its name, made unique within the layer."""
+    """A weight's key in its layer's params dict: its name, made unique within the layer (also apart
+    from its sub-layers' slots, which share the dict)."""
     ensure_tracking(layer)
     key, i = name, 1
-    while key in layer._param_names:
+    while key in layer._param_names or key in layer._sublayers:
         key, i = f"{name}_{i}", i + 1
     layer._param_names.add(key)
     return key

@@ -57,6 +57,17 @@ def value_scope(values, ctx):
         stack.pop()
 
 
+def _auto_name():
+    from lstmkit.layers.base import unique_name
+
+    return unique_name("variable")
+
+
+def tracing() -> bool:
+    """True while JAX traces (jit, scan, eval_shape): new arrays are then tracers."""
+    return isinstance(jnp.zeros(()), jax.core.Tracer)
+
+
 def _unwrap(x):
     return x.value if isinstance(x, Variable) else x
 
@@ -68,13 +79,30 @@ class Variable:
     as a Keras variable does; `assign`, `assign_add` and `assign_sub` change it.
     """
 
-    def __init__(self, value, name, trainable=True, regularizer=None, constraint=None, layer=None):
+    def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True, aggregation="none",
+                 synchronization="auto", name=None, *, regularizer=None, constraint=None, layer=None):
+        """Keras 3's `keras.Variable(initializer, shape=None, dtype=None, trainable=True, name=None)`:
+        `initializer` is the value itself (an array) or an initializer (name or callable) given a `shape`."""
+        if isinstance(initializer, (str,)) or (callable(initializer) and not hasattr(initializer, "shape")):
+            if shape is None:
+                raise ValueError(f"Variable(initializer={initializer!r}) needs a `shape` to create its value.")
+            from lstmkit import initializers as initializers_mod
+
+            init = initializers_mod.get(initializer)
+            with jax.ensure_compile_time_eval():
+                initializer = np.asarray(init(tuple(shape), dtype=dtype or "float32"))
+        value = _unwrap(initializer)
+        if dtype is not None:
+            value = np.asarray(value, dtype=np.dtype(getattr(dtype, "name", dtype)))
+        if shape is not None and tuple(np.shape(value)) != tuple(shape):
+            raise ValueError(f"Variable: the initial value has shape {tuple(np.shape(value))}, but shape={tuple(shape)} "
+                             "was given.")
         # device_put transfers without compiling (jnp.asarray of a NumPy array compiles a small program);
         # compile-time evaluation keeps the value concrete when a layer is built while being traced.
         with jax.ensure_compile_time_eval():
             self._value = jax.device_put(value if isinstance(value, jax.Array) else np.array(value))
-        self.name = name
-        self._trainable = trainable
+        self.name = name or _auto_name()
+        self._trainable = bool(trainable)
         self.regularizer = regularizer
         self.constraint = constraint
         self.layer = layer
@@ -83,7 +111,7 @@ class Variable:
 
     @property
     def path(self) -> str:
-        return f"{self.layer.name}/{self.name}" if self.layer is not None else self.name
+        return f"{self.layer.path}/{self.name}" if self.layer is not None else self.name
 
     @property
     def trainable(self) -> bool:

@@ -6,9 +6,9 @@ import warnings
 
 import jax
 
-from lstmkit.layers.base import Layer, unique_name
+from lstmkit.layers.base import Layer, snake_case, unique_name
 from lstmkit.layers.input_layer import InputLayer, KerasTensor, _is_kt
-from lstmkit.models import functional
+from lstmkit.models import functional, subclassed
 from lstmkit.training.trainer import Trainer
 
 
@@ -34,13 +34,17 @@ class Model(Trainer, Layer):
 
     @classmethod
     def _default_name(cls):
-        return "functional"
+        # Keras's: 'functional' for Model itself, the class name in snake case for users' subclasses.
+        return "functional" if cls is Model else snake_case(cls.__name__)
 
     # ----------------------------------------------------------------- graph
     def _init_graph(self, inputs, outputs):
-        # A new graph (e.g. after Sequential.add/pop) drops predict's per-shape caches.
-        self.__dict__.pop("_predict_shapes", None)
-        self.__dict__.pop("_inference_cache", None)
+        # A new graph (e.g. after Sequential.add/pop) gets new compiled programs: the inference cache
+        # goes, and a compiled model makes its training programs again when next used.
+        self._graph_version = self.__dict__.get("_graph_version", 0) + 1
+        self._inference = {}
+        if self.__dict__.get("_engine") is not None:
+            self._engine = None
         if isinstance(inputs, tuple):
             inputs = list(inputs)
         if isinstance(outputs, tuple):
@@ -83,6 +87,8 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self) -> list[Layer]:
+        if subclassed.is_subclassed(self):
+            return list(self._sublayers.values())
         return list(self._graph_layers) if self._graph_ready else []
 
     @property
@@ -107,6 +113,8 @@ class Model(Trainer, Layer):
 
     @property
     def output_names(self) -> list[str]:
+        if subclassed.is_subclassed(self):
+            return list(self.__dict__.get("_subclassed_output_names", []))
         return [t._node.layer.name for t in self._flat_outputs]
 
     def get_layer(self, name=None, index=None):
@@ -145,6 +153,8 @@ class Model(Trainer, Layer):
     def _run(self, params, inputs, ctx, mask=None):
         self._require_graph()
         flat = self._flatten_call_inputs(inputs)
+        if subclassed.is_subclassed(self):
+            return subclassed.run(self, params, flat, ctx)
         if mask is None:
             masks = [None] * len(flat)
         elif isinstance(mask, (list, tuple)):
@@ -156,12 +166,17 @@ class Model(Trainer, Layer):
     def call(self, params, inputs, ctx, mask=None):
         return self._structure_outputs(self._run(params, inputs, ctx, mask)[0])
 
-    def apply(self, params, inputs, ctx, mask=None, **kwargs):
-        if "training" in kwargs and kwargs["training"] is not None:
-            from lstmkit.layers.base import _with_training
+    def apply(self, params, inputs, ctx, *args, mask=None, **kwargs):
+        if subclassed.is_subclassed(self):
+            return Layer.apply(self, params, inputs, ctx, *args, mask=mask, **kwargs)
+        if args:
+            raise TypeError(f"Model '{self.name}' takes its inputs as one argument (a list or dict for several).")
+        from lstmkit.layers.context import with_overrides
 
-            ctx = _with_training(ctx, kwargs.pop("training"))
-        kwargs.pop("training", None)
+        training = kwargs.pop("training", None)
+        own = {k: kwargs.pop(k) for k in list(kwargs) if k in self._call_context_args}
+        if training is not None or own:  # passed on to the graph's layers through the context
+            ctx = with_overrides(ctx, training, own)
         if kwargs:
             raise TypeError(f"Model '{self.name}' got unexpected call arguments: {sorted(kwargs)}")
         outs, out_masks = self._run(params, inputs, ctx, mask)
@@ -173,7 +188,8 @@ class Model(Trainer, Layer):
         """Pure forward pass of the whole model.
 
         values: dict Variable.key -> array; states: dict of stateful layers' states.
-        Returns (flat outputs list, flat output masks list, new states, extra losses).
+        Returns (flat outputs, flat output masks, new states, extra losses, updates), where
+        `updates` (Variable.key -> array) are the variables that layers assigned while running.
         """
         from lstmkit.layers.base import CallContext
 
@@ -182,7 +198,7 @@ class Model(Trainer, Layer):
         outs, masks = self._run(params, inputs, ctx)
         new_states = dict(states)
         new_states.update(ctx.state_out)
-        return outs, masks, new_states, ctx.losses
+        return outs, masks, new_states, ctx.losses, ctx.updates
 
     def _require_graph(self):
         if not self._graph_ready:
@@ -193,6 +209,10 @@ class Model(Trainer, Layer):
             )
 
     def build(self, input_shape=None):
+        if subclassed.is_subclassed(self) and not self._graph_ready:
+            if input_shape is None:
+                raise ValueError(f"{type(self).__name__}.build() needs an `input_shape`, e.g. (None, timesteps, features).")
+            subclassed.build(self, input_shape)
         self.built = True
 
     def compute_output_shape(self, input_shape, **kwargs):
@@ -205,6 +225,18 @@ class Model(Trainer, Layer):
         return Layer.__call__(self, inputs, *args, **kwargs)
 
     def _build_from_data(self, inputs):
+        if subclassed.is_subclassed(self) and not self._graph_ready:
+            if isinstance(inputs, KerasTensor) or any(_is_kt(t) for t in jax.tree_util.tree_leaves(
+                    inputs, is_leaf=_is_kt)):
+                shapes = jax.tree_util.tree_map(lambda t: t.shape, inputs, is_leaf=_is_kt)
+            else:
+                shapes = subclassed.data_shapes(self, inputs)
+            if type(self).build is not Model.build and not self.built:  # the user's own build first
+                self.build(shapes)
+                self.built = True
+            if not self._graph_ready:
+                subclassed.build(self, shapes)
+            return
         self._require_graph()
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -224,6 +256,8 @@ class Model(Trainer, Layer):
     # ----------------------------------------------------------------- config and files (lstmkit.saving)
     def get_config(self):
         """Keras 3's config of this model (functional: layers with `inbound_nodes`; Sequential: its layers)."""
+        if subclassed.is_subclassed(self):  # Keras's automatic config: the arguments it was made with
+            return Layer.get_config(self)
         from lstmkit.models.config import model_config
 
         return model_config(self)
@@ -232,6 +266,9 @@ class Model(Trainer, Layer):
     def from_config(cls, config, custom_objects=None):
         """A model from `get_config()` output, Keras 3's or Keras 2's."""
         from lstmkit.layers import serialization
+
+        if subclassed.is_subclassed_class(cls) and not (isinstance(config, dict) and "layers" in config):
+            return cls(**config)
 
         entry = {"class_name": cls.__name__, "config": config}
         keras2 = _looks_keras2(config)
@@ -292,21 +329,31 @@ class Model(Trainer, Layer):
     _keras_model = True
 
     def keras_serialized(self):
+        if subclassed.is_subclassed(self):
+            return None  # written as any user's layer: class, module, config, build_config
         from lstmkit.models.config import serialize_model
 
         return serialize_model(self)
 
     @classmethod
     def keras_from_serialized(cls, entry):
+        if subclassed.is_subclassed_class(cls):
+            return None  # made from its config, then built from its build_config
         from lstmkit.models.config import model_from_config_entry
 
         return model_from_config_entry(cls, entry)
 
     def keras_layers(self):
+        if subclassed.is_subclassed(self):
+            return None
         from lstmkit.models.config import keras_layer_order
 
         return keras_layer_order(self)
 
+    def keras_children(self):
+        if subclassed.is_subclassed(self):
+            return subclassed.keras_children(self)
+        return Layer.keras_children(self)
 
 
 def _looks_keras2(config) -> bool:

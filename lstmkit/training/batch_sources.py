@@ -22,7 +22,9 @@ _CONTAINERS = (np.ndarray, list, tuple, dict, str, bytes)
 
 def is_batch_source(x) -> bool:
     """A generator/iterator, or an object served by index with a length (not an array or container)."""
-    if x is None or isinstance(x, _CONTAINERS) or hasattr(x, "shape") or hasattr(x, "__array__"):
+    from lstmkit.data.windows import WindowedSeries
+
+    if x is None or isinstance(x, _CONTAINERS + (WindowedSeries,)) or hasattr(x, "shape") or hasattr(x, "__array__"):
         return False
     if isinstance(x, Sequence) or inspect.isgenerator(x):
         return True

@@ -108,9 +108,12 @@ class Trainer:
         return [[metrics_mod.get(m, y_true_shape=None, y_pred_shape=out.shape, loss=compiled_loss.losses[i])
                  for m in ms] for i, (ms, out) in enumerate(zip(per_output, self.outputs))]
 
-    def _require_compiled(self, what):
+    def _require_compiled(self, what, x=None):
         if not self.compiled:
             raise RuntimeError(f"You must call `compile()` before {what} the model.")
+        if x is not None and not getattr(self, "_graph_ready", False):
+            # a model without an input shape (Sequential, subclassed) is built by its first data
+            self._build_from_data(data_mod.stand_ins(x)[0] if isinstance(x, WindowedSeries) else x)
         if self._engine is None:
             self._make_engine()
         return self._engine
@@ -427,7 +430,7 @@ class Trainer:
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a generator or Sequence.")
             return source_loops.evaluate(self, x, steps, callbacks, _resolve_verbose(verbose), return_dict)
-        engine = self._require_compiled("evaluating")
+        engine = self._require_compiled("evaluating", x)
         if steps is not None:
             raise ValueError("evaluate(steps=...) applies to generators and Sequences; with arrays, all are used.")
         if batch_size is not None:
@@ -608,7 +611,7 @@ class Trainer:
         return outs[0] if len(outs) == 1 else outs
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        engine = self._require_compiled("training")
+        engine = self._require_compiled("training", x)
         xs, ys, w, n = self._prepare(x, y, sample_weight, class_weight)
         if self._stateful_layers():
             self._check_stateful(n, self._stateful_batch(), "train_on_batch")
@@ -623,7 +626,7 @@ class Trainer:
         return self._batch_result(engine, logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        engine = self._require_compiled("evaluating")
+        engine = self._require_compiled("evaluating", x)
         xs, ys, w, n = self._prepare(x, y, sample_weight)
         if self._stateful_layers():
             self._check_stateful(n, self._stateful_batch(), "test_on_batch")
