@@ -164,3 +164,20 @@ def test_encoder_decoder_with_cells_and_initial_state_files_both_ways(tmp_path):
     km.save(tmp_path / "k.keras")
     back = lstmkit.models.load_model(str(tmp_path / "k.keras"))
     np.testing.assert_allclose(back.predict([a, b], verbose=0), km.predict([a, b], verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_legacy_h5_files_both_ways(tmp_path):
+    km, model = keras_model(), our_model()
+    _randomize(km, 11)
+    _randomize(model, 12)
+    km.save(tmp_path / "k.h5")
+    loaded = lstmkit.models.load_model(str(tmp_path / "k.h5"))
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), km.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+    model.save(str(tmp_path / "ours.h5"))
+    stack = model.layers[2]
+    with h5py.File(tmp_path / "ours.h5", "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f[f"model_weights/{stack.name}"].attrs["weight_names"]]
+    # Keras's legacy names: layer / stack / cell / weight
+    assert names[0].startswith(f"{stack.name}/{stack.cell.name}/{stack.cell.cells[0].name}/kernel")
+    back = keras.models.load_model(tmp_path / "ours.h5")
+    np.testing.assert_allclose(back.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
