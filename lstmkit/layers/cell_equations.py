@@ -122,7 +122,8 @@ class CellEquations:
                                       regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, width),
                                                 initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
 
     def _zero_state(self, batch_size):
         return tuple(jnp.zeros((int(batch_size), self.units), jnp.float32) for _ in self._state_names)

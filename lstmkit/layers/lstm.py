@@ -83,7 +83,8 @@ class LSTMEquations(CellEquations):
         if self.peephole:
             for gate in self._peephole_gates():
                 name = PEEPHOLE_NAMES[gate]
-                setattr(self, name, self.add_weight(name=name, shape=(self.units,), initializer=self.kernel_initializer))
+                setattr(self, name, self.add_weight(name=name, shape=(self.units,),
+                                                    initializer=self.kernel_initializer))
 
     def _cell_params(self, params):
         """The peephole vectors (p_i, p_f, p_o) ((p_i, p_o) coupled), or () without peepholes."""

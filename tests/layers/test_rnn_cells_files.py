@@ -176,7 +176,8 @@ def test_legacy_h5_files_both_ways(tmp_path):
     model.save(str(tmp_path / "ours.h5"))
     stack = model.layers[2]
     with h5py.File(tmp_path / "ours.h5", "r") as f:
-        names = [n.decode() if isinstance(n, bytes) else n for n in f[f"model_weights/{stack.name}"].attrs["weight_names"]]
+        stored = f[f"model_weights/{stack.name}"].attrs["weight_names"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in stored]
     # Keras's legacy names: layer / stack / cell / weight
     assert names[0].startswith(f"{stack.name}/{stack.cell.name}/{stack.cell.cells[0].name}/kernel")
     back = keras.models.load_model(tmp_path / "ours.h5")
