@@ -315,3 +315,21 @@ def test_inspect_traces_a_stock_cell_as_its_layer(cell, layer):
         np.testing.assert_allclose(a[q], b[q], rtol=1e-6, atol=1e-7)
     assert np.isnan(a[a.quantities[0]][1, 3:]).all()  # gates of masked steps
     assert not L.RNN([L.LSTMCell(2), L.LSTMCell(2)]).traces_steps()
+
+
+@pytest.mark.parametrize("make", [lambda m: m.RNN(m.LSTMCell(3), return_sequences=True, go_backwards=True),
+                                  lambda m: m.RNN([m.GRUCell(3), m.SimpleRNNCell(2, dropout=0.1)], stateful=True,
+                                                  zero_output_for_mask=True)])
+def test_built_rnn_configs_are_keras_configs(make):
+    import json
+
+    def normal(config):  # names are numbered per process; Keras adds object ids; JSON makes tuples lists
+        if isinstance(config, dict):
+            return {k: normal(v) for k, v in config.items() if k not in ("name", "shared_object_id")}
+        if isinstance(config, (list, tuple)):
+            return [normal(v) for v in config]
+        return config
+
+    ours, theirs = make(L), make(keras.layers)
+    ours(X), theirs(X)
+    assert normal(json.loads(json.dumps(ours.get_config()))) == normal(json.loads(json.dumps(theirs.get_config())))
