@@ -13,7 +13,6 @@ import _testing as testing
 
 
 class TestBidirectional(testing.TestCase):  # Keras names it SimpleRNNTest
-    @testing.xfail("Bidirectional(built SimpleRNN): from_config drops the build_config of the built inner layer(s) it is given, so the config round-trip differs")
     def test_basics(self):
         self.run_layer_test(
             layers.Bidirectional,

@@ -61,7 +61,6 @@ class TestDropoutRNNCell(testing.TestCase):
         layer = layers.RNN(cell)
         self.assertEqual(len(layer.non_trainable_variables), 1)
 
-    @testing.xfail("RNN(cell=<user cell class>) from_config without custom_objects: Keras imports the class from the config's `module`, lstmkit only resolves registered / custom_objects classes; then no DropoutRNNCell mixin in lstmkit.layers (get_dropout_mask / get_recurrent_dropout_mask)")
     def test_basics(self):
         self.run_layer_test(
             layers.RNN,

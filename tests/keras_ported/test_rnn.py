@@ -72,7 +72,6 @@ class TwoStatesRNNCell(layers.Layer):
 
 
 class TestRNN(testing.TestCase):
-    @testing.xfail("RNN(cell=<user cell class>) from_config without custom_objects: Keras imports the class from the config's `module`, lstmkit only resolves registered / custom_objects classes")
     def test_basics(self):
         self.run_layer_test(
             layers.RNN,
@@ -393,7 +392,6 @@ class TestRNN(testing.TestCase):
             tpu_rtol=1e-2,
         )
 
-    @testing.xfail("RNN(cell=<user cell class>) from_config without custom_objects: Keras imports the class from the config's `module`, lstmkit only resolves registered / custom_objects classes")
     def test_serialization(self):
         layer = layers.RNN(TwoStatesRNNCell(2), return_sequences=False)
         self.run_class_serialization_test(layer)

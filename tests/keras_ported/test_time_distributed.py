@@ -16,7 +16,6 @@ from lstmkit.models import Sequential
 
 
 class TestTimeDistributed(testing.TestCase):
-    @testing.xfail("TimeDistributed(built Dense): from_config drops the build_config of the built inner layer(s) it is given, so the config round-trip differs")
     def test_basics(self):
         self.run_layer_test(
             layers.TimeDistributed,
@@ -45,7 +44,6 @@ class TestTimeDistributed(testing.TestCase):
             ),
         )
 
-    @testing.xfail("no layers.Wrapper")
     def test_masking(self):
         class MaskedDense(layers.Wrapper):
             def __init__(self, units, **kwargs):
@@ -95,7 +93,6 @@ class TestTimeDistributed(testing.TestCase):
 
         model.fit(X_train, Y_train, epochs=1, batch_size=16)
 
-    @testing.xfail("TimeDistributed does not validate the mask's shape against the inputs (no ValueError)")
     def test_mask_validation_with_mismatched_timesteps(self):
         """Test TimeDistributed raises ValueError for mask with wrong timesteps.
 
@@ -121,7 +118,6 @@ class TestTimeDistributed(testing.TestCase):
         ):
             td(inputs, mask=mask_timemismatch)
 
-    @testing.xfail("TimeDistributed does not validate the mask's shape against the inputs (no ValueError)")
     def test_mask_validation_with_mismatched_batch_size(self):
         """
         Test TimeDistributed raises ValueError for mask with wrong batch size.
@@ -162,7 +158,6 @@ class TestTimeDistributed(testing.TestCase):
         output = td(inputs, mask=mask_correct)
         self.assertEqual(output.shape, (batch, timesteps, 5))
 
-    @testing.xfail("TimeDistributed does not validate the mask's shape against the inputs (no ValueError)")
     def test_mask_validation_with_3d_mask(self):
         """
         Test TimeDistributed accepts 3D mask with correct leading dimensions.
@@ -206,7 +201,6 @@ class TestTimeDistributed(testing.TestCase):
         output = td(inputs, mask=None)
         self.assertEqual(output.shape, (batch, timesteps, 5))
 
-    @testing.xfail("TimeDistributed does not validate the mask's shape against the inputs (no ValueError)")
     def test_mask_validation_with_both_batch_and_timesteps_mismatched(self):
         """
         Test TimeDistributed raises ValueError when both batch and timesteps
