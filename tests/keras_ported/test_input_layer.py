@@ -145,7 +145,7 @@ class TestInputLayer(testing.TestCase):
         # non-python int type shapes should be ok
         InputLayer(shape=(np.int64(32),))
 
-    @testing.xfail("InputLayer(dtype='float16', input_tensor=<float32 KerasTensor>) does not raise 'cannot provide an incompatible `dtype`'")
+    @testing.xfail("InputLayer(sparse=True, input_tensor=<dense KerasTensor>) raises lstmkit's 'sparse inputs are not supported by lstmkit' ValueError; Keras's message is 'cannot provide an incompatible `sparse`' (sparse is out of scope: the other checks pass)")
     def test_invalid_arg_combinations(self):
         input_tensor = KerasTensor(shape=(2, 3), dtype="float32")
 
