@@ -7,6 +7,7 @@ from lstmkit.layers.input_layer import Input, InputLayer, KerasTensor
 from lstmkit.layers.lambda_layer import Lambda
 from lstmkit.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, concatenate, add
 from lstmkit.layers.time_distributed import TimeDistributed
+from lstmkit.layers.wrapper import Wrapper
 from lstmkit.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
 from lstmkit.layers.recurrent import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: F401
 from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
@@ -16,5 +17,5 @@ __all__ = [
     "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
     "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN",
-    "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "add", "concatenate",
+    "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "Wrapper", "add", "concatenate",
 ]

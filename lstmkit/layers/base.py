@@ -235,6 +235,26 @@ class Layer(CallMixin):
     def _non_trainable_variables(self) -> list[Variable]:
         return [v for v in self._vars if not v._trainable]
 
+    def save_own_variables(self, store):
+        """Keras 3's: this layer's own variables into `store` (a dict-like), under '0', '1', ..."""
+        for i, v in enumerate(self.keras_own_variables()):
+            store[str(i)] = np.asarray(v.value)
+
+    def load_own_variables(self, store):
+        """Keras 3's: this layer's own variables from `store` ('0', '1', ... or 0, 1, ...), all checked first."""
+        mine = self.keras_own_variables()
+        keys = sorted(store.keys(), key=lambda k: int(k))
+        if len(keys) != len(mine):
+            raise ValueError(f"Layer '{self.name}' expected {len(mine)} variables, but received {len(keys)} "
+                             "variables during loading. Expected: " + str([v.name for v in mine]))
+        values = [np.asarray(store[k]) for k in keys]
+        for v, value in zip(mine, values):
+            if tuple(value.shape) != v.shape:
+                raise ValueError(f"Layer '{self.name}': variable '{v.name}' has shape {v.shape}, but the value "
+                                 f"loaded for it has shape {tuple(value.shape)}.")
+        for v, value in zip(mine, values):
+            v.assign(value)
+
     @property
     def _tracker(self):
         """Keras's state tracker: `unlock()` lets a built layer add weights again, `lock()` stops it."""

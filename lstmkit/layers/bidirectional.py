@@ -30,7 +30,7 @@ def _deserialize_layer(config) -> Layer:
                          f"received {config!r}.")
     from lstmkit.layers.serialization import deserialize_layer
 
-    return deserialize_layer(config)
+    return deserialize_layer(config, build=True)  # built for its build_config, as Keras does
 
 
 def _strip_prefix(name: str, prefix: str) -> str:

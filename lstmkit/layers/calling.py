@@ -274,10 +274,8 @@ def also_keras_callable(pure_call):
 
     @functools.wraps(pure_call)
     def call(self, *args, **kwargs):
-        if len(args) >= 3 and isinstance(args[2], CallContext) or "ctx" in kwargs:
+        if len(args) >= 3 and isinstance(args[2], CallContext) or "ctx" in kwargs or not args:
             return pure_call(self, *args, **kwargs)
-        if not args:
-            raise TypeError(f"{type(self).__name__}.call() needs the inputs.")
         scope = current_scope()
         ctx = scope.ctx if scope is not None else CallContext()
         params = inspect.signature(pure_call).parameters

@@ -79,7 +79,7 @@ class Dense(Layer):
         y = jnp.matmul(inputs.astype(jnp.float32), params["kernel"])
         if self.use_bias:
             y = y + params["bias"]
-        return self.activation(y)
+        return y if self.activation is None else self.activation(y)  # Keras lets users set it to None
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
@@ -113,7 +113,7 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations_mod.get(activation)
-        self.built = True  # no weights: built at once, as Keras does
+        self._build_at_init()  # no weights: built at once, as Keras does
 
     def call(self, params, inputs, ctx):
         return self.activation(inputs)
@@ -140,7 +140,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self.built = True
+        self._build_at_init()
 
     def call(self, params, inputs, ctx):
         if not ctx.training or self.rate == 0:
@@ -224,7 +224,7 @@ class Reshape(Layer):
         self.target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in self.target_shape) > 1:
             raise ValueError(f"Reshape: at most one dimension of `target_shape` can be -1; received {self.target_shape}.")
-        self.built = True
+        self._build_at_init()
 
     def _resolved(self, input_shape):
         rest = input_shape[1:]
@@ -261,7 +261,7 @@ class Masking(Layer):
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
         self.mask_value = float(mask_value)
-        self.built = True
+        self._build_at_init()
 
     def compute_mask(self, inputs, mask=None):
         return jnp.any(inputs != self.mask_value, axis=-1)
@@ -329,6 +329,15 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
 
+    @classmethod
+    def from_config(cls, config):
+        for argname in ("input_dim", "output_dim"):  # a config is not an argument list: Keras's TypeError
+            value = config.get(argname)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise TypeError(f"`{argname}` must be a positive integer. Received: {argname}={value} "
+                                f"(of type {type(value).__name__}).")
+        return super().from_config(config)
+
     def get_config(self):
         base = super().get_config()
         base.pop("activity_regularizer", None)  # placed after the embeddings regularizer, as Keras orders them
@@ -352,7 +361,7 @@ class Identity(Layer):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.built = True
+        self._build_at_init()
 
     def call(self, params, inputs, ctx):
         return inputs

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import jax
 import numpy as np
 
 from lstmkit.layers import shape_inference
+from lstmkit.ops.tensor_operators import TensorOperators
 from lstmkit.layers.base import Layer, _as_shape, unique_name
 
 
-class KerasTensor:
-    """A placeholder for a tensor in a model graph: a shape (None = unknown) and a dtype."""
+class KerasTensor(TensorOperators):
+    """A placeholder for a tensor in a model graph: a shape (None = unknown) and a dtype.
+
+    Python operators on it (`a + b`, `x[:, -1]`, `x @ w`) record `lstmkit.ops` nodes, as in Keras 3.
+    """
+
+    sparse = False  # Keras's KerasTensor attributes (lstmkit has dense tensors only)
+    ragged = False
 
     def __init__(self, shape, dtype="float32", name=None, node=None, index=0):
         self.shape = tuple(shape)
@@ -65,6 +73,8 @@ class InputLayer(Layer):
                  input_tensor=None, name=None, ragged=None, optional=False, **kwargs):
         legacy_shape = kwargs.pop("input_shape", None)
         legacy_batch = kwargs.pop("batch_input_shape", None)
+        if legacy_shape is not None:
+            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.", stacklevel=2)
         if sparse:
             raise ValueError("InputLayer: sparse inputs are not supported by lstmkit.")
         if ragged:
@@ -85,7 +95,11 @@ class InputLayer(Layer):
                     raise ValueError(f"When providing the `input_tensor` argument, you cannot provide an "
                                      f"incompatible `{arg}` argument: received {arg}={value} for a tensor of "
                                      f"shape {input_tensor.shape}.")
-            shape, batch_shape, dtype = None, input_tensor.shape, dtype or input_tensor.dtype
+            if dtype is not None and str(np.dtype(getattr(dtype, "name", dtype))) != str(input_tensor.dtype):
+                raise ValueError(f"When providing the `input_tensor` argument, you cannot provide an incompatible "
+                                 f"`dtype` argument: received dtype={dtype} for a tensor of dtype "
+                                 f"{input_tensor.dtype}.")
+            shape, batch_shape, dtype = None, input_tensor.shape, input_tensor.dtype
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
         if batch_size is not None and batch_shape is not None:
@@ -112,8 +126,8 @@ class InputLayer(Layer):
     def output(self):
         return self._output
 
-    def call(self, params, inputs, ctx):
-        return inputs
+    def call(self, params=None, inputs=None, ctx=None):
+        return inputs  # Keras's InputLayer.call() takes nothing and returns None
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -19,6 +19,7 @@ Keras 2 config (`keras2_config`).
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 
 import jax
@@ -66,7 +67,10 @@ def unknown_class_error(class_name, kind="layer") -> ValueError:
         f"pass it as custom_objects={{'{class_name}': YourClass}}.")
 
 
-def resolve_class(class_name, registered_name=None):
+def resolve_class(class_name, registered_name=None, module=None):
+    """The class a serialized entry names: from `custom_objects` and registrations, lstmkit's own layers,
+    or a Layer subclass the running program has already defined in `module` (as Keras finds them).
+    Nothing is imported and no code named by the entry runs."""
     custom, _ = current_context()
     for key in (registered_name, class_name):
         if key and key in custom:
@@ -77,8 +81,16 @@ def resolve_class(class_name, registered_name=None):
             return custom[short]
     cls = registry.builtin_class(class_name)
     if cls is None:
+        cls = _defined_layer_class(module, class_name)
+    if cls is None:
         raise unknown_class_error(class_name)
     return cls
+
+
+def _defined_layer_class(module, class_name):
+    loaded = sys.modules.get(module) if isinstance(module, str) else None
+    cls = getattr(loaded, class_name, None) if loaded is not None and isinstance(class_name, str) else None
+    return cls if isinstance(cls, type) and issubclass(cls, Layer) and cls.__name__ == class_name else None
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -161,11 +173,16 @@ def _keras2_meanings(cls, config, where) -> dict:
     return config
 
 
-def deserialize_layer(entry, custom_objects=None) -> Layer:
+def deserialize_layer(entry, custom_objects=None, build=False) -> Layer:
     """A layer (or model) from its Keras 3 or Keras 2 serialized form.
 
     Uses the `custom_objects` and Keras 2 flag of the enclosing `load_context`, plus `custom_objects`.
+    `build=True` builds it for the input shape of its `build_config` (a wrapper's inner layer, as Keras).
     """
+    if build and isinstance(entry, dict) and not isinstance(entry, Layer):
+        layer = deserialize_layer(entry, custom_objects)
+        build_from_config(layer, entry.get("build_config"))
+        return layer
     if isinstance(entry, Layer):
         return entry
     if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
@@ -177,11 +194,20 @@ def deserialize_layer(entry, custom_objects=None) -> Layer:
         return deserialize(entry)
 
 
+def build_from_config(layer, build_config):
+    """Build `layer` for the input shape its `build_config` records (Keras's `build_from_config`)."""
+    if layer.built or not isinstance(build_config, dict) or not isinstance(build_config.get("input_shape"), list):
+        return
+    shape = build_config["input_shape"]
+    if all(d is None or isinstance(d, int) for d in shape):
+        layer._maybe_build(tuple(shape))
+
+
 def deserialize(entry) -> Layer:
     """`deserialize_layer` within the current load context."""
     custom, is_keras2 = current_context()
     class_name = entry["class_name"]
-    cls = resolve_class(class_name, entry.get("registered_name"))
+    cls = resolve_class(class_name, entry.get("registered_name"), entry.get("module"))
     config = entry.get("config")
     where = f"layer '{(config or {}).get('name', '?') if isinstance(config, dict) else '?'}' ({class_name})"
     if isinstance(cls, type) and issubclass(cls, Layer):
@@ -193,9 +219,11 @@ def deserialize(entry) -> Layer:
     if is_keras2:
         config = _keras2_meanings(cls, config, where)
     config = _resolve_objects(config, custom)
-    for key in ("layer", "backward_layer"):  # wrappers: the inner layer through the same context
+    for key in ("layer", "backward_layer"):  # wrappers: the inner layer through the same context, built
         if isinstance(config.get(key), dict):
-            config[key] = deserialize(config[key])
+            inner = config[key]
+            config[key] = deserialize(inner)
+            build_from_config(config[key], inner.get("build_config"))
     if not hasattr(cls, "from_config"):
         raise ValueError(f"{where}: the class given for '{class_name}' has no `from_config`.")
     try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import jax
 
 from lstmkit.layers.base import Layer
+from lstmkit.layers.wrapper import Wrapper
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """`TimeDistributed(Dense(1))` maps (batch, time, features) -> (batch, time, 1) with one Dense."""
 
     supports_masking = True
@@ -17,8 +18,7 @@ class TimeDistributed(Layer):
             raise ValueError(
                 f"TimeDistributed wraps a Layer instance, e.g. TimeDistributed(Dense(1)); received {layer!r}."
             )
-        super().__init__(**kwargs)
-        self.layer = self._track("layer", layer)
+        super().__init__(layer, **kwargs)
 
     def _check_input_shape(self, shape):
         if len(shape) < 3:
@@ -35,7 +35,11 @@ class TimeDistributed(Layer):
     def call(self, params, inputs, ctx, mask=None):
         b, t = inputs.shape[0], inputs.shape[1]
         flat = inputs.reshape((b * t,) + inputs.shape[2:])
-        out, _ = self.layer.apply(params["layer"], flat, ctx)
+        inner_mask = None
+        if mask is not None:
+            _check_mask(mask, inputs)
+            inner_mask = mask.reshape((b * t,) + mask.shape[2:])  # each step's own mask entry
+        out, _ = self.layer.apply(params["layer"], flat, ctx, mask=inner_mask)
         return jax.tree_util.tree_map(lambda o: o.reshape((b, t) + o.shape[1:]), out)
 
     def compute_output_shape(self, input_shape):
@@ -45,20 +49,6 @@ class TimeDistributed(Layer):
     def compute_mask(self, inputs, mask=None):
         return mask
 
-    def get_config(self):
-        from lstmkit.layers.serialization import serialize_layer
-
-        return {**super().get_config(), "layer": serialize_layer(self.layer)}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """`config['layer']` may be a layer or its serialized form (Keras 2 or 3)."""
-        from lstmkit.layers.serialization import deserialize_layer
-
-        config = dict(config)
-        if not isinstance(config.get("layer"), Layer):
-            config["layer"] = deserialize_layer(config.get("layer"), custom_objects=custom_objects)
-        return cls(**config)
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     def keras_legacy_weight_names(self, prefix):
@@ -85,3 +75,14 @@ class TimeDistributed(Layer):
     def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
         raise NotImplementedError(f"trace(): layer {self.name!r} is a TimeDistributed recurrent layer "
                                   "(4-D input); trace() covers recurrent layers on (samples, time, features).")
+
+
+def _check_mask(mask, inputs):
+    if mask.ndim < 2:
+        raise ValueError(f"The `mask` passed to the `TimeDistributed` layer must be at least 2D (batch_size, "
+                         f"timesteps, ...), but it has {mask.ndim} dimension(s) with shape {tuple(mask.shape)}.")
+    if tuple(mask.shape[:2]) != tuple(inputs.shape[:2]):
+        raise ValueError(f"The `mask` passed to the `TimeDistributed` layer has a shape {tuple(mask.shape)} that is "
+                         f"incompatible with the input shape {tuple(inputs.shape)}: the first two dimensions of "
+                         f"the mask (batch size and timesteps) must match the input's. Expected mask shape prefix: "
+                         f"{tuple(inputs.shape[:2])}.")

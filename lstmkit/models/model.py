@@ -89,7 +89,10 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         if subclassed.is_subclassed(self):
             return list(self._sublayers.values())
-        return list(self._graph_layers) if self._graph_ready else []
+        if not self._graph_ready:
+            return []
+        # Keras leaves the ops recorded between layers (`ops.concatenate(...)`, `a + b`) out of `layers`.
+        return [l for l in self._graph_layers if not getattr(l, "_is_operation", False)]
 
     @property
     def inputs(self) -> list[KerasTensor]:
