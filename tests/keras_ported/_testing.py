@@ -444,6 +444,8 @@ class TestCase:
                 expected_num_non_trainable_weights = len(layer.non_trainable_weights)
             if expected_num_non_trainable_variables is None:
                 expected_num_non_trainable_variables = len(layer.non_trainable_variables)
+            if expected_num_seed_generators is None:
+                expected_num_seed_generators = len(get_seed_generators(layer))
 
         # Serialization test.
         layer = layer_cls(**init_kwargs)
@@ -464,8 +466,9 @@ class TestCase:
             if expected_num_non_trainable_variables is not None:
                 self.assertLen(layer.non_trainable_variables, expected_num_non_trainable_variables,
                                msg="Unexpected number of non_trainable_variables")
-            # expected_num_seed_generators: Keras's SeedGenerator objects have no lstmkit counterpart
-            # (lstmkit's dropout draws keys from the call context); the count is not checked.
+            if expected_num_seed_generators is not None:
+                self.assertLen(get_seed_generators(layer), expected_num_seed_generators,
+                               msg="Unexpected number of seed_generators")
 
         def run_output_asserts(layer, output, eager=False):
             if expected_output_shape is not None:
@@ -598,6 +601,29 @@ class TestCase:
 
 
 # --------------------------------------------------------------------------- helpers
+def get_seed_generators(layer):
+    """Keras's test helper: every SeedGenerator tracked by the layer and its sub-layers (Keras's private
+    `_flatten_layers` / `_seed_generators`; sub-layers from `_layers` where `_flatten_layers` is missing)."""
+    if hasattr(layer, "_flatten_layers"):
+        all_layers = list(layer._flatten_layers(True, True))
+    else:
+        all_layers, stack, seen = [], [layer], set()
+        while stack:
+            l = stack.pop(0)
+            if id(l) in seen:
+                continue
+            seen.add(id(l))
+            all_layers.append(l)
+            stack.extend(getattr(l, "_layers", None) or [])
+    out, seen_ids = [], set()
+    for sub in all_layers:
+        for sg in getattr(sub, "_seed_generators", None) or []:
+            if id(sg) not in seen_ids:
+                out.append(sg)
+                seen_ids.add(id(sg))
+    return out
+
+
 def standardize_dtype(dtype):
     if dtype is None:
         return "float32"
@@ -645,7 +671,8 @@ def _removesuffix(k, s):
 
 
 def create_keras_tensor(shape, dtype):
-    return layers.Input(batch_shape=tuple(shape), dtype=dtype)
+    # As Keras: a bare KerasTensor (batch dimension included), not an Input.
+    return KerasTensor(tuple(shape), dtype=dtype)
 
 
 def create_keras_tensors(input_shape, dtype):
