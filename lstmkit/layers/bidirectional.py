@@ -55,7 +55,10 @@ def _copy_layer(layer: RNNBase, name: str, go_backwards=None) -> RNNBase:
     # The copy is rebuilt from the config, so the classes in hand must be found by name, registered or not.
     custom, keras2 = current_context()
     with load_context({**custom, **_classes_in(layer)}, keras2):
-        return type(layer).from_config(config)
+        copied = type(layer).from_config(config)
+    if hasattr(layer, "use_cudnn"):  # not part of the config, but kept by Keras's Bidirectional
+        copied.use_cudnn = layer.use_cudnn
+    return copied
 
 
 class Bidirectional(Layer):

@@ -106,7 +106,7 @@ class CellEquations:
             raise ValueError(f"Received an invalid value for argument `seed` of {cls_name}: expected an int or None, "
                              f"got {seed!r}.")
         self.seed = None if seed is None else int(seed)
-        if implementation not in (1, 2):
+        if implementation not in (0, 1, 2):  # 0: Keras 1's value in old configs, computed as 2 (as Keras 3 does)
             raise ValueError(f"Received an invalid value for argument `implementation` of {cls_name}: expected 1 or 2, "
                              f"got {implementation!r}.")
         self.implementation = int(implementation)
