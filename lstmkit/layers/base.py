@@ -24,6 +24,7 @@ from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 
 from lstmkit.layers.calling import CallMixin, also_keras_callable
+from lstmkit.layers.facts import LayerFacts
 from lstmkit.layers.context import CallContext, with_overrides  # noqa: F401  (re-exported)
 from lstmkit.layers.variables import Variable, current_scope, value_scope  # noqa: F401  (re-exported)
 
@@ -48,7 +49,7 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-class Layer(CallMixin):
+class Layer(CallMixin, LayerFacts):
     """Base class of all layers.
 
     Two ways to write a layer's computation, both run by `apply`:
@@ -133,41 +134,9 @@ class Layer(CallMixin):
                 and not self.__dict__.get("_state_unlocked"):
             raise ValueError(f"You cannot add new elements of state (variables or sub-layers) to layer "
                              f"'{self.name}' once it is built: create its weights in `build` or `__init__`.")
-        signature = _ADD_WEIGHT_KERAS2 if args and isinstance(args[0], str) else _ADD_WEIGHT_KERAS3
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"add_weight() of layer '{self.name}': {e}") from None
-        a = {**{k: p.default for k, p in signature.parameters.items() if p.default is not inspect.Parameter.empty},
-             **bound.arguments}
-        shape, initializer, dtype, trainable, name = a["shape"], a["initializer"], a["dtype"], a["trainable"], a["name"]
-        regularizer, constraint, aggregation = a["regularizer"], a["constraint"], a["aggregation"]
-        for legacy in ("getter", "partitioner", "use_resource", "synchronization", "caching_device"):
-            a.get("kwargs", {}).pop(legacy, None)  # TF-only options of Keras 2, meaningless here
-        if a.get("kwargs"):
-            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(a['kwargs'])}")
-        if a.get("overwrite_with_gradient"):
-            raise NotImplementedError("add_weight(overwrite_with_gradient=True) (float8 training) is not "
-                                      "supported by lstmkit.")
-        if shape is None:
-            shape = ()
-        shape = _as_shape(shape, "shape")
-        if any(d is None or d < 0 for d in shape):
-            raise ValueError(f"add_weight(shape=...) of layer '{self.name}' needs known, non-negative sizes; "
-                             f"received {shape}.")
-        dtype = _weight_dtype(dtype, self.name)
-        if initializer is None:
-            initializer = "glorot_uniform" if np.issubdtype(np.dtype(dtype), np.floating) else "zeros"
-        if trainable is None:
-            trainable = True
-        if name is None:
-            name = unique_name("variable")
-        elif not isinstance(name, str):
-            raise TypeError(f"add_weight(name=...) must be a string; received {name!r}.")
-        if aggregation not in ("none", "mean", "sum", "only_first_replica", None):
-            raise ValueError(f"add_weight(aggregation=...) must be 'none', 'mean', 'sum' or "
-                             f"'only_first_replica'; received {aggregation!r}.")
-        value = _initial_value(initializer, shape, dtype, name, self.name)
+        shape, initializer, dtype, trainable, name, regularizer, constraint = \
+            weight_arguments.parse(self.name, args, kwargs)
+        value = weight_arguments.initial_value(initializer, shape, dtype, name, self.name)
         var = Variable(value, name=name, trainable=bool(trainable),
                        regularizer=regularizers_mod.get(regularizer),
                        constraint=constraints_mod.get(constraint), layer=self)
@@ -480,10 +449,7 @@ class Layer(CallMixin):
         inp = self.input
         return jax.tree_util.tree_map(lambda t: t.shape, inp, is_leaf=lambda t: hasattr(t, "shape"))
 
-    # --- facts a layer owns (saving, summary, inspect)
-    # Each default fits a plain layer; a layer whose Keras facts differ overrides it in its own file,
-    # so saving/, models/param_counts.py and lstmkit.inspect know no particular layer.
-
+    # ----------------------------------------------------------------- registration
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # lstmkit's own classes load by name; a user's only when registered or given in custom_objects.
@@ -493,77 +459,6 @@ class Layer(CallMixin):
             _object_registration.register_builtin(cls)
             if "call" in cls.__dict__ and not cls._keras_style():
                 cls.call = also_keras_callable(cls.__dict__["call"])
-
-    #: True for models (Sequential, Functional): saving loads them as whole models.
-    _keras_model = False
-    #: True for layers Keras builds in `__init__` (no weights, no build step): Keras writes no build_config.
-    _keras_built_at_init = False
-
-    def keras_serialized(self):
-        """This object's serialized form when it writes it itself (models), else None: `get_config()` is used."""
-        return None
-
-    @classmethod
-    def keras_from_serialized(cls, entry):
-        """An object rebuilt from its whole serialized `entry` when the class reads it itself (models), else None."""
-        return None
-
-    @classmethod
-    def keras2_config(cls, config, where):
-        """A Keras 2 config of this class as arguments it takes (`where` names the layer in errors)."""
-        return config
-
-    @classmethod
-    def to_keras2_config(cls, config, where, convert):
-        """Keras 3 config -> the one tf.keras 2 writes; `convert(entry, where)` converts an inner layer's entry."""
-        return config
-
-    @classmethod
-    def keras2_states_as_inputs(cls) -> bool:
-        """True when Keras 2 passes this layer's `initial_state` as extra inputs of its node."""
-        return False
-
-    def keras_own_variables(self) -> list:
-        """The variables Keras 3 stores in this object's own `vars` group (its `save_own_variables`)."""
-        return list(self._vars)
-
-    def keras_children(self) -> list:
-        """[(path, object)] under this one in Keras 3's weight files, in Keras's walk order
-        (attributes by name, private ones last)."""
-        attrs = sorted(self._sublayers, key=lambda a: ("~" + a) if a.startswith("_") else a)
-        return [(attr, self._sublayers[attr]) for attr in attrs]
-
-    def keras_layers(self):
-        """A container's layers in Keras's order (models); None for a layer."""
-        return None
-
-    def keras_legacy_weight_names(self, prefix) -> dict:
-        """Variable.key -> the weight's name in a legacy .h5 file ('lstm/lstm_cell/kernel:0')."""
-        names = {v.key: f"{prefix}/{v.name}:0" for v in self._vars}
-        for sub in self._sublayers.values():
-            names.update(sub.keras_legacy_weight_names(f"{prefix}/{sub.name}"))
-        return names
-
-    def param_count_formula(self):
-        """(expression, count, legend) saying how `count_params()` comes about, for `summary(explain=True)`;
-        None: the summary adds up the weights instead."""
-        return None
-
-    def checked_param_count_formula(self):
-        """`param_count_formula()`, only if it accounts for exactly this layer's weights."""
-        if not self.built:
-            return None
-        found = self.param_count_formula()
-        return found if found is not None and found[1] == self.count_params() else None
-
-    def traces_steps(self) -> bool:
-        """True when `lstmkit.inspect.trace` records this layer's steps (`trace_steps`)."""
-        return False
-
-    def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None) -> dict:
-        """{name suffix: {'kind', 'values', 'inputs', 'mask', 'go_backwards'}} of one call on concrete
-        inputs (values: quantity -> (samples, time, units)); see `lstmkit.inspect`."""
-        return {}
 
 
 class _StateLock:
@@ -602,13 +497,6 @@ def _check_dtype(dtype, layer_name) -> str:
     )
 
 
-def _accepts_dtype(fn) -> bool:
-    try:
-        return "dtype" in inspect.signature(fn).parameters or "dtype" in inspect.signature(fn.__call__).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def _is_floatlike(a) -> bool:
     dt = np.asarray(a).dtype if not hasattr(a, "dtype") else np.dtype(a.dtype)
     return np.issubdtype(dt, np.floating) or dt == np.float64
@@ -628,49 +516,6 @@ def _is_lstmkit_class(cls) -> bool:
     return cls.__module__.split(".")[0] == "lstmkit"
 
 
-def _keras2_add_weight(name=None, shape=None, dtype=None, initializer=None, regularizer=None, trainable=None,
-                       constraint=None, aggregation="none", **kwargs):
-    """Keras 2's positional order of add_weight's arguments."""
+from lstmkit.layers import build_arguments, calling, shape_inference, tracking, weight_arguments  # noqa: E402,I001
 
-
-def _keras3_add_weight(shape=None, initializer=None, dtype=None, trainable=True, autocast=True, regularizer=None,
-                       constraint=None, aggregation="none", overwrite_with_gradient=False, name=None, **kwargs):
-    """Keras 3's positional order of add_weight's arguments."""
-
-
-_ADD_WEIGHT_KERAS2 = inspect.signature(_keras2_add_weight)
-_ADD_WEIGHT_KERAS3 = inspect.signature(_keras3_add_weight)
-
-
-def _weight_dtype(dtype, layer_name) -> str:
-    if dtype is None:
-        return "float32"
-    name = np.dtype(getattr(dtype, "name", dtype)).name if not isinstance(dtype, str) else dtype
-    if name in ("float16", "bfloat16", "float64"):
-        raise NotImplementedError(f"add_weight(dtype={name!r}) in layer '{layer_name}': lstmkit computes "
-                                  "in float32; pass dtype=None or 'float32'.")
-    try:
-        return np.dtype(name).name
-    except TypeError:
-        raise ValueError(f"add_weight(dtype=...) of layer '{layer_name}' must be a dtype name such as "
-                         f"'float32' or 'int32'; received {dtype!r}.") from None
-
-
-def _initial_value(initializer, shape, dtype, name, layer_name):
-    """A weight's first value, as NumPy, from an initializer name/object/callable or an array."""
-    if isinstance(initializer, (np.ndarray, jax.Array)):
-        value = np.asarray(initializer)
-    else:
-        init = initializers_mod.get(initializer)
-        with jax.ensure_compile_time_eval():
-            value = init(tuple(shape), dtype=dtype) if _accepts_dtype(init) else init(tuple(shape))
-        value = np.asarray(value)
-    if tuple(value.shape) != tuple(shape):
-        raise ValueError(
-            f"Initializer for weight '{name}' of layer '{layer_name}' returned shape "
-            f"{tuple(value.shape)}, expected {tuple(shape)}."
-        )
-    return value.astype(dtype)
-
-
-from lstmkit.layers import build_arguments, calling, shape_inference, tracking  # noqa: E402  (they use the names above)
+_accepts_dtype = weight_arguments.accepts_dtype  # noqa: E305  (older imports of this name)
