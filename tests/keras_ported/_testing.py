@@ -3,7 +3,7 @@
 Ported from Keras 3 (Apache-2.0): keras/src/testing/test_case.py (Keras 3.15). The checks of
 `run_layer_test` follow Keras's order and messages: class serialization round-trip
 (get_config / from_config and serialize / deserialize, same `dir()`), `supports_masking`,
-`build(input_shape)` and weight counts, a symbolic call on `Input` tensors (output shape, mask
+`build(input_shape)` and weight / seed-generator counts, a symbolic call on `KerasTensor`s (output shape, mask
 shape), an eager call (output shape / values, `layer.losses`), one `fit` step of a subclassed
 `Model` holding the layer with a `Loss` subclass (Keras's own training check). Added here, as the
 brief asks (Keras does not do it): a `.keras` save / load round-trip of a functional model around

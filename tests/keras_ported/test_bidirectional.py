@@ -325,7 +325,6 @@ class TestBidirectional(testing.TestCase):  # Keras names it SimpleRNNTest
         for out, shape in zip(output, output_shape):
             self.assertEqual(out.shape, shape)
 
-    @testing.xfail("Bidirectional rebuilds its forward/backward layers from get_config(), which has no use_cudnn, so True/False become auto (Keras copies layer.use_cudnn onto both after the rebuild)")
     def test_keeps_use_cudnn(self):
         # keep use_cudnn if the layer has it
         for rnn_class in [layers.GRU, layers.LSTM]:

@@ -393,7 +393,6 @@ class TestGRU(testing.TestCase):
             tpu_rtol=1e-3,
         )
 
-    @testing.xfail("GRU.from_config of a config with Keras 2's implementation=0 raises ValueError 'expected 1 or 2' (lstmkit/layers/cell_equations.py); Keras's GRUCell keeps any value and runs every value but 1 as implementation 2")
     def test_legacy_implementation_argument(self):
         sequence = np.arange(72).reshape((3, 6, 4)).astype("float32")
         layer = layers.GRU(
