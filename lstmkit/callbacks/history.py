@@ -29,8 +29,9 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
-        if self.model is not None:
+        model = self.model
+        if model is not None and getattr(model, "history", None) is not self:  # set once: it is the same object
             try:
-                self.model.history = self
+                model.history = self
             except AttributeError:
                 pass

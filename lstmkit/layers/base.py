@@ -114,6 +114,10 @@ class Layer(CallMixin, LayerFacts):
         return False
 
     def __setattr__(self, name, value):
+        if name in tracking._UNTRACKED or (type(value) in _PLAIN_TYPES
+                                            and type(self.__dict__.get(name)) in _PLAIN_TYPES):
+            object.__setattr__(self, name, value)  # nothing to track (the common case, kept cheap)
+            return
         object.__setattr__(self, name, tracking.track_attribute(self, name, value))
 
     def __delattr__(self, name):
@@ -459,6 +463,10 @@ class Layer(CallMixin, LayerFacts):
             _object_registration.register_builtin(cls)
             if "call" in cls.__dict__ and not cls._keras_style():
                 cls.call = also_keras_callable(cls.__dict__["call"])
+
+
+# Attribute values that hold no layers or weights (no tracking needed when set).
+_PLAIN_TYPES = frozenset({bool, int, float, str, type(None), np.float32, np.float64, np.int32, np.int64})
 
 
 class _StateLock:

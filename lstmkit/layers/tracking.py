@@ -115,11 +115,11 @@ def track_attribute(layer, name, value):
 
     Returns the value to store: a user's list or dict becomes a tracking one.
     """
+    if name in _UNTRACKED or name.startswith("__"):
+        return value
     from lstmkit.layers.base import _is_lstmkit_class
     from lstmkit.layers.variables import Variable
 
-    if name.startswith("__") or name in _UNTRACKED:
-        return value
     ensure_tracking(layer)
     user = not _is_lstmkit_class(type(layer))
     if user and type(value) is list:
@@ -185,7 +185,8 @@ def unique_param_name(layer, name):
 _UNTRACKED = frozenset({
     "_sublayers", "_vars", "_param_names", "_inbound_nodes", "_graph_layers", "_seq_layers", "_input_layer",
     "_nodes", "_flat_inputs", "_flat_outputs", "_input_struct", "_output_struct", "layer_ref", "_engine",
-    "optimizer", "_auto_config", "_losses", "history", "model", "_seed_generators",
+    "optimizer", "_auto_config", "_losses", "history", "model", "_seed_generators", "_opt_state", "_opt_state_keys",
+    "_compile_args", "_inference", "_states", "_build_shape", "loss", "_graph_version",
 })
 
 

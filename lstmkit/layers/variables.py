@@ -21,6 +21,7 @@ import numpy as np
 
 _var_counter = itertools.count()
 _local = threading.local()
+_open_scopes = 0  # value scopes open in any thread: Variable.value looks further only while one is
 
 
 class ValueScope:
@@ -46,15 +47,18 @@ def current_scope() -> ValueScope | None:
 @contextlib.contextmanager
 def value_scope(values, ctx):
     """Within the block, `Variable.value` of the given keys is the given (traced) value."""
+    global _open_scopes
     stack = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []
     scope = ValueScope(values, ctx, stack[-1] if stack else None)
     stack.append(scope)
+    _open_scopes += 1
     try:
         yield scope
     finally:
         stack.pop()
+        _open_scopes -= 1
 
 
 def _auto_name():
@@ -123,6 +127,8 @@ class Variable:
 
     @property
     def value(self):
+        if not _open_scopes:  # no call is running: the stored value (the common, fast case)
+            return self._value
         scope = current_scope()
         if scope is not None:
             traced = scope.values.get(self.key)
