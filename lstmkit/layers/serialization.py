@@ -41,14 +41,20 @@ _CODE_CLASSES = ("TFOpLambda", "SlicingOpLambda")
 
 
 @contextlib.contextmanager
-def load_context(custom_objects=None, keras2_semantics=False):
-    """Deserialize with `custom_objects` and, when `keras2_semantics`, Keras 2's meanings."""
-    saved = getattr(_context, "state", None)
+def load_context(custom_objects=None, keras2_semantics=False, from_file=None):
+    """Deserialize with `custom_objects` and, when `keras2_semantics`, Keras 2's meanings.
+
+    `from_file=True` marks a load of a file or of outside text (JSON): then a class is found only through
+    `custom_objects` and registrations; an in-process `from_config` also finds a user's Layer subclass
+    the program has defined (a nested load keeps the outer setting unless it says otherwise)."""
+    saved = getattr(_context, "state", None), getattr(_context, "from_file", False)
     _context.state = ({**registry.known_custom_objects(), **(custom_objects or {})}, bool(keras2_semantics))
+    if from_file is not None:
+        _context.from_file = bool(from_file)
     try:
         yield
     finally:
-        _context.state = saved
+        _context.state, _context.from_file = saved
 
 
 def current_context():
@@ -69,8 +75,8 @@ def unknown_class_error(class_name, kind="layer") -> ValueError:
 
 def resolve_class(class_name, registered_name=None, module=None):
     """The class a serialized entry names: from `custom_objects` and registrations, lstmkit's own layers,
-    or a Layer subclass the running program has already defined in `module` (as Keras finds them).
-    Nothing is imported and no code named by the entry runs."""
+    or — for an in-process `from_config`, not a file — a Layer subclass the running program has already
+    defined in `module`. Nothing is imported and no code named by the entry runs."""
     custom, _ = current_context()
     for key in (registered_name, class_name):
         if key and key in custom:
@@ -80,7 +86,7 @@ def resolve_class(class_name, registered_name=None, module=None):
         if short in custom:
             return custom[short]
     cls = registry.builtin_class(class_name)
-    if cls is None:
+    if cls is None and not getattr(_context, "from_file", False):
         cls = _defined_layer_class(module, class_name)
     if cls is None:
         raise unknown_class_error(class_name)

@@ -34,7 +34,7 @@ def deserialize_model(config, custom_objects=None, keras2=None, where="the confi
     if cls is not None and not cls._keras_model:
         raise ValueError(f"{where}: holds a '{config['class_name']}' layer config, not a model "
                          "(Sequential or Functional).")
-    with serialization.load_context(custom_objects, keras2):
+    with serialization.load_context(custom_objects, keras2, from_file=True):
         model = serialization.deserialize(config)
     if not getattr(model, "_keras_model", False):
         raise ValueError(f"{where}: holds a '{config['class_name']}' config, not a model (Sequential or Functional).")

@@ -591,7 +591,11 @@ class TestCase:
         model = models.Model(inputs, outputs)
         path = os.path.join(self.get_temp_dir(), "model.keras")
         model.save(path)
-        revived = saving.load_model(path, custom_objects=custom_objects)
+        # A file names its classes; lstmkit finds a user's class through custom_objects only (Keras finds the
+        # test module's classes because that module lives in the keras package), so pass the ones in use.
+        user_classes = {type(l).__name__: type(l) for l in _layers_within(layer)
+                        if not type(l).__module__.startswith("lstmkit")}
+        revived = saving.load_model(path, custom_objects={**user_classes, **(custom_objects or {})})
         self.assertEqual(len(model.get_weights()), len(revived.get_weights()))
         for a, b in zip(model.get_weights(), revived.get_weights()):
             self.assertAllClose(a, b)
@@ -775,3 +779,18 @@ def uses_tpu():
 
 def jax_uses_tpu():
     return False
+
+
+def _layers_within(layer):
+    """`layer` and every layer it holds (sub-layers, RNN cells), depth first."""
+    out, todo = [], [layer]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo.extend(getattr(current, "_sublayers", {}).values())
+        for attr in ("cell", "cells", "layer", "forward_layer", "backward_layer"):
+            value = current.__dict__.get(attr)
+            for v in (value if isinstance(value, (list, tuple)) else [value]):
+                if v is not None and hasattr(v, "get_config") and v not in out and v not in todo:
+                    todo.append(v)
+    return out
