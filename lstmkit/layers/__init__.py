@@ -12,10 +12,12 @@ from lstmkit.layers.recurrent import GRU, LSTM, SimpleRNN  # noqa: F401
 from lstmkit.layers.recurrent import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells  # noqa: F401
 from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
 from lstmkit.layers.dropout_rnn_cell import DropoutRNNCell  # noqa: F401
+from lstmkit.layers.einsum_dense import EinsumDense  # noqa: F401
+from lstmkit.layers.reversible_embedding import ReversibleEmbedding  # noqa: F401
 
 __all__ = [
     "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
-    "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
-    "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "SimpleRNN",
+    "EinsumDense", "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
+    "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "ReversibleEmbedding", "SimpleRNN",
     "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "Wrapper", "add", "concatenate",
 ]

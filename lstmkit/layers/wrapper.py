@@ -14,8 +14,8 @@ class Wrapper(Layer):
 
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
-            raise ValueError(f"Layer {layer!r} supplied to {type(self).__name__} isn't a supported layer type: "
-                             "it wraps a layer instance, e.g. TimeDistributed(Dense(1)).")
+            raise ValueError(f"Layer {layer!r} supplied to {type(self).__name__} isn't a supported layer type. "
+                             "Please ensure wrapped layer is a valid Keras layer (a Layer instance, e.g. Dense(1)).")
         super().__init__(**kwargs)
         self.layer = self._track("layer", layer)
 
