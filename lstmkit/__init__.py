@@ -28,13 +28,15 @@ from lstmkit import ops  # noqa: E402  (Keras 3's keras.ops)
 from lstmkit import random  # noqa: E402  (Keras 3's keras.random)
 from lstmkit import backend  # noqa: E402  (Keras 2's keras.backend, `from lstmkit import backend as K`)
 from lstmkit.layers import Input  # noqa: E402
+from lstmkit.layers.remat import RematScope, remat  # noqa: E402  (Keras 3's keras.RematScope, keras.remat)
+from lstmkit.layers.variables import Variable  # noqa: E402  (keras.Variable)
 from lstmkit.models import Model, Sequential  # noqa: E402
 
 # `import lstmkit as tf` keeps `tf.keras.layers.LSTM(...)` code working unchanged.
 keras = __import__("sys").modules[__name__]
 
 __all__ = [
-    "Input", "Model", "Sequential", "activations", "callbacks", "constraints", "initializers", "layers",
+    "Input", "Model", "RematScope", "Sequential", "Variable", "remat", "activations", "callbacks", "constraints", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
     "backend", "__version__",
 ]

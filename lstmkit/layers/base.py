@@ -24,6 +24,7 @@ from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 
 from lstmkit.layers.calling import CallMixin, also_keras_callable
+from lstmkit.layers import remat as remat_mod
 from lstmkit.layers.facts import LayerFacts
 from lstmkit.layers.context import CallContext, with_overrides  # noqa: F401  (re-exported)
 from lstmkit.layers.variables import Variable, current_scope, value_scope  # noqa: F401  (re-exported)
@@ -108,6 +109,7 @@ class Layer(CallMixin, LayerFacts):
         self._state_key = f"state_{id(self)}"
         self._inbound_nodes: list = []
         self._losses: list = []
+        self._remat_mode = remat_mod.get_current_remat_mode()  # Keras: the RematScope the layer is made in
 
     @classmethod
     def _sequence_input(cls) -> bool:
@@ -251,6 +253,15 @@ class Layer(CallMixin, LayerFacts):
         self._trainable = bool(value)
         for sub in self._sublayers.values():
             sub.trainable = value
+
+    # Keras 3's dtype-policy views (a user's call casts to `self.compute_dtype`): float32 throughout.
+    @property
+    def compute_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype
 
     def get_weights(self) -> list[np.ndarray]:
         return [np.array(v.value) for v in self.weights]

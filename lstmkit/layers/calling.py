@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lstmkit.layers import shape_inference, tensor_masks
+from lstmkit.layers import remat, shape_inference, tensor_masks
 from lstmkit.layers.context import CallContext, with_overrides
 from lstmkit.layers.variables import Variable, current_scope, value_scope
 
@@ -84,14 +84,11 @@ class CallMixin:
         for name in self._call_context_args - {"training"}:
             if name in ctx.context_args and self._call_accepts(name):
                 kwargs[name] = ctx.context_args[name]
-        if self._keras_style():
-            outputs = self._call_keras_style(params, inputs, ctx, args, mask, training, kwargs)
+        run = functools.partial(self._dispatch_call, mask=mask, training=training)
+        if self.__dict__.get("_remat_mode") is not None:
+            outputs = remat.call_rematerialized(self, run, params, inputs, ctx, args, kwargs)
         else:
-            if mask is not None and self._call_accepts("mask"):
-                kwargs["mask"] = mask
-            if training is not None and self._call_accepts("training"):
-                kwargs["training"] = training
-            outputs = self.call(params, inputs, ctx, *args, **kwargs)
+            outputs = run(params, inputs, ctx, args, kwargs)
         if self.activity_regularizer is not None:
             for out in jax.tree_util.tree_leaves(outputs):
                 loss = self.activity_regularizer(out)
@@ -100,6 +97,20 @@ class CallMixin:
                 ctx.losses.append(loss)
                 self._losses.append(loss)
         return outputs, self.compute_mask(inputs, mask)
+
+    def _dispatch_call(self, params, inputs, ctx, args, kwargs, mask=None, training=None):
+        kwargs = dict(kwargs)
+        if self._keras_style():
+            return self._call_keras_style(params, inputs, ctx, args, mask, training, kwargs)
+        if mask is not None and self._call_accepts("mask"):
+            kwargs["mask"] = mask
+        if training is not None and self._call_accepts("training"):
+            kwargs["training"] = training
+        return self.call(params, inputs, ctx, *args, **kwargs)
+
+    def rematerialized_call(self, layer_call, *args, **kwargs):
+        """Keras's: `layer_call`, rematerialized as this layer's RematScope mode says (unchanged without one)."""
+        return remat.rematerialized_call(self, layer_call)
 
     def _call_keras_style(self, params, inputs, ctx, args, mask, training, kwargs):
         if mask is not None and self._call_accepts("mask"):

@@ -186,7 +186,7 @@ _UNTRACKED = frozenset({
     "_sublayers", "_vars", "_param_names", "_inbound_nodes", "_graph_layers", "_seq_layers", "_input_layer",
     "_nodes", "_flat_inputs", "_flat_outputs", "_input_struct", "_output_struct", "layer_ref", "_engine",
     "optimizer", "_auto_config", "_losses", "history", "model", "_seed_generators", "_opt_state", "_opt_state_keys",
-    "_compile_args", "_inference", "_states", "_build_shape", "loss", "_graph_version",
+    "_compile_args", "_inference", "_states", "_build_shape", "loss", "_graph_version", "_remat_mode",
 })
 
 

@@ -61,6 +61,24 @@ def value_scope(values, ctx):
         _open_scopes -= 1
 
 
+@contextlib.contextmanager
+def isolated_scope(values, ctx):
+    """A value scope with no parent: assignments inside it are not passed outwards (a rematerialized
+    call hands them back as its results instead)."""
+    global _open_scopes
+    stack = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    scope = ValueScope(values, ctx, None)
+    stack.append(scope)
+    _open_scopes += 1
+    try:
+        yield scope
+    finally:
+        stack.pop()
+        _open_scopes -= 1
+
+
 def _auto_name():
     from lstmkit.layers.base import unique_name
 
