@@ -26,6 +26,8 @@ KERAS_NAMES = {
     "test_embedding.py": "core/embedding_test.py", "test_masking.py": "core/masking_test.py",
     "test_input_layer.py": "core/input_layer_test.py", "test_lambda_layer.py": "core/lambda_layer_test.py",
     "test_repeat_vector.py": "reshaping/repeat_vector_test.py", "test_layer.py": "layer_test.py (custom-layer parts)",
+    "test_einsum_dense.py": "core/einsum_dense_test.py", "test_reversible_embedding.py": "core/reversible_embedding_test.py",
+    "test_identity.py": "core/identity_test.py", "test_wrapper.py": "core/wrapper_test.py",
 }
 
 
