@@ -73,6 +73,9 @@ def test_config_equals_keras_and_round_trips(equation, output_shape, bias_axes, 
     config = ours.get_config()
     assert config == keras.layers.EinsumDense(equation, output_shape, **kwargs).get_config()
     assert L.EinsumDense.from_config(config).get_config() == config
+    defaults = dict(bias_axes=bias_axes, name="plain")  # activation None is written 'linear', as Keras does
+    assert L.EinsumDense(equation, output_shape, **defaults).get_config() \
+        == keras.layers.EinsumDense(equation, output_shape, **defaults).get_config()
     # A config read back from Keras's JSON (lists for tuples) gives the same layer.
     keras_json = keras.saving.serialize_keras_object(keras.layers.EinsumDense(equation, output_shape, **kwargs))
     assert L.EinsumDense.from_config(keras_json["config"]).get_config() == config
