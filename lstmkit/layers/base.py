@@ -191,6 +191,18 @@ class Layer(CallMixin, LayerFacts):
     def non_trainable_variables(self) -> list[Variable]:
         return self.non_trainable_weights + self._seed_states()
 
+    @property
+    def metrics(self) -> list:
+        """The metrics this layer and its sub-layers keep as attributes (Keras's `layer.metrics`)."""
+        out = list(self.__dict__.get("_metrics", ()))
+        for sub in self._sublayers.values():
+            out.extend(sub.metrics)
+        return out
+
+    @property
+    def metrics_variables(self) -> list:
+        return [v for m in self.metrics for v in m.variables]
+
     def _seed_states(self) -> list[Variable]:
         out = [g.state for g in self.__dict__.get("_seed_generators", ())]
         for sub in self._sublayers.values():

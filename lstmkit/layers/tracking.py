@@ -102,6 +102,12 @@ def _is_seed_generator(value) -> bool:
     return type(value).__name__ == "SeedGenerator" and type(value).__module__ == "lstmkit.random"
 
 
+def _is_metric(value) -> bool:
+    from lstmkit.metrics.base import Metric  # imported on use: metrics sit above layers
+
+    return isinstance(value, Metric)
+
+
 def _track_seed_generators(layer, value):
     items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
     gens = layer.__dict__.setdefault("_seed_generators", [])
@@ -130,6 +136,11 @@ def track_attribute(layer, name, value):
         untrack_attribute(layer, name)
     if _is_seed_generator(value):
         _track_seed_generators(layer, value)
+        return value
+    if _is_metric(value):
+        metrics = layer.__dict__.setdefault("_metrics", [])
+        if all(m is not value for m in metrics):
+            metrics.append(value)
         return value
     if isinstance(value, Variable):
         if value.layer is None:  # a free Variable given to the layer: it becomes one of its weights
@@ -186,7 +197,7 @@ _UNTRACKED = frozenset({
     "_sublayers", "_vars", "_param_names", "_inbound_nodes", "_graph_layers", "_seq_layers", "_input_layer",
     "_nodes", "_flat_inputs", "_flat_outputs", "_input_struct", "_output_struct", "layer_ref", "_engine",
     "optimizer", "_auto_config", "_losses", "history", "model", "_seed_generators", "_opt_state", "_opt_state_keys",
-    "_compile_args", "_inference", "_states", "_build_shape", "loss", "_graph_version", "_remat_mode",
+    "_compile_args", "_inference", "_states", "_build_shape", "loss", "_graph_version", "_remat_mode", "_metrics",
 })
 
 

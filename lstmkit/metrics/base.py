@@ -101,6 +101,13 @@ class Metric:
     def reset_state(self):
         self._state = None
 
+    @property
+    def variables(self) -> list:
+        """The arrays of the metric's current state (Keras's metric variables, e.g. total and count)."""
+        import jax
+
+        return jax.tree_util.tree_leaves(self._current_state())
+
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)
         return self.result()
