@@ -264,7 +264,6 @@ class TestLayer(testing.TestCase):
         self.assertLen(layer.variables, 9)
         self.assertLen(layer.weights, 8)
 
-    @testing.xfail("no Layer.metrics / metrics_variables (metrics assigned as layer attributes are not tracked)")
     def test_metric_tracking(self):
         class LayerWithMetric(layers.Layer):
             def __init__(self, units):
