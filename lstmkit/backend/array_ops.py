@@ -8,11 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lstmkit.ops._dispatch import keras_op
-
-
-def _t(x):
-    return jnp.asarray(x)
+from lstmkit.ops._dispatch import keras_op, as_array as _t
 
 
 def static_ints(values) -> bool:

@@ -14,16 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit.backend import config
-from lstmkit.ops._dispatch import keras_op
-
-
-def _t(x):
-    return jnp.asarray(x)
-
-
-def _float(x):
-    x = _t(x)
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
+from lstmkit.ops._dispatch import keras_op, as_array as _t, as_float as _float
 
 
 # ------------------------------------------------------------------ products

@@ -7,16 +7,8 @@ import jax
 import jax.numpy as jnp
 
 from lstmkit.backend import config
-from lstmkit.ops._dispatch import keras_op
-
-
-def _t(x):
-    return jnp.asarray(x)
-
-
-def _float(x):
-    x = _t(x)
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
+from lstmkit.ops._dispatch import keras_op, as_array as _t, as_float as _float
+from lstmkit.ops.nn import softplus, softsign  # noqa: F401  (the same in Keras 2)
 
 
 def _axis(axis):
@@ -42,16 +34,6 @@ def hard_sigmoid(x):
 @keras_op
 def softmax(x, axis=-1):
     return jax.nn.softmax(_float(x), axis=axis)
-
-
-@keras_op
-def softplus(x):
-    return jax.nn.softplus(_float(x))
-
-
-@keras_op
-def softsign(x):
-    return jax.nn.soft_sign(_float(x))
 
 
 @keras_op

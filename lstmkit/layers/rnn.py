@@ -26,7 +26,7 @@ from lstmkit.layers import cell_protocol
 from lstmkit.layers.base import Layer
 from lstmkit.layers.cell_equations import check_stateful_batch
 from lstmkit.layers.dropout_rnn_cell import clear_dropout_masks, prepare_dropout_masks
-from lstmkit.layers.rnn_base import NotStatefulError
+from lstmkit.layers.rnn_base import NotStatefulError, reject_time_major
 from lstmkit.layers.stacked_rnn_cells import StackedRNNCells, _serialization, deserialize_cell
 from lstmkit._kernels import recurrent as rnn_ops
 
@@ -80,10 +80,7 @@ class RNN(Layer):
 
     @classmethod
     def keras2_config(cls, config, where):
-        if config.pop("time_major", False):
-            raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
-                             "lstmkit, whose recurrent layers take (batch, timesteps, features).")
-        return config
+        return reject_time_major(config, where)
 
     @classmethod
     def to_keras2_config(cls, config, where, convert):

@@ -226,10 +226,7 @@ class RNNBase(CellEquations, Layer):
 
     @classmethod
     def keras2_config(cls, config, where):
-        if config.pop("time_major", False):
-            raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
-                             "lstmkit, whose recurrent layers take (batch, timesteps, features).")
-        return config
+        return reject_time_major(config, where)
 
     @classmethod
     def to_keras2_config(cls, config, where, convert):
@@ -274,3 +271,11 @@ class _KerasCell:
 
     def keras_layers(self):
         return None
+
+
+def reject_time_major(config, where):
+    """A Keras 2 recurrent config, refused when it asks for TensorFlow's time-major input."""
+    if config.pop("time_major", False):
+        raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
+                         "lstmkit, whose recurrent layers take (batch, timesteps, features).")
+    return config

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 
 import jax
+import jax.numpy as jnp
 
 _classes: dict = {}
 
@@ -91,3 +92,14 @@ def check_int(value, argname, fn_name, minimum=None):
     if minimum is not None and value < minimum:
         raise ValueError(f"`{fn_name}`: argument `{argname}` must be >= {minimum}. Received: {argname}={value!r}")
     return int(value)
+
+
+def as_array(x):
+    """A JAX array (Python scalars stay weakly typed, so `x + 1.0` keeps x's float dtype)."""
+    return jnp.asarray(x)
+
+
+def as_float(x):
+    """Keras gives float results for many functions even on int or bool inputs."""
+    x = jnp.asarray(x)
+    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from lstmkit.ops._dispatch import keras_op
+from lstmkit.ops._dispatch import keras_op, as_array as _t
 
 _FLOATX = "float32"
-
-
-def _t(x):
-    return jnp.asarray(x)
 
 
 def _seq(xs, fn_name):

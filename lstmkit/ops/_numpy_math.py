@@ -8,18 +8,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from lstmkit.ops._dispatch import keras_op
-
-
-def _t(x):
-    """A JAX array (Python scalars stay weakly typed, so `x + 1.0` keeps x's float dtype)."""
-    return jnp.asarray(x)
-
-
-def _float(x):
-    """Keras gives float results for these functions even on int or bool inputs."""
-    x = _t(x)
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
+from lstmkit.ops._dispatch import keras_op, as_array as _t, as_float as _float
 
 
 # ------------------------------------------------------------------ element-wise, one argument

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from lstmkit.ops._dispatch import keras_op
-
-
-def _t(x):
-    return jnp.asarray(x)
+from lstmkit.ops._dispatch import keras_op, as_array as _t
 
 
 # ------------------------------------------------------------------ products

@@ -5,12 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from lstmkit.ops._dispatch import check_int, keras_op
-
-
-def _float(x):
-    x = jnp.asarray(x)
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
+from lstmkit.ops._dispatch import check_int, keras_op, as_float as _float
 
 
 @keras_op

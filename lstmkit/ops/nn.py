@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from lstmkit.ops._dispatch import check_int, keras_op
+from lstmkit.ops._dispatch import check_int, keras_op, as_float as _float
 
 
 def _epsilon():
@@ -17,11 +17,6 @@ def _epsilon():
     from lstmkit.backend.config import epsilon
 
     return epsilon()
-
-
-def _float(x):
-    x = jnp.asarray(x)
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(jnp.float32)
 
 
 # ------------------------------------------------------------------ activations
