@@ -978,7 +978,7 @@ class TestLayer(testing.TestCase):
         self.assertEqual(layer.w5.dtype, "float32")
         self.assertAllClose(ops.convert_to_numpy(layer.w5), np.ones((2, 2)))
 
-    @testing.xfail("add_weight('my_weight') / add_weight('matrix', shape=...) accepted (Keras 2 style); Keras 3 raises ValueError 'name ... keyword argument'")
+    @testing.xfail("add_weight('my_weight') / add_weight('matrix', shape=...) are accepted as Keras 2 spellings (issue 12: 'Keras 2 spellings accepted'); Keras 3 raises ValueError 'name ... keyword argument' - the lead decides which wins")
     def test_add_weight_string_as_first_positional_arg(self):
         """Test that passing a string as first positional arg to add_weight
         raises a clear error guiding users to use name= keyword."""
