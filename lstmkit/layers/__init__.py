@@ -14,10 +14,11 @@ from lstmkit.layers.bidirectional import Bidirectional  # noqa: F401
 from lstmkit.layers.dropout_rnn_cell import DropoutRNNCell  # noqa: F401
 from lstmkit.layers.einsum_dense import EinsumDense  # noqa: F401
 from lstmkit.layers.reversible_embedding import ReversibleEmbedding  # noqa: F401
+from lstmkit.layers.normalization import BatchNormalization, LayerNormalization  # noqa: F401
 
 __all__ = [
-    "Activation", "Add", "Average", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
-    "EinsumDense", "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LSTMCell", "Lambda",
+    "Activation", "Add", "Average", "BatchNormalization", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
+    "EinsumDense", "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LayerNormalization", "LSTMCell", "Lambda",
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "ReversibleEmbedding", "SimpleRNN",
     "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "Wrapper", "add", "concatenate",
 ]

@@ -28,6 +28,8 @@ KERAS_NAMES = {
     "test_repeat_vector.py": "reshaping/repeat_vector_test.py", "test_layer.py": "layer_test.py (custom-layer parts)",
     "test_einsum_dense.py": "core/einsum_dense_test.py", "test_reversible_embedding.py": "core/reversible_embedding_test.py",
     "test_identity.py": "core/identity_test.py", "test_wrapper.py": "core/wrapper_test.py",
+    "test_batch_normalization.py": "normalization/batch_normalization_test.py",
+    "test_layer_normalization.py": "normalization/layer_normalization_test.py",
 }
 
 

@@ -1,8 +1,7 @@
 """Ported from Keras 3 (Apache-2.0): keras/src/layers/core/wrapper_test.py (Keras 3.15), run on lstmkit.
 
 Left out: nothing. Keras's test_wrapper_basics is split in two here: its three Dense cases
-(test_wrapper_basics) and its BatchNormalization case (test_wrapper_basics_batch_normalization), so that the
-case needing a layer lstmkit lacks fails alone.
+(test_wrapper_basics) and its BatchNormalization case (test_wrapper_basics_batch_normalization).
 """
 
 from lstmkit import layers
@@ -60,8 +59,6 @@ class TestWrapper(testing.TestCase):
             supports_masking=False,
         )
 
-    @testing.xfail("lstmkit.layers has no BatchNormalization (a layer of its own to write, not a Wrapper fix); "
-                   "Wrapper itself passes the three Dense cases of test_wrapper_basics")
     def test_wrapper_basics_batch_normalization(self):
         self.run_layer_test(
             ExampleWrapper,
