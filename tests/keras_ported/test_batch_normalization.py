@@ -4,7 +4,10 @@ run on lstmkit.
 Left out (with the reason):
 - float16 / bfloat16 and dtype policies: test_large_value_within_autocast_scope (Keras's AutocastScope to float16).
 - needs TensorFlow: the synchronized=True case of test_input_fully_masked (Keras parameterizes it only on the
-  TensorFlow backend; on the others synchronized=True is a ValueError, tested in tests/layers/test_normalization.py).
+  TensorFlow backend; on the others synchronized=True is Keras's ValueError, checked in lstmkit's own suite).
+Changed: `backend.convert_to_numpy` (keras.src.backend's) is `ops.convert_to_numpy` (Keras 3's public name;
+lstmkit.backend is Keras 2's K), and Keras's `backend.backend == "tensorflow"` (a function compared with a
+string, always False) is `testing.backend_name() == "tensorflow"` (False here too).
 """
 
 import numpy as np
