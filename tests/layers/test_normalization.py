@@ -117,7 +117,7 @@ def test_layer_normalization_matches_keras(ln):
     x = RNG.normal(1.0, 4.0, size=(4, 3, 5)).astype("float32")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # rms_scaling's deprecation warning, Keras's and ours
-        k, ours = keras.layers.LayerNormalization(**ln), layers.LayerNormalization(**ln)
+        k, ours = keras.layers.LayerNormalization(name="ln", **ln), layers.LayerNormalization(name="ln", **ln)
     assert ours.get_config() == k.get_config()
     k.build(x.shape)
     ours.build(x.shape)
@@ -145,6 +145,7 @@ def test_batch_normalization_config_equals_keras():
     for kw in [{}, {"renorm": True}, {"renorm": True, "renorm_clipping": {"rmin": 0.5, "dmax": 1.0}},
                {"axis": 1, "momentum": 0.9, "epsilon": 1e-5, "gamma_regularizer": "l2", "beta_constraint": "non_neg",
                 "moving_variance_initializer": "zeros"}]:
+        kw["name"] = "bn"  # automatic names count each library's layers
         assert layers.BatchNormalization(**kw).get_config() == keras.layers.BatchNormalization(**kw).get_config()
 
 
