@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from lstmkit import _random
 from lstmkit.utils.py_dataset import Sequence
 
 
@@ -65,16 +66,22 @@ class BatchSource:
             self.exhausted = True
             return None
 
-    def batches(self, steps):
-        """Up to `steps` batches (None: a Sequence's length, or until a generator ends)."""
+    def batches(self, steps, shuffle=False):
+        """Up to `steps` batches (None: a Sequence's length, or until a generator ends).
+
+        `shuffle`: a Sequence's batches in a new random order each epoch (Keras 3 does so for a
+        PyDataset); a generator's order is its own."""
         if self.indexed:
-            n = len(self.source) if steps is None else int(steps)
+            length = len(self.source)
+            n = length if steps is None else int(steps)
+            order = _random.numpy_rng().permutation(length) if shuffle else np.arange(length)
             for i in range(n):
-                if i == 0 and self._peeked is not None:
+                index = int(order[i % length])
+                if index == 0 and self._peeked is not None:
                     item, self._peeked = self._peeked, None
                     yield item
                 else:
-                    yield split_item(self.source[i % len(self.source)], self.argname)
+                    yield split_item(self.source[index], self.argname)
             return
         i = 0
         while steps is None or i < steps:
@@ -88,6 +95,8 @@ class BatchSource:
             i += 1
 
     def epoch_end(self):
+        if self.indexed:
+            self._peeked = None  # a Sequence may serve other data after its on_epoch_end
         hook = getattr(self.source, "on_epoch_end", None)
         if callable(hook):
             hook()

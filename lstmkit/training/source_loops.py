@@ -33,7 +33,7 @@ def _steps(value, argname):
 
 
 def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, class_weight,
-        validation_data, validation_steps):
+        validation_data, validation_steps, shuffle=False):
     from lstmkit import callbacks as callbacks_mod
     from lstmkit.training.trainer import _keras_order
 
@@ -64,7 +64,7 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
         cbs.on_epoch_begin(epoch)
         opt_state = model.optimizer.set_state_learning_rate(opt_state, model.optimizer.learning_rate)
         averages, b = _Averages(engine.log_names), 0
-        for xb, yb, wb in source.batches(steps_per_epoch):
+        for xb, yb, wb in source.batches(steps_per_epoch, shuffle=shuffle):
             cbs.on_train_batch_begin(b)
             xs, ys, w, n = model._prepare(xb, yb, wb, class_weight)
             bs = max(bs, n)

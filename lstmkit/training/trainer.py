@@ -241,8 +241,10 @@ class Trainer:
                                  "pass `validation_data`.")
             _check_int("epochs", epochs, minimum=0)
             _check_int("initial_epoch", initial_epoch, minimum=0)
+            if shuffle not in (True, False):
+                raise ValueError(f"fit(shuffle=...) must be True or False; received {shuffle!r}.")
             return source_loops.fit(self, x, epochs, initial_epoch, callbacks, _resolve_verbose(verbose),
-                                    steps_per_epoch, class_weight, validation_data, validation_steps)
+                                    steps_per_epoch, class_weight, validation_data, validation_steps, shuffle)
         if self.compiled and x is not None:
             # a Sequential without an input shape is built by its first data
             self._build_from_data(data_mod.stand_ins(x)[0] if isinstance(x, WindowedSeries) else x)
@@ -642,6 +644,29 @@ class Trainer:
             return dict(zip(engine.log_names, values))
         return values[0] if len(values) == 1 else values
 
+    # ----------------------------------------------------------------- Keras 2's generator methods
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
+                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Keras 2's `fit_generator` (removed in Keras 3): `fit` on a generator or Sequence."""
+        _generator_method_warning("fit_generator", "fit", workers, use_multiprocessing)
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        """Keras 2's `evaluate_generator` (removed in Keras 3): `evaluate` on a generator or Sequence."""
+        _generator_method_warning("evaluate_generator", "evaluate", workers, use_multiprocessing)
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        """Keras 2's `predict_generator` (removed in Keras 3): `predict` on a generator or Sequence."""
+        _generator_method_warning("predict_generator", "predict", workers, use_multiprocessing)
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
     def predict_classes(self, x, batch_size=32, verbose=0):
         """Keras 2's class predictions (removed in Keras 2.6): argmax, or >0.5 for one output unit."""
         warnings.warn("`predict_classes()` is deprecated (removed from Keras); use "
@@ -657,6 +682,13 @@ class Trainer:
         warnings.warn("`predict_proba()` is deprecated (removed from Keras); use `model.predict(x)`.",
                       DeprecationWarning, stacklevel=2)
         return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+
+def _generator_method_warning(name, replacement, workers, use_multiprocessing):
+    extra = (" lstmkit reads the batches in this process, one after another (workers and "
+             "use_multiprocessing change nothing)." if workers not in (0, 1, None) or use_multiprocessing else "")
+    warnings.warn(f"`Model.{name}` is deprecated (Keras 3 removed it); use `Model.{replacement}`, which takes "
+                  f"generators.{extra}", UserWarning, stacklevel=3)
 
 
 def _keras_order(logs):

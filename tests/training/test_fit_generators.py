@@ -58,7 +58,7 @@ def test_a_sequence_trains_like_keras_on_the_same_batches():
 
     hk = km.fit(KerasBatches(), epochs=2, verbose=0, shuffle=False).history
     seq = Batches()
-    h = m.fit(seq, epochs=2, verbose=0).history
+    h = m.fit(seq, epochs=2, verbose=0, shuffle=False).history
     np.testing.assert_allclose(h["loss"], hk["loss"], rtol=1e-5)
     np.testing.assert_allclose(h["mae"], hk["mae"], rtol=1e-5)
     assert seq.ends == 2
@@ -99,3 +99,47 @@ def test_generator_errors_are_clear():
 def test_parallel_loading_options_are_accepted_with_a_warning():
     with pytest.warns(UserWarning, match=r"reads the batches of a Sequence in this process"):
         Sequence(workers=4, use_multiprocessing=True)
+
+
+def test_a_sequence_is_shuffled_by_batch_unless_asked_not_to():
+    _, m = _pair()
+
+    class Recording(Batches):
+        """Records the batch indices each epoch asks for (the first epoch's batch 0 was read to build)."""
+
+        def __init__(self):
+            super().__init__()
+            self.asked, self.epochs = [], []
+
+        def __getitem__(self, i):
+            self.asked.append(i)
+            return super().__getitem__(i)
+
+        def on_epoch_end(self):
+            self.epochs.append(tuple(self.asked))
+            self.asked = []
+
+    lstmkit.utils.set_random_seed(0)
+    seq = Recording()
+    m.fit(seq, epochs=6, verbose=0)
+    later = seq.epochs[1:]
+    assert all(sorted(o) == [0, 1, 2] for o in later) and len(set(later)) > 1  # every batch, in new orders
+    seq = Recording()
+    m.fit(seq, epochs=3, shuffle=False, verbose=0)
+    assert seq.epochs[1:] == [(0, 1, 2), (0, 1, 2)]
+
+
+def test_keras2_generator_methods_warn_and_give_fit_evaluate_predict():
+    _, m = _pair()
+    _, ref = _pair()
+    ref.set_weights(m.get_weights())
+    with pytest.warns(UserWarning, match=r"`Model.fit_generator` is deprecated"):
+        h = m.fit_generator(_generator(), steps_per_epoch=3, epochs=2, verbose=0, shuffle=False).history
+    r = ref.fit(X, Y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(h["loss"], r["loss"], rtol=1e-5)
+    with pytest.warns(UserWarning, match=r"evaluate_generator"):
+        loss = m.evaluate_generator(_generator(), steps=3)
+    assert loss[0] == pytest.approx(ref.evaluate(X, Y, verbose=0)[0], rel=1e-5)
+    with pytest.warns(UserWarning, match=r"workers and use_multiprocessing change nothing"):
+        out = m.predict_generator((x for x, _ in _batches()), steps=3, workers=4, use_multiprocessing=True)
+    assert out.shape == (20, 1)
