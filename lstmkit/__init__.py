@@ -32,6 +32,10 @@ from lstmkit.layers.remat import RematScope, remat  # noqa: E402  (Keras 3's ker
 from lstmkit.layers.variables import Variable  # noqa: E402  (keras.Variable)
 from lstmkit.models import Model, Sequential  # noqa: E402
 
+from lstmkit import _legacy_paths  # noqa: E402
+
+_legacy_paths.install()
+
 # `import lstmkit as tf` keeps `tf.keras.layers.LSTM(...)` code working unchanged.
 keras = __import__("sys").modules[__name__]
 

@@ -1,0 +1,54 @@
+"""Keras 2's old module paths, so `from keras.layers.wrappers import Bidirectional` works with `keras` ->
+`lstmkit` (Keras 2.4+ and Keras 3 removed these paths; old programs still use them).
+
+Each path is a module made here that holds the same objects as the current names.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+# path (under lstmkit) -> {name: (module holding it, attribute)}
+_PATHS = {
+    "layers.wrappers": ("lstmkit.layers", ["Bidirectional", "TimeDistributed", "Wrapper"]),
+    "layers.embeddings": ("lstmkit.layers", ["Embedding"]),
+    "layers.merge": ("lstmkit.layers", ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply",
+                                         "Subtract", "add", "concatenate"]),
+    "engine": ("lstmkit.layers", ["Input", "InputLayer", "Layer"]),
+    "engine.topology": ("lstmkit.layers", ["Input", "InputLayer", "Layer"]),
+    "engine.base_layer": ("lstmkit.layers", ["Layer"]),
+    "engine.input_layer": ("lstmkit.layers", ["Input", "InputLayer"]),
+    "engine.training": ("lstmkit.models", ["Model"]),
+    "engine.sequential": ("lstmkit.models", ["Sequential"]),
+    "engine.functional": ("lstmkit.models", ["Model"]),
+    "utils.np_utils": ("lstmkit.utils", ["to_categorical"]),
+    "utils.data_utils": ("lstmkit.utils", ["Sequence"]),
+}
+
+# Names Keras 2 kept in modules that exist here under the same path (e.g. `keras.layers.core.Lambda`).
+_EXTRA = {
+    "lstmkit.layers.core": ("lstmkit.layers", ["Lambda"]),
+}
+
+
+def install():
+    import importlib
+
+    for path, (source, names) in _PATHS.items():
+        full = f"lstmkit.{path}"
+        if full in sys.modules:
+            continue
+        module = types.ModuleType(full, f"Keras 2's `keras.{path}`: {', '.join(names)}.")
+        origin = importlib.import_module(source)
+        for name in names:
+            setattr(module, name, getattr(origin, name))
+        module.__all__ = list(names)
+        sys.modules[full] = module
+        parent_name, _, leaf = full.rpartition(".")
+        parent = sys.modules.get(parent_name) or importlib.import_module(parent_name)
+        setattr(parent, leaf, module)
+    for target, (source, names) in _EXTRA.items():
+        module, origin = importlib.import_module(target), importlib.import_module(source)
+        for name in names:
+            setattr(module, name, getattr(origin, name))
