@@ -20,6 +20,7 @@ from lstmkit import (  # noqa: E402  (public Keras-named submodules)
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     saving,
     utils,

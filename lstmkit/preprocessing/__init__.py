@@ -1,0 +1,6 @@
+"""Keras 2's `keras.preprocessing`: `sequence` (pad_sequences, TimeseriesGenerator, skipgrams, ...) and `text`
+(Tokenizer, one_hot, hashing_trick, ...). NumPy only: this package imports no layers, models or training."""
+
+from lstmkit.preprocessing import sequence, text
+
+__all__ = ["sequence", "text"]
