@@ -15,10 +15,18 @@ from lstmkit.layers.dropout_rnn_cell import DropoutRNNCell  # noqa: F401
 from lstmkit.layers.einsum_dense import EinsumDense  # noqa: F401
 from lstmkit.layers.reversible_embedding import ReversibleEmbedding  # noqa: F401
 from lstmkit.layers.normalization import BatchNormalization, LayerNormalization  # noqa: F401
+from lstmkit.layers.convolution import (Conv1D, Convolution1D, Cropping1D, SpatialDropout1D,  # noqa: F401
+                                        UpSampling1D, ZeroPadding1D)
+from lstmkit.layers.pooling import (AveragePooling1D, AvgPool1D, GlobalAveragePooling1D, GlobalAvgPool1D,  # noqa: F401
+                                    GlobalMaxPool1D, GlobalMaxPooling1D, MaxPool1D, MaxPooling1D)
 
 __all__ = [
     "Activation", "Add", "Average", "BatchNormalization", "Bidirectional", "Concatenate", "Dense", "Dropout", "DropoutRNNCell",
     "EinsumDense", "Embedding", "Flatten", "GRU", "GRUCell", "Identity", "Input", "InputLayer", "KerasTensor", "LSTM", "LayerNormalization", "LSTMCell", "Lambda",
     "Layer", "Masking", "Maximum", "Minimum", "Multiply", "RNN", "RepeatVector", "Reshape", "ReversibleEmbedding", "SimpleRNN",
     "SimpleRNNCell", "StackedRNNCells", "Subtract", "TimeDistributed", "Variable", "Wrapper", "add", "concatenate",
+    # 1-D convolution and pooling (CNN-LSTM programs)
+    "AveragePooling1D", "AvgPool1D", "Conv1D", "Convolution1D", "Cropping1D", "GlobalAveragePooling1D",
+    "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D", "SpatialDropout1D",
+    "UpSampling1D", "ZeroPadding1D",
 ]
