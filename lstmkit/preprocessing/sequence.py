@@ -21,7 +21,8 @@ __all__ = ["TimeseriesGenerator", "make_sampling_table", "pad_sequences", "skipg
 
 def _check_int(name, value, minimum, owner):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: `{name}` must be an integer; received {name}={value!r} (of type {type(value).__name__}).")
+        raise TypeError(f"{owner}: `{name}` must be an integer; received {name}={value!r} "
+                        f"(of type {type(value).__name__}).")
     if value < minimum:
         raise ValueError(f"{owner}: `{name}` must be an integer >= {minimum}; received {name}={value}.")
     return int(value)

@@ -69,7 +69,8 @@ def hashing_trick(text, n, hash_function=None, filters=DEFAULT_FILTERS, lower=Tr
     splits the text instead of `text_to_word_sequence`.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-        raise ValueError(f"hashing_trick: `n` (the size of the hashing space) must be an integer >= 2; received n={n!r}.")
+        raise ValueError(f"hashing_trick: `n` (the size of the hashing space) must be an integer >= 2; "
+                         f"received n={n!r}.")
     if hash_function is None:
         hash_function = hash
     elif hash_function == "md5":
@@ -140,9 +141,7 @@ class Tokenizer:
 
     def fit_on_texts(self, texts):
         """Add the words of `texts` (strings, lists of tokens, or a generator of either) to the vocabulary."""
-        if isinstance(texts, str):
-            raise TypeError("Tokenizer.fit_on_texts expects a list (or iterable) of texts; received one string. "
-                            "Wrap it in a list: fit_on_texts([text]).")
+        # One string is taken as Keras 2 takes it: each character a text (char-level programs rely on it).
         for text in texts:
             self.document_count += 1
             tokens = self._tokens(text, "fit_on_texts")
@@ -172,9 +171,6 @@ class Tokenizer:
         return list(self.texts_to_sequences_generator(texts))
 
     def texts_to_sequences_generator(self, texts):
-        if isinstance(texts, str):
-            raise TypeError("Tokenizer.texts_to_sequences expects a list (or iterable) of texts; received one "
-                            "string. Wrap it in a list: texts_to_sequences([text]).")
         oov = self.word_index.get(self.oov_token)
         for text in texts:
             out = []
