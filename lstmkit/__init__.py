@@ -42,6 +42,6 @@ keras = __import__("sys").modules[__name__]
 
 __all__ = [
     "Input", "Model", "RematScope", "Sequential", "Variable", "remat", "activations", "callbacks", "constraints", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving", "utils",
+    "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
     "backend", "__version__",
 ]
