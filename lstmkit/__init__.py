@@ -41,7 +41,7 @@ _legacy_paths.install()
 keras = __import__("sys").modules[__name__]
 
 __all__ = [
-    "Input", "Model", "RematScope", "Sequential", "Variable", "remat", "activations", "callbacks", "constraints", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random", "regularizers", "saving", "utils",
-    "backend", "__version__",
+    "Input", "Model", "RematScope", "Sequential", "Variable", "activations", "backend", "callbacks", "constraints",
+    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
+    "regularizers", "remat", "saving", "utils", "__version__",
 ]
