@@ -132,6 +132,8 @@ class Conv1D(Layer):
                 raise ValueError(f"Input 0 of layer '{self.name}' is incompatible with the layer: expected axis "
                                  f"{self._channel_axis()} of input shape to have value "
                                  f"{kernel.shape[1] * self.groups}, but received input with shape {shape}")
+        if isinstance(shape, tuple) and len(shape) == 3:
+            self.compute_output_shape(shape)  # a built layer given shorter inputs than its kernel needs
 
     def build(self, input_shape):
         channels = input_shape[self._channel_axis()]
@@ -249,6 +251,13 @@ class SpatialDropout1D(Layer):
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_built_at_init = True
+
+    @classmethod
+    def keras2_config(cls, config, where):
+        # tf.keras 2 writes `noise_shape: None` (its Dropout base's argument); the shape is fixed here.
+        if config.pop("noise_shape", None) is not None:
+            raise ValueError(f"{where}: SpatialDropout1D takes no `noise_shape` (it drops whole channels).")
+        return config
 
 
 # ------------------------------------------------------------------------------------------- reshaping

@@ -26,9 +26,10 @@ class _Pooling1D(Layer):
 
     def _check_input_shape(self, shape):
         check_ndim(self, shape, 3)
+        if isinstance(shape, tuple) and len(shape) == 3:
+            self.compute_output_shape(shape)  # inputs shorter than one window
 
     def _window(self, x, init, op):
-        window, strides = (1,) * 3, (1,) * 3
         axis = 1 if self.data_format == "channels_last" else 2
         window = tuple(self.pool_size[0] if i == axis else 1 for i in range(3))
         strides = tuple(self.strides[0] if i == axis else 1 for i in range(3))

@@ -236,3 +236,66 @@ def test_shape_layers_in_keras_files_both_ways(tmp_path):
 def test_summary_explains_conv_params():
     model = Sequential([lstmkit.Input((8, 4)), L.Conv1D(6, 3, groups=2)])
     assert model.layers[0].checked_param_count_formula()[1] == 3 * 2 * 6 + 6 == model.count_params()
+
+
+def test_built_layers_refuse_inputs_shorter_than_a_window():
+    conv = L.Conv1D(2, 4)
+    conv(np.zeros((1, 6, 3), "float32"))
+    with pytest.raises(ValueError, match="zero or negative"):
+        conv(np.zeros((1, 3, 3), "float32"))
+    with pytest.raises(ValueError, match="zero or negative"):
+        L.MaxPooling1D(3)(np.zeros((1, 2, 3), "float32"))
+
+
+def test_unknown_steps_and_time_in_a_functional_cnn_lstm():
+    inp = lstmkit.Input((None, 8, 2))
+    x = L.TimeDistributed(L.Conv1D(3, 3, padding="same"))(inp)
+    x = L.TimeDistributed(L.GlobalMaxPooling1D())(x)
+    out = L.LSTM(2)(x)
+    assert tuple(x.shape) == (None, None, 3)
+    model = lstmkit.Model(inp, out)
+    assert model.predict(np.zeros((2, 5, 8, 2), "float32"), verbose=0).shape == (2, 2)
+
+
+def test_spatial_dropout_trains_in_compiled_fit():
+    x = RNG.normal(size=(16, 10, 3)).astype("float32")
+    y = x.sum(axis=(1, 2))[:, None]
+    model = Sequential([lstmkit.Input((10, 3)), L.Conv1D(4, 3), L.SpatialDropout1D(0.3), L.LSTM(4), L.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    losses = model.fit(x, y, epochs=2, batch_size=8, verbose=0).history["loss"]
+    assert np.isfinite(losses).all()
+
+
+def test_keras2_configs_load():
+    """A tf.keras 2 model config (lists for tuples, SpatialDropout1D's `noise_shape`) rebuilds the same layers."""
+    import json
+
+    init = {"class_name": "GlorotUniform", "config": {"seed": None}}
+    zeros = {"class_name": "Zeros", "config": {}}
+    base = {"trainable": True, "dtype": "float32"}
+    cfg = {"class_name": "Sequential", "keras_version": "2.12.0", "backend": "tensorflow", "config": {
+        "name": "s", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 10, 3], "dtype": "float32",
+                                                    "sparse": False, "ragged": False, "name": "in"}},
+            {"class_name": "Conv1D", "config": {
+                **base, "name": "c", "filters": 4, "kernel_size": [3], "strides": [1], "padding": "causal",
+                "data_format": "channels_last", "dilation_rate": [1], "groups": 1, "activation": "relu",
+                "use_bias": True, "kernel_initializer": init, "bias_initializer": zeros, "kernel_regularizer": None,
+                "bias_regularizer": None, "activity_regularizer": None, "kernel_constraint": None,
+                "bias_constraint": None}},
+            {"class_name": "SpatialDropout1D", "config": {**base, "name": "sd", "rate": 0.2, "noise_shape": None,
+                                                          "seed": None}},
+            {"class_name": "MaxPooling1D", "config": {**base, "name": "mp", "strides": [2], "pool_size": [2],
+                                                      "padding": "valid", "data_format": "channels_last"}},
+            {"class_name": "UpSampling1D", "config": {**base, "name": "up", "size": 2}},
+            {"class_name": "ZeroPadding1D", "config": {**base, "name": "zp", "padding": [1, 1]}},
+            {"class_name": "Cropping1D", "config": {**base, "name": "cr", "cropping": [1, 1]}},
+            {"class_name": "GlobalAveragePooling1D", "config": {**base, "name": "g", "data_format": "channels_last",
+                                                                "keepdims": False}},
+        ]}}
+    model = lstmkit.models.model_from_json(json.dumps(cfg))
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv1D", "SpatialDropout1D", "MaxPooling1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D",
+        "GlobalAveragePooling1D"]
+    assert model.layers[0].kernel_size == (3,) and model.layers[2].pool_size == (2,)
+    assert model.predict(np.ones((2, 10, 3), "float32"), verbose=0).shape == (2, 4)
