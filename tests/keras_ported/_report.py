@@ -30,6 +30,13 @@ KERAS_NAMES = {
     "test_identity.py": "core/identity_test.py", "test_wrapper.py": "core/wrapper_test.py",
     "test_batch_normalization.py": "normalization/batch_normalization_test.py",
     "test_layer_normalization.py": "normalization/layer_normalization_test.py",
+    "test_conv.py": "convolutional/conv_test.py (Conv1D)", "test_max_pooling.py": "pooling/max_pooling_test.py",
+    "test_average_pooling.py": "pooling/average_pooling_test.py",
+    "test_global_max_pooling.py": "pooling/global_max_pooling_test.py",
+    "test_global_average_pooling.py": "pooling/global_average_pooling_test.py",
+    "test_spatial_dropout.py": "regularization/spatial_dropout_test.py",
+    "test_up_sampling1d.py": "reshaping/up_sampling1d_test.py",
+    "test_zero_padding1d.py": "reshaping/zero_padding1d_test.py", "test_cropping1d.py": "reshaping/cropping1d_test.py",
 }
 
 

@@ -4,7 +4,8 @@ Left out (with the reason):
 - 2-D / 3-D layers (a later issue): AveragePoolingBasicTest.test_average_pooling2d, test_average_pooling3d,
   AveragePoolingCorrectnessTest.test_average_pooling2d, test_average_pooling2d_same_padding,
   test_average_pooling3d, test_average_pooling3d_same_padding (and np_avgpool2d, np_avgpool3d).
-- Keras's torch skip on test_average_pooling1d_same_padding does not apply (lstmkit runs on JAX).
+
+Changed: Keras's skip of the 1-D same-padding case on torch is dropped (lstmkit runs on JAX).
 """
 
 import numpy as np

@@ -3,12 +3,12 @@
 Left out (with the reason):
 - 2-D / 3-D layers (a later issue): ConvBasicTest.test_conv2d_basic, test_conv3d_basic; the Conv2D
   assertions of test_bad_init_args (kernel_size / strides with a 0, strides with dilation, groups=0, filters not
-  divisible by groups: lstmkit's Conv1D raises the same messages, see tests/layers/test_convolution.py);
+  divisible by groups; lstmkit's Conv1D raises them with Keras's messages);
   the Conv2D / Conv3D cases of test_conv_symbolic_invalid_configuration; ConvCorrectnessTest.test_conv2d,
   test_conv3d, test_conv_constraints (Conv2D), test_conv_raises_exception_on_zero_dims (Conv2D); the numpy
   references np_conv2d, np_conv3d.
-- LoRA (out of scope; lstmkit's Conv1D raises NotImplementedError for lora_rank): test_enable_lora,
-  test_lora_weight_name, test_enable_lora_with_alpha, test_lora_rank_argument.
+- LoRA (out of scope): test_enable_lora, test_lora_weight_name, test_enable_lora_with_alpha,
+  test_lora_rank_argument (lstmkit's Conv1D raises NotImplementedError for lora_rank).
 """
 
 import numpy as np

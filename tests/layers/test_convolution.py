@@ -299,3 +299,17 @@ def test_keras2_configs_load():
         "GlobalAveragePooling1D"]
     assert model.layers[0].kernel_size == (3,) and model.layers[2].pool_size == (2,)
     assert model.predict(np.ones((2, 10, 3), "float32"), verbose=0).shape == (2, 4)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(filters=0, kernel_size=1), dict(filters=2, kernel_size=0), dict(filters=2, kernel_size=2, strides=0),
+    dict(filters=2, kernel_size=2, strides=2, dilation_rate=2), dict(filters=5, kernel_size=2, groups=0),
+    dict(filters=5, kernel_size=2, groups=2), dict(filters=2, kernel_size=(2, 2)),
+    dict(filters=2, kernel_size=2, data_format="nhwc"),
+], ids=str)
+def test_conv1d_argument_errors_are_keras_messages(kwargs):
+    with pytest.raises(ValueError) as theirs:
+        keras.layers.Conv1D(**kwargs)
+    with pytest.raises(ValueError) as ours:
+        L.Conv1D(**kwargs)
+    assert str(ours.value).replace("'", "") == str(theirs.value).replace("'", "")
