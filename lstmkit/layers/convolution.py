@@ -166,8 +166,7 @@ class Conv1D(Layer):
             pad = "VALID"
         y = jax.lax.conv_general_dilated(
             x, params["kernel"], window_strides=self.strides, padding=pad, rhs_dilation=self.dilation_rate,
-            dimension_numbers=(lhs_spec, "WIO", lhs_spec), feature_group_count=self.groups,
-            precision=jax.lax.Precision.HIGHEST)
+            dimension_numbers=(lhs_spec, "WIO", lhs_spec), feature_group_count=self.groups)
         if self.use_bias:
             y = y + (params["bias"] if self.data_format == "channels_last" else params["bias"][:, None])
         return y if self.activation is None else self.activation(y)
