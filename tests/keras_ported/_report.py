@@ -71,8 +71,10 @@ def main():
     per_file = collections.OrderedDict((f, collections.Counter()) for f in files)
     reasons = collections.Counter()
     for tc in tree.iter("testcase"):
-        f = tc.get("classname", "").split(".")[-2] + ".py" if tc.get("classname") else "?"
-        f = next((x for x in files if x[:-3] in (tc.get("classname") or "")), f)
+        parts = (tc.get("classname") or "").split(".")
+        # classname is "tests.keras_ported.<module>.<Class>": match the module exactly
+        # (test_layer is a prefix of test_layer_normalization).
+        f = next((p + ".py" for p in parts if p + ".py" in files), "?")
         c = per_file.setdefault(f, collections.Counter())
         if tc.find("failure") is not None or tc.find("error") is not None:
             c["FAILED"] += 1
