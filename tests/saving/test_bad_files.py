@@ -126,10 +126,10 @@ def test_unknown_and_code_carrying_classes(tmp_path):
         f.attrs["model_config"] = json.dumps(config).encode()
         f.attrs["keras_version"] = b"2.15.0"
     msg = _error(str(tmp_path / "lam.h5"), "Lambda", "never runs code", "custom_objects")
-    config["config"]["layers"][1] = {"class_name": "Conv1D", "config": {"name": "c", "filters": 2}}
+    config["config"]["layers"][1] = {"class_name": "Conv3DTranspose", "config": {"name": "c", "filters": 2}}
     with h5py.File(tmp_path / "conv.h5", "w") as f:
         f.attrs["model_config"] = json.dumps(config).encode()
-    msg = _error(str(tmp_path / "conv.h5"), "Unknown layer class 'Conv1D'", "custom_objects={'Conv1D'")
+    msg = _error(str(tmp_path / "conv.h5"), "Unknown layer class 'Conv3DTranspose'", "custom_objects={'Conv3DTranspose'")
     assert "Bidirectional" in msg and "LSTM" in msg
 
 

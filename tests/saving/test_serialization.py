@@ -121,9 +121,9 @@ def test_keras_objects_inside_configs_come_back():
 
 def test_unknown_class_names_it_lists_supported_and_custom_objects():
     with pytest.raises(ValueError) as e:
-        deserialize_layer({"class_name": "Conv1D", "config": {"filters": 2}})
+        deserialize_layer({"class_name": "Conv3DTranspose", "config": {"filters": 2}})
     msg = str(e.value)
-    assert "'Conv1D'" in msg and "LSTM" in msg and "TimeDistributed" in msg and "custom_objects" in msg
+    assert "'Conv3DTranspose'" in msg and "LSTM" in msg and "TimeDistributed" in msg and "custom_objects" in msg
     with pytest.raises(ValueError, match="Lambda.*never runs code.*custom_objects"):
         deserialize_layer({"class_name": "Lambda", "config": {"function": {"class_name": "__lambda__"}}})
 
