@@ -31,6 +31,7 @@ from lstmkit._object_registration import (
     register_keras_serializable,
 )
 from lstmkit.layers.serialization import deserialize_layer, serialize_layer
+from lstmkit.saving.objects import deserialize_keras_object, serialize_keras_object
 from lstmkit.saving.api import (
     ModelFileNotFoundError,
     load_model,
@@ -45,5 +46,5 @@ __all__ = [
     "CustomObjectScope", "ModelFileNotFoundError", "custom_object_scope", "deserialize_layer",
     "get_custom_objects", "get_registered_name", "get_registered_object", "load_model", "load_weights",
     "model_from_config", "model_from_json", "register_keras_serializable", "save_model", "save_weights",
-    "serialize_layer",
+    "serialize_layer", "serialize_keras_object", "deserialize_keras_object",
 ]
