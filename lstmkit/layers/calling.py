@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -84,6 +85,8 @@ class CallMixin:
         for name in self._call_context_args - {"training"}:
             if name in ctx.context_args and self._call_accepts(name):
                 kwargs[name] = ctx.context_args[name]
+        if mask is not None and not self.supports_masking and not self._call_accepts("mask"):
+            _warn_mask_dropped(self, mask)
         run = functools.partial(self._dispatch_call, mask=mask, training=training)
         if self.__dict__.get("_remat_mode") is not None:
             outputs = remat.call_rematerialized(self, run, params, inputs, ctx, args, kwargs)
@@ -240,6 +243,18 @@ class CallMixin:
         from lstmkit.layers.input_layer import output_tensors
 
         return output_tensors(self, args[0], args[1:], kwargs)
+
+
+def _warn_mask_dropped(layer, mask):
+    """Keras's warning when a mask reaches a layer that cannot pass it on (said once per layer here:
+    a compiled program traces the layer more than once)."""
+    if layer.__dict__.get("_mask_warned") or all(m is None for m in jax.tree_util.tree_leaves(
+            mask, is_leaf=lambda m: m is None)):
+        return
+    object.__setattr__(layer, "_mask_warned", True)
+    warnings.warn(f"Layer '{layer.name}' (of type {type(layer).__name__}) was passed an input with a mask attached "
+                  "to it. However, this layer does not support masking and will therefore destroy the mask "
+                  "information. Downstream layers will not see the mask.", stacklevel=3)
 
 
 def _is_floatlike(a) -> bool:

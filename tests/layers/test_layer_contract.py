@@ -263,3 +263,12 @@ def test_custom_layers_inside_wrappers_and_with_masks():
     ref.set_weights([e * 0.25] + m.get_weights()[1:])
     # the mask survives the custom layers: padded steps are skipped as in the reference
     np.testing.assert_allclose(m.predict(ids, verbose=0), ref.predict(ids, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_a_mask_reaching_a_layer_that_cannot_pass_it_on_is_said_as_keras_says_it():
+    inp = Input((4,))
+    x = layers.Embedding(6, 3, mask_zero=True)(inp)
+    out = layers.Dense(1)(layers.Flatten()(x))
+    m = Model(inp, out)
+    with pytest.warns(UserWarning, match=r"Layer 'flatten.*' \(of type Flatten\) was passed an input with a mask"):
+        m.predict(np.array([[1, 2, 0, 0]]), verbose=0)
