@@ -15,6 +15,8 @@ import numpy as np
 
 from lstmkit.backend import config
 from lstmkit.ops._dispatch import keras_op, as_array as _t, as_float as _float
+# The same in Keras 2 as in Keras 3:
+from lstmkit.ops._numpy_math import abs, cos, exp, log, sign, sin, square  # noqa: F401,A004
 
 
 # ------------------------------------------------------------------ products
@@ -64,14 +66,6 @@ def batch_dot(x, y, axes=None):
 
 
 # ------------------------------------------------------------------ element-wise
-@keras_op
-def abs(x):
-    return jnp.abs(_t(x))
-
-
-@keras_op
-def square(x):
-    return jnp.square(_t(x))
 
 
 @keras_op
@@ -81,38 +75,13 @@ def sqrt(x):
 
 
 @keras_op
-def exp(x):
-    return jnp.exp(_float(x))
-
-
-@keras_op
-def log(x):
-    return jnp.log(_float(x))
-
-
-@keras_op
 def pow(x, a):  # noqa: A001  (Keras 2's name)
     return jnp.power(_t(x), a)
 
 
 @keras_op
-def sign(x):
-    return jnp.sign(_t(x))
-
-
-@keras_op
 def round(x):  # noqa: A001
     return jnp.round(_t(x))  # half to even, as tf.round
-
-
-@keras_op
-def sin(x):
-    return jnp.sin(_float(x))
-
-
-@keras_op
-def cos(x):
-    return jnp.cos(_float(x))
 
 
 @keras_op

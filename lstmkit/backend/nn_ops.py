@@ -8,7 +8,9 @@ import jax.numpy as jnp
 
 from lstmkit.backend import config
 from lstmkit.ops._dispatch import keras_op, as_array as _t, as_float as _float
-from lstmkit.ops.nn import softplus, softsign  # noqa: F401  (the same in Keras 2)
+# The same in Keras 2 as in Keras 3:
+from lstmkit.ops._numpy_math import tanh  # noqa: F401
+from lstmkit.ops.nn import elu, sigmoid, softmax, softplus, softsign  # noqa: F401
 
 
 def _axis(axis):
@@ -16,24 +18,11 @@ def _axis(axis):
 
 
 # ------------------------------------------------------------------ activations and losses
-@keras_op
-def tanh(x):
-    return jnp.tanh(_float(x))
-
-
-@keras_op
-def sigmoid(x):
-    return jax.nn.sigmoid(_float(x))
 
 
 @keras_op
 def hard_sigmoid(x):
     return jnp.clip(0.2 * _float(x) + 0.5, 0.0, 1.0)  # Keras 2's, not Keras 3's relu6(x + 3) / 6
-
-
-@keras_op
-def softmax(x, axis=-1):
-    return jax.nn.softmax(_float(x), axis=axis)
 
 
 @keras_op
@@ -46,11 +35,6 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     if alpha != 0:
         out = out - alpha * jax.nn.relu(threshold - x)
     return out
-
-
-@keras_op
-def elu(x, alpha=1.0):
-    return jax.nn.elu(_float(x), alpha=alpha)
 
 
 @keras_op

@@ -528,11 +528,6 @@ def _check_dtype(dtype, layer_name) -> str:
     )
 
 
-def _is_floatlike(a) -> bool:
-    dt = np.asarray(a).dtype if not hasattr(a, "dtype") else np.dtype(a.dtype)
-    return np.issubdtype(dt, np.floating) or dt == np.float64
-
-
 def _as_shape(shape, argname) -> tuple:
     if isinstance(shape, int):
         shape = (shape,)

@@ -136,14 +136,17 @@ class CallMixin:
         ctx.updates.update(scope.updates)
         return _to_arrays(outputs)
 
+    @classmethod
+    def _call_parameters(cls) -> tuple:
+        """The names of `call`'s parameters (after self), read once per class."""
+        cached = cls.__dict__.get("_call_parameters_cache")
+        if cached is None:
+            cached = tuple(inspect.signature(cls.call).parameters)[1:]
+            type.__setattr__(cls, "_call_parameters_cache", cached)
+        return cached
+
     def _call_accepts(self, name: str) -> bool:
-        cache = type(self).__dict__.get("_accepts_cache")
-        if cache is None:
-            cache = {}
-            type.__setattr__(type(self), "_accepts_cache", cache)
-        if name not in cache:
-            cache[name] = name in inspect.signature(self.call).parameters
-        return cache[name]
+        return name in self._call_parameters()
 
     # ----------------------------------------------------------------- layer(...)
     def __call__(self, *args, **kwargs):
@@ -163,11 +166,8 @@ class CallMixin:
         return self._run_on_values(inputs, args, kwargs)
 
     def _first_call_argument(self) -> str:
-        names = [n for n, p in inspect.signature(self.call).parameters.items()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if not self._keras_style():
-            return "inputs"
-        return names[0] if names else "inputs"
+        names = self._call_parameters()
+        return names[0] if self._keras_style() and names else "inputs"
 
     def _run_on_values(self, inputs, args, kwargs):
         """A call on arrays: eagerly, or inside an enclosing (possibly traced) call."""
@@ -187,7 +187,7 @@ class CallMixin:
         if mask is None:  # the mask the inputs carry from the layer that made them
             mask = tensor_masks.input_mask(inputs)
         if self._keras_style():  # Keras's `x1_mask=`, `x2_mask=` for call(self, x1, x2, ...)
-            names = list(inspect.signature(self.call).parameters)
+            names = self._call_parameters()
             given = {**dict(zip(names, (inputs,) + tuple(args))), **kwargs}
             for name in names:
                 if f"{name}_mask" in names and kwargs.get(f"{name}_mask") is None and given.get(name) is not None:

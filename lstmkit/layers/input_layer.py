@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 
 import jax
@@ -179,7 +178,7 @@ def output_tensors(layer: Layer, inputs, args, kwargs):
                                             name=f"{layer.name}_output_{next(counter)}")
     if own_shape_rule and (not args or layer._keras_style()):
         if args:  # Keras's rule for several tensor arguments: compute_output_shape(a_shape=..., b_shape=...)
-            names = list(inspect.signature(layer.call).parameters)
+            names = layer._call_parameters()
             out_shapes = layer.compute_output_shape(**{f"{n}_shape": s for n, s in zip(names, [shapes] + arg_shapes)})
         else:
             has_kt = lambda v: any(_is_kt(t) for t in jax.tree_util.tree_leaves(v, is_leaf=_is_kt))

@@ -18,6 +18,7 @@ import jax
 import numpy as np
 
 from lstmkit.layers.base import Layer
+from lstmkit.layers.calling import _to_arrays
 
 
 class Lambda(Layer):
@@ -52,8 +53,7 @@ class Lambda(Layer):
             kwargs["mask"] = mask
         if "training" in self._fn_takes:
             kwargs["training"] = ctx.training if training is None else training
-        out = self.function(inputs, **kwargs)
-        return jax.tree_util.tree_map(lambda t: t.value if hasattr(t, "_param_name") else t, out)
+        return _to_arrays(self.function(inputs, **kwargs))  # a function may return a weight itself
 
     def compute_output_shape(self, input_shape, **kwargs):
         if self._output_shape is None:

@@ -80,7 +80,7 @@ def wraps_call(layer, output_size) -> bool:
 def call_rematerialized(layer, run, params, inputs, ctx, args, kwargs):
     """`run(params, inputs, ctx, args, kwargs)` under the layer's RematScope mode."""
     from lstmkit.layers.context import CallContext
-    from lstmkit.layers.variables import isolated_scope
+    from lstmkit.layers.variables import value_scope
 
     mode = layer._remat_mode
     if mode.mode == "activations":
@@ -105,7 +105,7 @@ def call_rematerialized(layer, run, params, inputs, ctx, args, kwargs):
         sub.context_args = ctx.context_args
         if hasattr(ctx, "_eager_default"):
             sub._eager_default = ctx._eager_default
-        with isolated_scope(scope_values, sub):  # what the call assigns stays inside, then is handed back
+        with value_scope(scope_values, sub, isolated=True):  # what the call assigns stays inside, then is handed back
             out = run(params, inputs, sub, args, {**static, **dynamic})
         return out, list(sub.losses), dict(sub.state_out), dict(sub.updates), sub._rng
 

@@ -26,7 +26,7 @@ from lstmkit.layers import cell_protocol
 from lstmkit.layers.base import Layer
 from lstmkit.layers.cell_equations import check_stateful_batch
 from lstmkit.layers.dropout_rnn_cell import clear_dropout_masks, prepare_dropout_masks
-from lstmkit.layers.rnn_base import NotStatefulError, reject_time_major
+from lstmkit.layers.rnn_base import NotStatefulError, reject_time_major, sequence_mask
 from lstmkit.layers.stacked_rnn_cells import StackedRNNCells, _serialization, deserialize_cell
 from lstmkit._kernels import recurrent as rnn_ops
 
@@ -205,14 +205,7 @@ class RNN(Layer):
         self._check_input_shape(inputs.shape)
         batch, steps = inputs.shape[:2]
         state = self._resolve_initial_state(ctx, batch, initial_state)
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0] if mask else None
-        if mask is not None:
-            mask = jnp.asarray(mask)
-            if mask.shape != (batch, steps):
-                raise ValueError(f'Layer "{self.name}" received a mask of shape {tuple(mask.shape)}; expected '
-                                 f"(batch, timesteps) = {(batch, steps)}.")
-            mask = mask.astype(bool)
+        mask = sequence_mask(self.name, mask, batch, steps)
         cell_params = params.get("cell", {})
         options = dict(mask=mask, go_backwards=self.go_backwards, return_sequences=self.return_sequences,
                        unroll=self.unroll, masked_output=self._masked_output_mode())

@@ -177,14 +177,7 @@ class RNNBase(CellEquations, Layer):
         inputs = jnp.asarray(inputs, jnp.float32)
         batch, steps, _ = inputs.shape
         state = self._resolve_initial_state(ctx, batch, initial_state)
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0] if mask else None
-        if mask is not None:
-            mask = jnp.asarray(mask)
-            if mask.shape != (batch, steps):
-                raise ValueError(f'Layer "{self.name}" received a mask of shape {tuple(mask.shape)}; expected '
-                                 f"(batch, timesteps) = {(batch, steps)}.")
-            mask = mask.astype(bool)
+        mask = sequence_mask(self.name, mask, batch, steps)
         last, sequence, final_state = self.run_sequence(
             params, inputs, state, ctx, training=training, mask=mask, go_backwards=self.go_backwards,
             return_sequences=self.return_sequences, unroll=self.unroll, masked_output=self._masked_output_mode())
@@ -279,3 +272,16 @@ def reject_time_major(config, where):
         raise ValueError(f"{where}: time_major=True (TensorFlow's time-major RNN input) is not supported by "
                          "lstmkit, whose recurrent layers take (batch, timesteps, features).")
     return config
+
+
+def sequence_mask(layer_name, mask, batch, steps):
+    """A recurrent layer's mask as a (batch, timesteps) bool array (None without one), checked."""
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0] if mask else None
+    if mask is None:
+        return None
+    mask = jnp.asarray(mask)
+    if mask.shape != (batch, steps):
+        raise ValueError(f'Layer "{layer_name}" received a mask of shape {tuple(mask.shape)}; expected '
+                         f"(batch, timesteps) = {(batch, steps)}.")
+    return mask.astype(bool)

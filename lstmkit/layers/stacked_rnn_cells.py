@@ -22,11 +22,7 @@ def deserialize_cell(entry, custom_objects=None):
     """A cell from its serialized form, built for the shape its `build_config` records (as Keras does)."""
     if isinstance(entry, Layer):
         return entry
-    cell = _serialization().deserialize_layer(entry, custom_objects)
-    shape = (entry.get("build_config") or {}).get("input_shape") if isinstance(entry, dict) else None
-    if shape is not None and isinstance(cell, Layer) and not cell.built:
-        cell._maybe_build(tuple(shape))
-    return cell
+    return _serialization().deserialize_layer(entry, custom_objects, build=True)
 
 
 def _slots(cells) -> list:

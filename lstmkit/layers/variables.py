@@ -45,31 +45,16 @@ def current_scope() -> ValueScope | None:
 
 
 @contextlib.contextmanager
-def value_scope(values, ctx):
-    """Within the block, `Variable.value` of the given keys is the given (traced) value."""
+def value_scope(values, ctx, isolated=False):
+    """Within the block, `Variable.value` of the given keys is the given (traced) value.
+
+    `isolated`: the scope has no parent, so what is assigned inside it is not passed outwards (a
+    rematerialized call hands its assignments back as results instead)."""
     global _open_scopes
     stack = getattr(_local, "stack", None)
     if stack is None:
         stack = _local.stack = []
-    scope = ValueScope(values, ctx, stack[-1] if stack else None)
-    stack.append(scope)
-    _open_scopes += 1
-    try:
-        yield scope
-    finally:
-        stack.pop()
-        _open_scopes -= 1
-
-
-@contextlib.contextmanager
-def isolated_scope(values, ctx):
-    """A value scope with no parent: assignments inside it are not passed outwards (a rematerialized
-    call hands them back as its results instead)."""
-    global _open_scopes
-    stack = getattr(_local, "stack", None)
-    if stack is None:
-        stack = _local.stack = []
-    scope = ValueScope(values, ctx, None)
+    scope = ValueScope(values, ctx, None if isolated or not stack else stack[-1])
     stack.append(scope)
     _open_scopes += 1
     try:

@@ -10,6 +10,7 @@ the same compiled epochs as a functional model.
 from __future__ import annotations
 
 import jax
+import numpy as np
 
 from lstmkit.layers import shape_inference
 from lstmkit.layers.input_layer import Input, KerasTensor, Node, _is_kt
@@ -68,7 +69,7 @@ def data_shapes(model, inputs):
     stateful = bool(model._stateful_layers())
 
     def shape(a):
-        s = tuple(a.shape) if hasattr(a, "shape") else tuple(getattr(__import__("numpy"), "shape")(a))
+        s = tuple(np.shape(a))
         if not s:
             raise ValueError(f"Model '{model.name}' input must have a batch dimension; received a scalar.")
         return s if stateful else (None,) + s[1:]

@@ -270,7 +270,7 @@ class Engine:
                     f"Trainable weights were assigned inside `call` while training: {[names[k] for k in assigned]}. "
                     "Weights a layer updates itself must be created with `add_weight(..., trainable=False)`.")
         # Non-trainable weights a layer assigned (e.g. moving averages) go on to the next step.
-        new_ntv = {k: updates.get(k, v).astype(v.dtype) for k, v in ntv.items()}
+        new_ntv = {k: updates[k].astype(v.dtype) if k in updates else v for k, v in ntv.items()}
         return total, (outs, masks, new_states, per_output, new_ntv)
 
     def init_metric_state(self):

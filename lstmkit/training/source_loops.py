@@ -24,6 +24,17 @@ class _Averages:
         return {prefix + k: float(v) for k, v in zip(self.names, self.sums / max(self.count, 1))}
 
 
+def _start(model, x, what=None):
+    """The batch source of `x`, its first batch, and (for `what` = 'training' / 'evaluating') the engine;
+    a model without an input shape is built from that first batch."""
+    if what is not None and not model.compiled:  # said before the user's generator is read
+        raise RuntimeError(f"You must call `compile()` before {what} the model.")
+    source = BatchSource(x, "x")
+    first = source.peek()
+    model._build_from_data(first[0])
+    return source, first, model._require_compiled(what) if what is not None else None
+
+
 def _steps(value, argname):
     if value is None:
         return None
@@ -39,12 +50,7 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
 
     steps_per_epoch = _steps(steps_per_epoch, "steps_per_epoch")
     validation_steps = _steps(validation_steps, "validation_steps")
-    if not model.compiled:
-        raise RuntimeError("You must call `compile()` before training the model.")
-    source = BatchSource(x, "x")
-    xb, yb, wb = source.peek()
-    model._build_from_data(xb)
-    engine = model._require_compiled("training")
+    source, (xb, yb, wb), engine = _start(model, x, "training")
     bs = model._prepare(xb, yb, wb, class_weight)[3]
     steps = steps_per_epoch or source.length()
     val = None
@@ -130,12 +136,7 @@ def _test_batches(model, engine, tv, ntv, states, source, steps, cbs=None):
 def evaluate(model, x, steps, callbacks, verbose, return_dict):
     from lstmkit import callbacks as callbacks_mod
 
-    if not model.compiled:
-        raise RuntimeError("You must call `compile()` before evaluating the model.")
-    source = BatchSource(x, "x")
-    xb, _, _ = source.peek()
-    model._build_from_data(xb)
-    engine = model._require_compiled("evaluating")
+    source, _, engine = _start(model, x, "evaluating")
     steps = _steps(steps, "steps")
     cbs = callbacks_mod.CallbackList(callbacks, add_history=False, add_progbar=verbose != 0, verbose=verbose,
                                      epochs=1, steps=steps or source.length(), model=model)
@@ -152,9 +153,7 @@ def evaluate(model, x, steps, callbacks, verbose, return_dict):
 
 
 def predict(model, x, steps):
-    source = BatchSource(x, "x")
-    xb, _, _ = source.peek()
-    model._build_from_data(xb)
+    source, _, _ = _start(model, x)
     parts = []
     for xb, _, _ in source.batches(_steps(steps, "steps")):
         xs, _, _, n = model._prepare(xb, need_y=False)
