@@ -1,9 +1,10 @@
-"""Layers that merge a list of tensors: Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum."""
+"""Layers that merge a list of tensors: Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot."""
 
 from __future__ import annotations
 
 import functools
 
+import jax
 import jax.numpy as jnp
 
 from lstmkit.layers.base import Layer
@@ -140,3 +141,102 @@ def concatenate(inputs, axis=-1, **kwargs):
 def add(inputs, **kwargs):
     """Functional form of `Add`."""
     return Add(**kwargs)(inputs)
+
+
+# ------------------------------------------------------------------------------------------------------ Dot
+def _dot_axes(axes, shape1, shape2):
+    """Keras's reading of `axes` against two shapes: an int is the same axis of both (a negative one counted
+    from each input's end); a pair is taken as written."""
+    if isinstance(axes, int):
+        return [axes % len(shape1), axes % len(shape2)] if axes < 0 else [axes, axes]
+    return list(axes)
+
+
+def _l2_normalize(x, axis):
+    # Keras's `normalize` (order 2): x * min(rsqrt(sum(x²)), 1 / epsilon), so a zero vector stays zero.
+    from lstmkit.backend import config as backend_config
+
+    inv_norm = jax.lax.rsqrt(jnp.sum(jnp.square(x), axis=axis, keepdims=True))
+    return x * jnp.minimum(inv_norm, 1.0 / backend_config.epsilon())
+
+
+def batch_dot(x, y, axes):
+    """Per-sample dot product of `x` and `y` over `x`'s axis `axes[0]` and `y`'s `axes[1]` (neither the batch
+    axis): x's other axes, then y's other non-batch axes; a result of rank 1 becomes (batch, 1)."""
+    a0, a1 = axes[0] % x.ndim, axes[1] % y.ndim
+    out = jax.lax.dot_general(x, y, (((a0,), (a1,)), ((0,), (0,))))
+    return out[:, None] if out.ndim == 1 else out
+
+
+class Dot(_Merge):
+    """Dot product of two inputs sample by sample, over `axes` (one int for both, or (axis of the first, axis of
+    the second); not the batch axis). `normalize=True` L2-normalizes both first: the cosine similarity."""
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int):
+            if not isinstance(axes, (list, tuple)):
+                raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. Received: "
+                                f"axes={axes}")
+            if len(axes) != 2:
+                raise ValueError(f"Invalid format for argument `axes`: it should contain two elements. Received: "
+                                 f"axes={axes}")
+            if not isinstance(axes[0], int) or not isinstance(axes[1], int):
+                raise ValueError(f"Invalid format for argument `axes`: list elements should be integers. Received: "
+                                 f"axes={axes}")
+        self.axes = axes
+        self.normalize = normalize
+
+    def _check_pair(self, input_shape):
+        if not isinstance(input_shape, (list, tuple)) or len(input_shape) != 2 \
+                or not all(isinstance(s, (list, tuple)) for s in input_shape):
+            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
+                             f"input_shape={input_shape}")
+
+    def build(self, input_shape):
+        self._check_pair(input_shape)
+        shape1, shape2 = input_shape
+        axes = _dot_axes(self.axes, shape1, shape2)
+        for shape, axis in ((shape1, axes[0]), (shape2, axes[1])):
+            if not -len(shape) <= axis < len(shape):
+                raise ValueError(f"Dot layer '{self.name}': axis {axis} is out of range for an input of shape "
+                                 f"{tuple(shape)}; received axes={self.axes}")
+            if axis % len(shape) == 0:
+                raise ValueError("Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy "
+                                 "batch dimension to your inputs using keras.ops.expand_dims(x, 0)")
+        # As Keras: the two sizes must be equal (an unknown size next to a known one is refused too).
+        if shape1[axes[0]] != shape2[axes[1]]:
+            raise ValueError(f"Incompatible input shapes: axis values {shape1[axes[0]]} (at axis {axes[0]}) != "
+                             f"{shape2[axes[1]]} (at axis {axes[1]}). Full input shapes: {tuple(shape1)}, "
+                             f"{tuple(shape2)}")
+        self.built = True
+
+    def call(self, params, inputs, ctx, mask=None):
+        if len(inputs) != 2:
+            raise ValueError(f"A `Dot` layer should be called on exactly 2 inputs. Received: inputs={inputs}")
+        x1, x2 = (jnp.asarray(x) for x in inputs)
+        axes = [a % x.ndim for a, x in zip(_dot_axes(self.axes, x1.shape, x2.shape), (x1, x2))]
+        if self.normalize:
+            x1, x2 = _l2_normalize(x1, axes[0]), _l2_normalize(x2, axes[1])
+        return batch_dot(x1, x2, axes)
+
+    def compute_output_shape(self, input_shape):
+        self._check_pair(input_shape)
+        shape1, shape2 = list(input_shape[0]), list(input_shape[1])
+        axes = _dot_axes(self.axes, shape1, shape2)
+        shape1.pop(axes[0])
+        shape2.pop(axes[1])
+        shape2.pop(0)
+        out = shape1 + shape2
+        return tuple(out + [1] if len(out) == 1 else out)
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # Keras's Dot passes no mask on
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """Functional form of `Dot`: `dot([x1, x2], axes=-1, normalize=False)`."""
+    return Dot(axes=axes, **kwargs)(inputs)
