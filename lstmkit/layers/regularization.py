@@ -56,6 +56,11 @@ def _noise_shape_arg(noise_shape):
     return noise_shape
 
 
+def _training(ctx, training):
+    # `training` given to the call itself (a user's subclass calling `super().call(x, training=True)`) wins.
+    return ctx.training if training is None else bool(training)
+
+
 def _key(layer, ctx):
     key = ctx.next_rng()
     return key if layer.seed is None else jax.random.fold_in(key, layer.seed)
@@ -78,8 +83,8 @@ class GaussianNoise(Layer):
         self.seed = seed
         self._build_at_init()
 
-    def call(self, params, inputs, ctx):
-        if not ctx.training or self.stddev == 0:
+    def call(self, params, inputs, ctx, training=None):
+        if not _training(ctx, training) or self.stddev == 0:
             return inputs
         x = jnp.asarray(inputs, jnp.float32)
         return x + self.stddev * jax.random.normal(_key(self, ctx), x.shape, jnp.float32)
@@ -106,8 +111,8 @@ class GaussianDropout(Layer):
         self.seed = seed
         self._build_at_init()
 
-    def call(self, params, inputs, ctx):
-        if not ctx.training or self.rate == 0:
+    def call(self, params, inputs, ctx, training=None):
+        if not _training(ctx, training) or self.rate == 0:
             return inputs
         if self.rate == 1:
             raise _infinite_noise(self)
@@ -138,8 +143,8 @@ class AlphaDropout(Layer):
         self.seed = seed
         self._build_at_init()
 
-    def call(self, params, inputs, ctx):
-        if not ctx.training or self.rate == 0:
+    def call(self, params, inputs, ctx, training=None):
+        if not _training(ctx, training) or self.rate == 0:
             return inputs
         if self.rate == 1:
             raise _infinite_noise(self)
