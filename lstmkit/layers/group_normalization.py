@@ -149,7 +149,7 @@ class GroupNormalization(Layer):
         if c is None:
             return None
         n = int(bool(self.scale)) + int(bool(self.center))
-        return f"{n} × {c}", n * c, "channels × (gamma if scale, beta if center)"
+        return f"{c} × {n}", n * c, "channels × (gamma if scale, beta if center)"
 
 
 class UnitNormalization(Layer):

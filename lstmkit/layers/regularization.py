@@ -17,6 +17,8 @@ import numpy as np
 
 from lstmkit import regularizers as regularizers_mod
 from lstmkit.layers.base import Layer
+from lstmkit.layers.convolution import SpatialDropout1D  # noqa: F401  (Keras 2.9+'s `keras.layers.regularization`
+from lstmkit.layers.core import Dropout  # noqa: F401  held these too, so old imports from it find them here)
 
 # SELU's constants (Klambauer et al., 2017), as Keras's AlphaDropout writes them.
 _SELU_ALPHA = 1.6732632423543772848170429916717

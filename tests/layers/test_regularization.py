@@ -280,3 +280,40 @@ def test_more_argument_errors():
         with pytest.raises(ValueError, match="rate=1: its noise would be infinite"):
             layer(np.ones((2, 3)), training=True)
 
+
+
+def test_keras2_configs_load():
+    """A tf.keras 2 model config (plain dtype names, Keras 2's keys) of all six layers rebuilds them."""
+    import json
+
+    base = {"trainable": True, "dtype": "float32"}
+    init = lambda name: {"class_name": name, "config": {}}
+    cfg = {"class_name": "Sequential", "keras_version": "2.12.0", "backend": "tensorflow", "config": {
+        "name": "s", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 5, 4], "dtype": "float32",
+                                                    "sparse": False, "ragged": False, "name": "in"}},
+            {"class_name": "GaussianNoise", "config": {**base, "name": "gn", "stddev": 0.1, "seed": None}},
+            {"class_name": "GaussianDropout", "config": {**base, "name": "gd", "rate": 0.1, "seed": None}},
+            {"class_name": "AlphaDropout", "config": {**base, "name": "ad", "rate": 0.1, "noise_shape": None,
+                                                      "seed": None}},
+            {"class_name": "ActivityRegularization", "config": {**base, "name": "ar", "l1": 0.01, "l2": 0.0}},
+            {"class_name": "GroupNormalization", "config": {
+                **base, "name": "g", "groups": 2, "axis": -1, "epsilon": 0.001, "center": True, "scale": True,
+                "beta_initializer": init("Zeros"), "gamma_initializer": init("Ones"), "beta_regularizer": None,
+                "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None}},
+            {"class_name": "UnitNormalization", "config": {**base, "name": "u", "axis": [1, 2]}},
+        ]}}
+    model = lstmkit.models.model_from_json(json.dumps(cfg))
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization", "GroupNormalization",
+        "UnitNormalization"]
+    x = RNG.normal(size=(2, 5, 4)).astype("float32")
+    expected = np.asarray(keras.layers.UnitNormalization(axis=[1, 2])(keras.layers.GroupNormalization(2)(x)))
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_keras2_module_path_of_the_regularization_layers():
+    from lstmkit.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout,
+                                               GaussianNoise, SpatialDropout1D)
+    assert (ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise, SpatialDropout1D) == (
+        L.ActivityRegularization, L.AlphaDropout, L.Dropout, L.GaussianDropout, L.GaussianNoise, L.SpatialDropout1D)
