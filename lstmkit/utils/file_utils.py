@@ -142,9 +142,10 @@ def _download(origin, target, fname, file_hash, hash_algorithm):
                 reason = getattr(e, "reason", None) or e
                 if isinstance(e, urllib.error.HTTPError):
                     reason = f"HTTP {e.code} {e.msg}"
+                there = " (the file there now does not have the expected hash)" if os.path.exists(target) else ""
                 raise DownloadError(
                     f"Could not download '{fname}' from {origin} ({reason}). Without network access, put the file "
-                    f"at {target} by hand.", origin=origin, path=target) from None
+                    f"at {target} by hand{there}.", origin=origin, path=target) from None
             with response:
                 progress = _Progress(int(response.headers.get("Content-Length") or 0) or None)
                 try:

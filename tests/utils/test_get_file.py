@@ -194,12 +194,15 @@ def test_unwritable_cache_falls_back_to_tmp(tmp_path, monkeypatch):
     src = _write(tmp_path / "a.txt")
     monkeypatch.setattr(file_utils, "_writable_dir", lambda path: False)
     sub = f"lstmkit-test-{os.getpid()}-{tmp_path.name}"
+    had_tmp_keras = os.path.exists("/tmp/.keras")
     path = get_file("a.txt", _url(src), cache_dir=str(tmp_path / "ro"), cache_subdir=sub)
     try:
         assert path == os.path.join("/tmp", ".keras", sub, "a.txt")
     finally:
         os.remove(path)
         os.rmdir(os.path.dirname(path))
+        if not had_tmp_keras:
+            os.rmdir("/tmp/.keras")
 
 
 def test_cached_file_is_used_without_network(tmp_path):
