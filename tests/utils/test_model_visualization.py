@@ -370,6 +370,9 @@ def test_argument_errors(tmp_path):
     with pytest.raises(TypeError, match="`to_file` must be a file path"):
         plot_model(model, to_file=3)
     assert os.listdir(tmp_path) == []
+    # Graphviz's other spellings of the values are taken as they are.
+    dot = model_to_dot(model, splines=True, dpi=96.5, rankdir="BT")
+    assert (dot.get("splines"), dot.get("dpi"), dot.get("rankdir")) == (True, 96.5, "BT")
 
 
 def test_keras_keeps_the_same_layer_range_error():
