@@ -163,6 +163,10 @@ class MultiHeadAttention(Layer):
 
     # --- building
     def build(self, query_shape, value_shape, key_shape=None):
+        # Keras's build_config: the shapes of the arguments the layer was built with.
+        self._build_shapes = {"query_shape": query_shape, "value_shape": value_shape}
+        if key_shape is not None:
+            self._build_shapes["key_shape"] = key_shape
         key_shape = value_shape if key_shape is None else key_shape
         query_shape, value_shape, key_shape = tuple(query_shape), tuple(value_shape), tuple(key_shape)
         if value_shape[1:-1] != key_shape[1:-1]:
@@ -340,6 +344,22 @@ class MultiHeadAttention(Layer):
         return query_shape
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    def keras_serialized(self):
+        # The usual entry, but with Keras's build_config for a `build` of several shapes (Keras 3 builds the
+        # layer from it before loading the weights).
+        if self.__dict__.get("_serializing") or not self.built or "_build_shapes" not in self.__dict__:
+            return None
+        from lstmkit.layers.serialization import serialize_layer
+
+        object.__setattr__(self, "_serializing", True)
+        try:
+            entry = serialize_layer(self)
+        finally:
+            object.__setattr__(self, "_serializing", False)
+        as_list = lambda shape: None if shape is None else [None if d is None else int(d) for d in shape]
+        entry["build_config"] = {"shapes_dict": {k: as_list(v) for k, v in self._build_shapes.items()}}
+        return entry
+
     def keras_children(self):
         if not self.built:
             return []
