@@ -273,15 +273,15 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False, 
                        show_layer_activations=show_layer_activations, show_trainable=show_trainable,
                        splines=splines, **kwargs)
     to_file = os.fspath(to_file)
-    extension = os.path.splitext(to_file)[1][1:] or "png"
-    known = getattr(dot, "formats", None)
-    if known and extension not in known:
-        raise ValueError(f"`to_file` must end in an extension naming a format Graphviz writes, such as .png, .svg, "
-                         f".pdf or .dot. Received: to_file={to_file!r} (format '{extension}'; Graphviz's formats: "
-                         f"{', '.join(sorted(known))})")
+    extension = (os.path.splitext(to_file)[1][1:] or "png").lower()  # Graphviz's format names are lower case
     try:
         data = dot.create(format=extension)  # Graphviz runs here; nothing is written if it fails
-    except AssertionError as e:  # pydot's way of reporting that `dot` failed, e.g. on an unknown format
+    except AssertionError as e:  # pydot's way of reporting that `dot` failed (it prints Graphviz's message)
+        known = sorted(getattr(dot, "formats", ()))
+        if extension not in known:  # pydot's list; Graphviz may know a few more (webp, json), tried above
+            raise ValueError(f"`to_file` must end in an extension naming a format Graphviz writes, such as .png, "
+                             f".svg, .pdf or .dot. Received: to_file={to_file!r} (format '{extension}'; the formats "
+                             f"pydot knows: {', '.join(known)})") from None
         message = " ".join(str(e).split())
         raise ValueError(f"Graphviz could not draw `to_file`={to_file!r} in the format '{extension}' (taken "
                          f"from its extension). Graphviz said: {message:.600}") from None

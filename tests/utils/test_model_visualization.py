@@ -259,7 +259,7 @@ def test_subgraph_returns_a_cluster():
 
 # ----------------------------------------------------------------------------------------------- files
 @pytest.mark.parametrize("extension, start", [(".png", PNG_SIGNATURE), (".svg", None), (".pdf", b"%PDF"),
-                                              (".dot", b"digraph"), ("", PNG_SIGNATURE)])
+                                              (".dot", b"digraph"), ("", PNG_SIGNATURE), (".PNG", PNG_SIGNATURE)])
 def test_files_in_every_format(tmp_path, extension, start):
     path = tmp_path / f"model{extension}"
     plot_model(nested(lstmkit), to_file=path, show_shapes=True, expand_nested=True)
@@ -304,7 +304,7 @@ def test_overwrites_and_a_failed_drawing_leaves_the_old_file(tmp_path):
     bad = tmp_path / "m.notaformat"
     bad.write_bytes(b"old")
     with pytest.raises(ValueError, match=r"`to_file` must end in an extension naming a format Graphviz writes.*"
-                                         r"Received: to_file=.*m.notaformat.*Graphviz's formats: .*png"):
+                                         r"Received: to_file=.*m.notaformat.*the formats pydot knows: .*png"):
         plot_model(model, to_file=bad)
     assert bad.read_bytes() == b"old" and sorted(os.listdir(tmp_path)) == ["m.notaformat", "m.png"]
 
