@@ -1,4 +1,4 @@
-"""Side-by-side benchmark: `python -m bench [--workloads W1,W2] [--repeats 3] [--write]`.
+"""Side-by-side benchmark: `python -m bench [--workloads W1,W2] [--repeats 3] [--write] [--smoke]`.
 
 Every workload runs for lstmkit and each installed peer (Keras 3 on JAX, on
 TensorFlow, plain PyTorch) in fresh processes; the median of the repeats is
@@ -15,11 +15,11 @@ import subprocess
 import sys
 from datetime import date
 
-from bench.workloads import lstm_train_flops
+from bench.workloads import TRAINING, lstm_train_flops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
 DESCRIPTIONS = {
     "W1": "seed 003 one-to-one: LSTM(5)+Dense(1), 5 samples, batch 5, 1000 epochs",
     "W2": "seed 000 univariate: LSTM(50, relu)+Dense(1), 96 windows, batch 32, 200 epochs",
@@ -29,6 +29,10 @@ DESCRIPTIONS = {
     "W6": "Embedding(65,64)+LSTM(256, stateful)+Dense(65), 1000 sampled steps at batch 1: 'total' is a Python "
           "loop of predict calls in every framework; 'generate' is lstmkit.generation.generate doing the same "
           "steps in one compiled loop, its ratio taken against the peers' loop",
+    "W7": "the tutorials' univariate CNN-LSTM: TimeDistributed(Conv1D(64, 1, relu)), TimeDistributed(MaxPooling1D(2)), "
+          "TimeDistributed(Flatten()), LSTM(50, relu), Dense(1); 2000 windows of (2 subsequences, 2 steps, 1 feature), "
+          "batch 32, 10 epochs (the PyTorch peer writes the relu LSTM out)",
+    "W8": "W2 (model, data, batch 32, 200 epochs) with its batches served by a utils.Sequence / keras.utils.PyDataset",
 }
 PEER_MEASURE = {"generate": "total"}
 
@@ -85,7 +89,14 @@ def main():
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--write", action="store_true", help="write the table to bench/RESULTS.md")
+    p.add_argument("--smoke", action="store_true",
+                   help="run each workload once at a tiny size (BENCH_SMOKE=1) to check that it runs; no timings")
     args = p.parse_args()
+    if args.smoke:
+        if args.write:
+            p.error("--smoke runs tiny workloads: their numbers are not results; leave out --write")
+        os.environ["BENCH_SMOKE"] = "1"
+        args.repeats = 1
     frameworks = peers()
     results = {}
     for w in args.workloads.split(","):
@@ -97,7 +108,7 @@ def main():
              " | ".join(f"lstmkit / {f}" for f in frameworks[1:]) + " |",
              "|" + "---|" * (2 + 2 * len(frameworks) - 1)]
     for w in args.workloads.split(","):
-        measures = ["fresh", "steady"] if w in ("W1", "W2", "W3", "W4") else ["per_call"] if w == "W5" else \
+        measures = ["fresh", "steady"] if w in TRAINING else ["per_call"] if w == "W5" else \
             ["total", "generate"]
         for m in measures:
             # "generate" (W6 with lstmkit.generation.generate) is lstmkit's only; peers are compared by their loop.

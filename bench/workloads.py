@@ -1,11 +1,15 @@
-"""The benchmark workloads (W1-W6), built the same way for every framework.
+"""The benchmark workloads (W1-W8), built the same way for every framework.
 
 Each `run_<framework>(workload)` returns a dict of timings in seconds. Data is
 made with NumPy from a fixed seed so every framework sees the same arrays.
+
+`BENCH_SMOKE=1` (or `python -m bench --smoke`) runs every workload once at a
+tiny size (one epoch, few calls or steps): to check they run, not to time them.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -36,6 +40,16 @@ def data_w4():
     return rng.normal(size=(1280, 100, 32)).astype(np.float32), rng.normal(size=(1280, 1)).astype(np.float32)
 
 
+def data_w7():
+    """2,000 windows of 4 steps of a noisy sine, each cut into 2 subsequences of 2 steps (the CNN-LSTM tutorial's
+    (samples, subsequences, steps, features) shape), the next value as target."""
+    rng = np.random.default_rng(0)
+    t = np.arange(2004)
+    series = (np.sin(t / 20.0) + 0.1 * rng.normal(size=t.size)).astype(np.float32)
+    x = np.stack([series[i:i + 4] for i in range(2000)])
+    return x.reshape(2000, 2, 2, 1), series[4:].reshape(-1, 1)
+
+
 SPECS = {
     # name: (data, layers description, batch, epochs)
     "W1": dict(data=data_w1, units=[5], activation="tanh", batch=5, epochs=1000),
@@ -43,6 +57,21 @@ SPECS = {
     "W3": dict(data=data_w3, units=[64, 64], activation="tanh", batch=60, epochs=5),
     "W4": dict(data=data_w4, units=[256], activation="tanh", batch=64, epochs=1),
 }
+# W7: the tutorials' univariate CNN-LSTM: TimeDistributed(Conv1D(64, 1, relu)), TimeDistributed(MaxPooling1D(2)),
+# TimeDistributed(Flatten()), LSTM(50, relu), Dense(1).
+CNN_LSTM = dict(data=data_w7, filters=64, units=50, batch=32, epochs=10)
+# W8: W2's model and data, its batches served by a `utils.Sequence` / `keras.utils.PyDataset` (one host step a batch).
+SEQUENCE_FED = dict(SPECS["W2"])
+TRAINING = [*SPECS, "W7", "W8"]
+
+
+def smoke():
+    """True under BENCH_SMOKE=1: each workload once, tiny, to see that it runs."""
+    return os.environ.get("BENCH_SMOKE") == "1"
+
+
+def epochs(spec):
+    return 1 if smoke() else spec["epochs"]
 
 W4_FLOPS_PER_SAMPLE = None  # filled by lstm_train_flops
 
@@ -73,31 +102,67 @@ def training_fit(modules, spec):
     layers.append(Dense(1))
     model = Sequential(layers)
     model.compile(optimizer="adam", loss="mse")
-    return lambda: model.fit(x, y, batch_size=spec["batch"], epochs=spec["epochs"], verbose=0, shuffle=True)
+    return lambda: model.fit(x, y, batch_size=spec["batch"], epochs=epochs(spec), verbose=0, shuffle=True)
 
 
-def _keras_like(modules, name, spec):
-    fit = training_fit(modules, spec)
+def cnn_lstm_fit(modules, cnn_modules, spec=CNN_LSTM):
+    """W7: the CNN-LSTM, compiled, and a function running its fit."""
+    Sequential, LSTM, Dense, Input = modules
+    TimeDistributed, Conv1D, MaxPooling1D, Flatten = cnn_modules
+    x, y = spec["data"]()
+    model = Sequential([Input(x.shape[1:]), TimeDistributed(Conv1D(spec["filters"], 1, activation="relu")),
+                        TimeDistributed(MaxPooling1D(2)), TimeDistributed(Flatten()),
+                        LSTM(spec["units"], activation="relu"), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return lambda: model.fit(x, y, batch_size=spec["batch"], epochs=epochs(spec), verbose=0, shuffle=True)
+
+
+def sequence_fit(modules, sequence_class, spec=SEQUENCE_FED):
+    """W8: W2's model fed by a Sequence of batches (fit's shuffle=True shuffles the batch order in both)."""
+    Sequential, LSTM, Dense, Input = modules
+    x, y = spec["data"]()
+    bs = spec["batch"]
+
+    class Batches(sequence_class):
+        def __len__(self):
+            return -(-len(x) // bs)
+
+        def __getitem__(self, i):
+            return x[i * bs:(i + 1) * bs], y[i * bs:(i + 1) * bs]
+
+    model = Sequential([Input(x.shape[1:]), LSTM(spec["units"][0], activation=spec["activation"]), Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    batches = Batches()
+    return lambda: model.fit(batches, epochs=epochs(spec), verbose=0, shuffle=True)
+
+
+def _timed_fits(fit):
     first = timed(fit)
     # "first_done" lets the caller report the whole fresh process: imports, building, compiling, training.
     return {"first_fit": first, "first_done": time.perf_counter(), "steady": timed(fit)}
+
+
+def _keras_like(modules, name, spec):
+    return _timed_fits(training_fit(modules, spec))
 
 
 def _keras_like_latency(modules, calls=200):
     Sequential, LSTM, Dense, Input = modules
     model = Sequential([Input((3, 1)), LSTM(50, activation="relu"), Dense(1)])
     x = np.array([70, 80, 90], np.float32).reshape(1, 3, 1)
-    for _ in range(20):  # warm up: first calls compile and fill caches
+    calls, least = (2, 0.0) if smoke() else (calls, 1.0)
+    for _ in range(2 if smoke() else 20):  # warm up: first calls compile and fill caches
         model.predict(x, verbose=0)
     # At least `calls` calls and one second, so fast frameworks are timed over many calls too.
     done, t0 = 0, time.perf_counter()
-    while done < calls or time.perf_counter() - t0 < 1.0:
+    while done < calls or time.perf_counter() - t0 < least:
         model.predict(x, verbose=0)
         done += 1
     return {"per_call": (time.perf_counter() - t0) / done}
 
 
 def _keras_like_generation(modules, extra, steps=1000, lstmkit_generate=False):
+    steps = 5 if smoke() else steps
     Sequential, LSTM, Dense, Input = modules
     Embedding = extra
     model = Sequential([Input(batch_shape=(1, 1)), Embedding(65, 64), LSTM(256, stateful=True, return_sequences=True),
@@ -137,10 +202,30 @@ def keras_modules():
     return keras.Sequential, keras.layers.LSTM, keras.layers.Dense, keras.Input
 
 
+def cnn_modules(framework):
+    if framework == "lstmkit":
+        from lstmkit.layers import Conv1D, Flatten, MaxPooling1D, TimeDistributed
+    else:
+        from keras.layers import Conv1D, Flatten, MaxPooling1D, TimeDistributed
+    return TimeDistributed, Conv1D, MaxPooling1D, Flatten
+
+
+def sequence_class(framework):
+    if framework == "lstmkit":
+        from lstmkit.utils import Sequence
+    else:
+        from keras.utils import PyDataset as Sequence
+    return Sequence
+
+
 def run_keras_like(framework, workload):
     mods = lstmkit_modules() if framework == "lstmkit" else keras_modules()
     if workload in SPECS:
         return _keras_like(mods, workload, SPECS[workload])
+    if workload == "W7":
+        return _timed_fits(cnn_lstm_fit(mods, cnn_modules(framework)))
+    if workload == "W8":
+        return _timed_fits(sequence_fit(mods, sequence_class(framework)))
     if workload == "W5":
         return _keras_like_latency(mods)
     if workload == "W6":
@@ -159,8 +244,10 @@ def run_torch(workload):
     torch.manual_seed(0)
     if workload == "W6":
         return _torch_generation(torch)
+    if workload == "W7":
+        return _torch_cnn_lstm(torch)
     if workload not in SPECS:
-        return None  # W5 is W2's relu model: see below
+        return None  # W5 and W8 are W2's relu model: see below
     spec = SPECS[workload]
     x, y = spec["data"]()
     act = spec["activation"]
@@ -184,13 +271,17 @@ def run_torch(workload):
                 h, _ = lstm(h)
             return self.head(h[:, -1])
 
-    net = Net()
+    return _torch_train(torch, Net(), x, y, spec)
+
+
+def _torch_train(torch, net, x, y, spec):
+    """Adam (Keras's defaults) and shuffled minibatches of MSE, timed as the Keras-like workloads."""
     opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     n, bs = len(xt), spec["batch"]
 
     def fit():
-        for _ in range(spec["epochs"]):
+        for _ in range(epochs(spec)):
             perm = torch.randperm(n)
             for s in range(0, n, bs):
                 idx = perm[s:s + bs]
@@ -199,12 +290,49 @@ def run_torch(workload):
                 loss.backward()
                 opt.step()
 
-    first = timed(fit)
-    return {"first_fit": first, "first_done": time.perf_counter(), "steady": timed(fit)}
+    return _timed_fits(fit)
+
+
+def _torch_cnn_lstm(torch, spec=CNN_LSTM):
+    """W7 in plain PyTorch. nn.LSTM has no relu variant, so the LSTM(50, relu) is written out: Keras's equations
+    (sigmoid gates, relu on the candidate and on the cell output), the input projection of all steps at once."""
+    nn = torch.nn
+    x, y = spec["data"]()
+    _, n_sub, n_steps, n_features = x.shape
+
+    class ReluLSTM(nn.Module):
+        def __init__(self, f, u):
+            super().__init__()
+            self.units, self.kernel, self.recurrent = u, nn.Linear(f, 4 * u), nn.Linear(u, 4 * u, bias=False)
+
+        def forward(self, inp):
+            projected = self.kernel(inp)
+            h = c = inp.new_zeros(inp.shape[0], self.units)
+            for t in range(inp.shape[1]):
+                i, f, g, o = (projected[:, t] + self.recurrent(h)).chunk(4, dim=1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.relu(g)
+                h = torch.sigmoid(o) * torch.relu(c)
+            return h
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.pool = nn.Conv1d(n_features, spec["filters"], 1), nn.MaxPool1d(2)
+            self.lstm, self.head = ReluLSTM(spec["filters"] * (n_steps // 2), spec["units"]), nn.Linear(spec["units"], 1)
+
+        def forward(self, inp):
+            b = inp.shape[0]
+            # TimeDistributed: the subsequences side by side in the batch; Conv1d wants channels first.
+            z = inp.reshape(b * n_sub, n_steps, n_features).transpose(1, 2)
+            z = self.pool(torch.relu(self.conv(z))).transpose(1, 2).reshape(b, n_sub, -1)
+            return self.head(self.lstm(z))
+
+    return _torch_train(torch, Net(), x, y, spec)
 
 
 def _torch_generation(torch, steps=1000):
     """W6 in plain PyTorch: the same model and the same Python sampling loop, the state carried by hand."""
+    steps = 5 if smoke() else steps
     embed, lstm, head = torch.nn.Embedding(65, 64), torch.nn.LSTM(64, 256, batch_first=True), torch.nn.Linear(256, 65)
     rng = np.random.default_rng(0)
 
