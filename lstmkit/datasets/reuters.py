@@ -27,16 +27,12 @@ _LABEL_NAMES = (
 
 
 def load_data(path="reuters.npz", num_words=None, skip_top=0, maxlen=None, test_split=0.2, seed=113, start_char=1,
-              oov_char=2, index_from=3, **kwargs):
+              oov_char=2, index_from=3):
     """`(x_train, y_train), (x_test, y_test)`, as Keras returns them from the same file.
 
     The newswires are shuffled with `np.random.RandomState(seed)`, then the last `test_split` of
-    them are the test set. The other arguments work as in `imdb.load_data`. Keras 2's `nb_words`
-    is still read as `num_words` (with a warning); any other extra keyword is a TypeError, as in Keras 3.
+    them are the test set. The other arguments work as in `imdb.load_data`.
     """
-    num_words = _sequences.legacy_num_words(num_words, kwargs, "reuters.load_data")
-    if kwargs:
-        raise TypeError(f"load_data() got an unexpected keyword argument '{next(iter(kwargs))}'")
     path = get_file(fname=path, origin=f"{ORIGIN_FOLDER}reuters.npz", file_hash=_HASH)
     arrays = _safe_load.load_npz(path)
     xs, labels = _sequences.shuffled(np.random.RandomState(seed), arrays["x"], arrays["y"])

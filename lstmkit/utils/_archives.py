@@ -129,7 +129,13 @@ def extract_archive(file_path, path=".", archive_format="auto"):
                 shutil.rmtree(target)
             elif os.path.lexists(target):
                 os.remove(target)
-            os.replace(staging, target)
+            try:
+                os.replace(staging, target)
+            except OSError:
+                # Another process extracted the same archive into place first; keep its copy.
+                if not os.path.isdir(target):
+                    raise
+                shutil.rmtree(staging, ignore_errors=True)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

@@ -327,6 +327,28 @@ def test_cifar_batch_of_the_wrong_shape(tmp_path):
 
 # --- the package ------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("name", ["boston_housing", "california_housing", "cifar10", "cifar100", "fashion_mnist",
+                                  "imdb", "mnist", "reuters"])
+def test_signatures_are_kerass(name):
+    import importlib
+    import inspect
+
+    keras_module = importlib.import_module(f"keras.datasets.{name}")
+    for function in ("load_data", "get_word_index", "get_label_names"):
+        if hasattr(keras_module, function):
+            assert inspect.signature(getattr(getattr(datasets, name), function)) == \
+                inspect.signature(getattr(keras_module, function)), (name, function)
+
+
+def test_get_file_signature_is_kerass():
+    import inspect
+
+    import keras
+    from lstmkit.utils import get_file
+
+    assert inspect.signature(get_file) == inspect.signature(keras.utils.get_file)
+
+
 def test_package_layout_and_paths():
     import importlib
 

@@ -326,6 +326,12 @@ def test_extracted_once_and_again_after_a_new_download(tmp_path):
     assert open(os.path.join(path, "test.txt")).read() == "edited"       # not extracted again
     get_file("pkg", _url(src), extract=True, cache_dir=cache, force_download=True)
     assert open(os.path.join(path, "test.txt")).read() == TEXT
+    # An archive put in place by hand after the folder was made (newer than it) is extracted again.
+    _write(os.path.join(path, "test.txt"), "edited")
+    later = os.path.getmtime(path) + 10
+    os.utime(path + "_archive", (later, later))
+    get_file("pkg", _url(src), extract=True, cache_dir=cache)
+    assert open(os.path.join(path, "test.txt")).read() == TEXT
 
 
 def _hostile_tar(path, kind):
