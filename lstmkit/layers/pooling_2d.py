@@ -189,7 +189,7 @@ def _pairs(value, argname, kind):
         if value < 0:
             raise ValueError(f"`{argname}` cannot be negative. Received: {argname}={value}.")
         return ((int(value),) * 2,) * 2
-    if hasattr(value, "__len__") and not isinstance(value, str):
+    if hasattr(value, "__len__"):
         if len(value) != 2:
             raise ValueError(f"`{argname}` should have two elements. Received: {argname}={value}.")
         return (int_tuple(value[0], 2, f"1st entry of {argname}", allow_zero=True),
