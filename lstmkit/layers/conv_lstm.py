@@ -310,7 +310,7 @@ class ConvLSTMCell(Layer):
 
     def call(self, params, inputs, ctx, states, training=None):
         """One step: inputs (batch, ...) and states [h, c]; returns (h, [h, c])."""
-        training = bool(training) if training is not None else False  # Keras's cell: training=False
+        training = ctx.training if training is None else bool(training)
         states = list(states) if isinstance(states, (list, tuple)) else [states]
         if len(states) != 2:
             raise ValueError(f'Cell "{self.name}" expects 2 states (h, c), received {len(states)}.')

@@ -202,6 +202,21 @@ def test_keras_files_both_ways(tmp_path):
     again = load_model(tmp_path / "o.h5")
     assert type(again.layers[0]) is L.ConvLSTM2D
     np.testing.assert_allclose(again.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "o.h5").predict(x, verbose=0),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_keras2_h5_file_round_trip(tmp_path):
+    """Keras 2's hard_sigmoid makes lstmkit write a tf.keras 2 style .h5 (time_major, no seed); it reads back."""
+    model = lstmkit.Sequential([lstmkit.Input((2, 5, 5, 1)),
+                                L.ConvLSTM2D(2, 3, padding="same", recurrent_activation="hard_sigmoid_keras2")])
+    model.save(tmp_path / "k2.h5")
+    again = load_model(tmp_path / "k2.h5")
+    x = RNG.normal(size=(2, 2, 5, 5, 1)).astype("float32")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="no `seed`"):
+        lstmkit.Sequential([lstmkit.Input((2, 5, 5, 1)), L.ConvLSTM2D(
+            2, 3, seed=1, recurrent_activation="hard_sigmoid_keras2")]).save(tmp_path / "seed.h5")
 
 
 def test_dropout_masks_per_gate_and_training_only():
