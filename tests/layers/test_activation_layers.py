@@ -218,3 +218,22 @@ def test_prelu_checks_inputs_once_built():
         L.PReLU(shared_axes=0)
     with pytest.raises(ValueError, match="needs the sizes"):
         L.PReLU()(lstmkit.Input((None, 4)))
+
+
+def test_a_keras2_model_config_reads_as_keras2_wrote_it():
+    import json
+
+    layer = lambda cls, **c: {"class_name": cls, "config": {"name": cls.lower(), "trainable": True, "dtype": "float32",
+                                                            **c}}
+    config = {"class_name": "Sequential", "keras_version": "2.12.0", "backend": "tensorflow", "config": {
+        "name": "s", "layers": [
+            {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 4], "dtype": "float32", "name": "in"}},
+            layer("LeakyReLU", alpha=0.25), layer("ELU", alpha=0.5), layer("Softmax", axis=-1),
+            layer("PReLU", alpha_initializer={"class_name": "Constant", "config": {"value": 0.1}},
+                  alpha_regularizer=None, alpha_constraint=None, shared_axes=None),
+            layer("ReLU", max_value=None, negative_slope=0.0, threshold=0.0)]}}
+    model = lstmkit.models.model_from_json(json.dumps(config))
+    assert model.layers[0].negative_slope == 0.25
+    x = np.array([[-2.0, 0.0, 1.0, 3.0]], "float32")
+    expected = jax.nn.softmax(jax.nn.elu(jax.nn.leaky_relu(jnp.asarray(x), 0.25), 0.5))
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.asarray(expected), rtol=1e-6)
