@@ -268,14 +268,16 @@ def _without_mask_ops(config) -> list:
     return out
 
 
-def functional_from_config(cls, config, keras2=False):
+def functional_from_config(cls, config, keras2=False, make_layer=None):
+    """A functional model from its config; `make_layer(entry)` makes each layer (default: deserialize it)."""
+    make_layer = make_layer or serialization.deserialize
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError("A functional model config needs a 'layers' list.")
     created, pending, order = {}, {}, []
     for entry in _without_mask_ops(config):
         if not isinstance(entry, dict):
             raise ValueError(f"A functional model's 'layers' holds a non-dict entry: {entry!r:.120}.")
-        layer = serialization.deserialize(entry)
+        layer = make_layer(entry)
         name = entry.get("name", layer.name)
         if name in created:
             raise ValueError(f"The model config defines layer '{name}' twice.")

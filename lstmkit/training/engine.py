@@ -24,6 +24,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from lstmkit.training import programs
+
 # Room for this many epochs' logs per compiled call (the call itself runs n <= CHUNK).
 EPOCH_CHUNK = 512
 # With shuffling, each call also carries its epochs' sample orders: at most this many indices.
@@ -231,7 +233,9 @@ class Engine:
         for o, ms in zip(model.output_names, self.metrics):
             names += [f"{o}_{m.name}" if multi else m.name for m in ms]
         self.log_names = names
-        self._jitted = {}
+        # Programs are shared by every model of this architecture and compile() configuration.
+        key = programs.compile_key(model, optimizer, compiled_loss, metrics_per_output, weighted_per_output)
+        self.owner = programs.Owner(programs.programs_for(key), programs.Binding(model), self, model)
 
     # ------------------------------------------------------------ pieces
     def split_values(self):
@@ -361,6 +365,7 @@ class Engine:
         return states, self.metric_results(acc)
 
     # ------------------------------------------------------------ entry points
+    # Each returns a compiled function of this model's own keys (programs.program translates them).
     def run_epochs_fn(self, bs, shuffle, val_bs, batches=None, val_batches=None):
         """jit-compiled: (carry, data, val_data, orders, base_key, epoch0, n) -> (carry, logs[CHUNK, n_logs]).
 
@@ -373,66 +378,53 @@ class Engine:
         """
         batches, val_batches = batches or ARRAYS, val_batches or ARRAYS
         key = ("epochs", bs, shuffle, val_bs, batches.key, val_batches.key)
-        if key not in self._jitted:
-            n_logs = len(self.log_names) * (2 if val_bs else 1)
+        return programs.program(self.owner, key, lambda o: partial(
+            o.tracer._run_epochs, bs, shuffle, val_bs, batches, val_batches))
 
-            def run(carry, data, val_data, orders, base_key, epoch0, n):
-                def body(i, c):
-                    carry, logs = c
-                    epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
-                    order = orders[i] if shuffle else None
-                    carry, train_logs = self._epoch(carry, data, batches, order, epoch_key, bs)
-                    row = train_logs
-                    if val_bs:
-                        tv, ntv, opt_state, states = carry
-                        states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs)
-                        carry = (tv, ntv, opt_state, states)
-                        row = jnp.concatenate([train_logs, val_logs])
-                    return carry, logs.at[i].set(row)
+    def _run_epochs(self, bs, shuffle, val_bs, batches, val_batches, carry, data, val_data, orders, base_key,
+                    epoch0, n):
+        n_logs = len(self.log_names) * (2 if val_bs else 1)
 
-                logs = jnp.full((orders.shape[0] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
-                return jax.lax.fori_loop(0, n, body, (carry, logs))
+        def body(i, c):
+            carry, logs = c
+            epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
+            order = orders[i] if shuffle else None
+            carry, train_logs = self._epoch(carry, data, batches, order, epoch_key, bs)
+            row = train_logs
+            if val_bs:
+                tv, ntv, opt_state, states = carry
+                states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs)
+                carry = (tv, ntv, opt_state, states)
+                row = jnp.concatenate([train_logs, val_logs])
+            return carry, logs.at[i].set(row)
 
-            self._jitted[key] = jax.jit(run)
-        return self._jitted[key]
+        logs = jnp.full((orders.shape[0] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
+        return jax.lax.fori_loop(0, n, body, (carry, logs))
 
     def evaluate_fn(self, bs, batches=None):
         batches = batches or ARRAYS
-        key = ("evaluate", bs, batches.key)
-        if key not in self._jitted:
-            self._jitted[key] = jax.jit(
-                lambda tv, ntv, states, data: self._eval_scan(tv, ntv, states, data, batches, bs))
-        return self._jitted[key]
+        return programs.program(self.owner, ("evaluate", bs, batches.key), lambda o: (
+            lambda tv, ntv, states, data: o.tracer._eval_scan(tv, ntv, states, data, batches, bs)))
 
     def predict_fn(self):
-        key = ("predict",)
-        if key not in self._jitted:
-            self._jitted[key] = jax.jit(partial(predict_chunk, self.model))
-        return self._jitted[key]
+        return programs.program(self.owner, ("predict",), lambda o: partial(predict_chunk, o.model))
 
     def train_batch_fn(self):
-        key = ("train_batch",)
-        if key not in self._jitted:
-            def step(tv, ntv, opt_state, states, batch, rng):
-                tv, ntv, opt_state, states, acc = self._train_step(
-                    (tv, ntv, opt_state, states, self.init_metric_state()), batch, rng)
-                return tv, ntv, opt_state, states, self.metric_results(acc)
+        return programs.program(self.owner, ("train_batch",), lambda o: o.tracer._train_batch)
 
-            self._jitted[key] = jax.jit(step)
-        return self._jitted[key]
+    def _train_batch(self, tv, ntv, opt_state, states, batch, rng):
+        tv, ntv, opt_state, states, acc = self._train_step(
+            (tv, ntv, opt_state, states, self.init_metric_state()), batch, rng)
+        return tv, ntv, opt_state, states, self.metric_results(acc)
 
     def test_batch_fn(self):
-        key = ("test_batch",)
-        if key not in self._jitted:
-            def step(tv, ntv, states, batch):
-                xb, yb, wb, vb = batch
-                loss, (outs, masks, new_states, per_output, _) = self._forward_loss(
-                    tv, ntv, states, xb, yb, wb, vb, None, False)
-                acc = self._update_metrics(self.init_metric_state(), loss, per_output, yb, outs, masks, wb, vb)
-                return new_states, self.metric_results(acc)
+        return programs.program(self.owner, ("test_batch",), lambda o: o.tracer._test_batch)
 
-            self._jitted[key] = jax.jit(step)
-        return self._jitted[key]
+    def _test_batch(self, tv, ntv, states, batch):
+        xb, yb, wb, vb = batch
+        loss, (outs, masks, new_states, per_output, _) = self._forward_loss(tv, ntv, states, xb, yb, wb, vb, None, False)
+        acc = self._update_metrics(self.init_metric_state(), loss, per_output, yb, outs, masks, wb, vb)
+        return new_states, self.metric_results(acc)
 
 
 def predict_chunk(model, values, states, xs):
@@ -456,13 +448,19 @@ def inference_cache(model) -> dict:
     return cache
 
 
+def _inference_owner(model):
+    """The owner of an uncompiled model's inference programs (shared by its architecture)."""
+    cache = inference_cache(model)
+    owner = cache.get("owner")
+    if owner is None:
+        owner = cache["owner"] = programs.Owner(programs.programs_for(programs.architecture_key(model)),
+                                                programs.Binding(model), None, model)
+    return owner
+
+
 def predict_fn_for(model):
     """A jitted predict function for a model that has not been compiled."""
-    programs = inference_cache(model).setdefault("programs", {})
-    fn = programs.get("predict")
-    if fn is None:
-        fn = programs["predict"] = jax.jit(partial(predict_chunk, model))
-    return fn
+    return programs.program(_inference_owner(model), ("predict",), lambda o: partial(predict_chunk, o.model))
 
 
 def flat_predict_fn_for(model, layout):
@@ -472,19 +470,21 @@ def flat_predict_fn_for(model, layout):
     Passing one array instead of one per weight makes each call cheaper to
     dispatch, which is most of the cost of predicting one small sample.
     """
-    cache = inference_cache(model).setdefault("programs", {})
-    fn = cache.get(layout)
-    if fn is None:
+    owner = _inference_owner(model) if model._engine is None else model._engine.owner
+    to_program = owner.binding.to_program
+    layout = tuple((to_program[k], shape) for k, shape in layout)
+
+    def build(o):
         def run(flat, states, xs):
             values, offset = {}, 0
             for key, shape in layout:
                 size = int(np.prod(shape, dtype=np.int64))
                 values[key] = flat[offset:offset + size].reshape(shape)
                 offset += size
-            return predict_chunk(model, values, states, xs)
+            return predict_chunk(o.model, o.binding.model(values), states, xs)
+        return run
 
-        fn = cache[layout] = jax.jit(run)
-    return fn
+    return programs.program(owner, ("flat_predict", layout), build)
 
 
 def pad_to_batches(arrays, bs, steps):

@@ -7,6 +7,7 @@ import pytest
 import lstmkit
 from lstmkit import layers as L
 from lstmkit.models import Sequential
+from lstmkit.training import programs
 
 
 def _pair(n_in=3, hidden=4, n_out=2, activation="tanh"):
@@ -80,12 +81,13 @@ def test_no_recompilation_for_repeated_calls():
     _, m = _pair()
     x, y = _data(16)
     m.compile("adam", "mse")
+    traced = []
     for _ in range(3):
         m.fit(x, y, epochs=2, batch_size=4, verbose=0)
         m.evaluate(x, y, verbose=0)
         m.predict(x, verbose=0)
-    for fn in m._engine._jitted.values():
-        assert fn._cache_size() == 1
+        traced.append(programs.trace_count())
+    assert traced[0] == traced[1] == traced[2]
 
 
 def test_predict_pads_instead_of_new_shapes():
