@@ -59,6 +59,7 @@ class ConvBase(Layer):
 
     rank = None
     _allow_causal = False
+    _keras_serializable = False  # a base class, never named by a file
 
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1, activation=None,
                  use_bias=True, bias_initializer="zeros", bias_regularizer=None, activity_regularizer=None,
