@@ -14,6 +14,7 @@ from lstmkit import (  # noqa: E402  (public Keras-named submodules)
     activations,
     callbacks,
     constraints,
+    datasets,
     initializers,
     layers,
     losses,
@@ -42,6 +43,6 @@ keras = __import__("sys").modules[__name__]
 
 __all__ = [
     "Input", "Model", "RematScope", "Sequential", "Variable", "activations", "backend", "callbacks", "constraints",
-    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
+    "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "remat", "saving", "utils", "__version__",
 ]

@@ -15,10 +15,18 @@ _PATHS = {
     "layers.embeddings": ("lstmkit.layers", ["Embedding"]),
     "layers.merge": ("lstmkit.layers", ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply",
                                          "Subtract", "add", "concatenate"]),
-    "layers.convolutional": ("lstmkit.layers", ["Conv1D", "Convolution1D", "UpSampling1D", "ZeroPadding1D",
-                                                "Cropping1D"]),
+    "layers.convolutional": ("lstmkit.layers", [
+        "Conv1D", "Convolution1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "Conv2D", "Convolution2D", "Conv3D",
+        "Convolution3D", "Conv1DTranspose", "Conv2DTranspose", "Convolution2DTranspose", "SeparableConv1D",
+        "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "DepthwiseConv1D", "DepthwiseConv2D",
+        "UpSampling2D", "ZeroPadding2D", "Cropping2D"]),
     "layers.pooling": ("lstmkit.layers", ["AveragePooling1D", "AvgPool1D", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-                                           "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D"]),
+                                           "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D",
+                                           "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
+                                           "GlobalMaxPool2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D"]),
+    "layers.convolutional_recurrent": ("lstmkit.layers", ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]),
+    "layers.advanced_activations": ("lstmkit.layers", ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]),
+    "layers.noise": ("lstmkit.layers", ["AlphaDropout", "GaussianDropout", "GaussianNoise"]),
     "engine": ("lstmkit.layers", ["Input", "InputLayer", "Layer"]),
     "engine.topology": ("lstmkit.layers", ["Input", "InputLayer", "Layer"]),
     "engine.base_layer": ("lstmkit.layers", ["Layer"]),
@@ -27,12 +35,14 @@ _PATHS = {
     "engine.sequential": ("lstmkit.models", ["Sequential"]),
     "engine.functional": ("lstmkit.models", ["Model"]),
     "utils.np_utils": ("lstmkit.utils", ["to_categorical"]),
-    "utils.data_utils": ("lstmkit.utils", ["Sequence"]),
+    "utils.data_utils": ("lstmkit.utils", ["Sequence", "get_file"]),
+    "utils.vis_utils": ("lstmkit.utils", ["model_to_dot", "plot_model"]),
 }
 
 # Names Keras 2 kept in modules that exist here under the same path (e.g. `keras.layers.core.Lambda`).
 _EXTRA = {
-    "lstmkit.layers.core": ("lstmkit.layers", ["Lambda"]),
+    "lstmkit.layers.core": ("lstmkit.layers", ["ActivityRegularization", "Lambda", "Permute"]),
+    "lstmkit.layers.normalization": ("lstmkit.layers", ["GroupNormalization", "UnitNormalization"]),
 }
 
 

@@ -38,10 +38,14 @@ from lstmkit._object_registration import (  # noqa: E402  (Keras exports these i
     get_registered_object,
     register_keras_serializable,
 )
+from lstmkit.utils.model_visualization import model_to_dot, plot_model  # noqa: E402
 from lstmkit.utils.py_dataset import PyDataset, Sequence  # noqa: E402
+from lstmkit.utils.file_utils import get_file  # noqa: E402
 from lstmkit.utils.sequences import pad_sequences, to_categorical  # noqa: E402
+from lstmkit.utils.dataset_utils import split_dataset, timeseries_dataset_from_array  # noqa: E402
 
 __all__ = [
-    "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_random_seed", "get_registered_name",
-    "get_registered_object", "pad_sequences", "PyDataset", "Sequence", "register_keras_serializable", "set_random_seed", "to_categorical",
+    "CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_file", "get_random_seed", "get_registered_name",
+    "get_registered_object", "model_to_dot", "pad_sequences", "plot_model", "PyDataset", "Sequence", "register_keras_serializable", "set_random_seed", "to_categorical",
+    "split_dataset", "timeseries_dataset_from_array",
 ]
