@@ -305,3 +305,9 @@ def test_bad_inputs_raise_value_errors():
         layer(np.zeros((1, 2, 7, 3), "float32"))
     with pytest.raises(ValueError, match="Rank 4 convolutions"):
         ConvLSTMCell(rank=4, filters=2, kernel_size=2)
+
+
+def test_keras2_module_path():
+    from lstmkit.layers.convolutional_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+
+    assert (ConvLSTM1D, ConvLSTM2D, ConvLSTM3D) == (L.ConvLSTM1D, L.ConvLSTM2D, L.ConvLSTM3D)
