@@ -16,7 +16,6 @@ Keras 3 loads here. Written the Keras way (`build(query_shape, value_shape, key_
 from __future__ import annotations
 
 import math
-import string
 import warnings
 
 import jax
@@ -30,6 +29,8 @@ from lstmkit import regularizers as regularizers_mod
 from lstmkit.layers import calling, tensor_masks
 from lstmkit.layers.base import Layer
 from lstmkit.layers.einsum_dense import EinsumDense
+from lstmkit.layers.multi_head_attention_equations import (_as_bool, _build_attention_equation, _build_proj_equation,
+                                                           _get_output_shape, _NoWeights, _softmax)
 
 _LARGE_NEGATIVE = -1e9  # Keras's Softmax pushes masked scores down to this
 
@@ -42,23 +43,6 @@ def _positive_int_arg(value, argname, allow_none=False):
         raise ValueError(f"Received an invalid value for argument `{argname}`, expected {expected}. "
                          f"Received: {argname}={value}")
     return int(value)
-
-
-class _NoWeights:
-    """Keras's Softmax and Dropout sub-layers of MultiHeadAttention: weightless, but each an (empty)
-    group of Keras's weight files, written here so that the files have Keras's layout."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def keras_own_variables(self):
-        return []
-
-    def keras_layers(self):
-        return None
-
-    def keras_children(self):
-        return []
 
 
 class MultiHeadAttention(Layer):
@@ -370,49 +354,23 @@ class MultiHeadAttention(Layer):
             children.append(("_gate_dense", self._gate_dense))
         return children
 
+    def param_count_formula(self):
+        if not self.built:
+            return None
+        parts, count, names = [], 0, []
+        for attr in ("_query_dense", "_key_dense", "_gate_dense", "_value_dense", "_output_dense"):
+            sub = self.__dict__.get(attr)
+            found = sub.param_count_formula() if sub is not None else None
+            if found is None:
+                continue
+            parts.append(f"({found[0]})")
+            count += found[1]
+            names.append(sub.name)
+        return " + ".join(parts), count, "EinsumDense projections: " + ", ".join(names)
+
     @classmethod
     def keras2_config(cls, config, where):
         config = dict(config)
         for key in ("query_shape", "key_shape", "value_shape"):  # tf.keras 2 recorded its build shapes here
             config.pop(key, None)
         return config
-
-
-def _as_bool(mask):
-    mask = jnp.asarray(mask)
-    return mask if mask.dtype == jnp.bool_ else mask.astype(bool)
-
-
-def _softmax(x, axes):
-    if len(axes) > 1:
-        return jnp.exp(x - jax.nn.logsumexp(x, axis=axes, keepdims=True))
-    return jax.nn.softmax(x, axis=axes[0])
-
-
-# --- Keras's einsum equations (the same letters, so the kernels' shapes are Keras's)
-def _build_attention_equation(rank, attn_axes):
-    """(dot-product equation, combine equation, rank of the scores) for projected tensors of `rank`."""
-    target = string.ascii_lowercase[:rank]
-    batch_dims = tuple(np.delete(range(rank), attn_axes + (rank - 1,)))
-    offset, source = rank, ""
-    for i in range(rank):
-        if i in batch_dims or i == rank - 1:
-            source += target[i]
-        else:
-            source += string.ascii_lowercase[offset]
-            offset += 1
-    product = "".join([target[i] for i in batch_dims] + [target[i] for i in attn_axes]
-                      + [source[i] for i in attn_axes])
-    return f"{source},{target}->{product}", f"{product},{source}->{target}", len(product)
-
-
-def _build_proj_equation(free_dims, bound_dims, output_dims):
-    letters = string.ascii_lowercase
-    free = letters[:free_dims]
-    bound = letters[free_dims:free_dims + bound_dims]
-    out = letters[free_dims + bound_dims:free_dims + bound_dims + output_dims]
-    return f"{free}{bound},{bound}{out}->{free}{out}", out, len(free) + len(out)
-
-
-def _get_output_shape(output_rank, known_last_dims):
-    return [None] * (output_rank - len(known_last_dims)) + list(known_last_dims)

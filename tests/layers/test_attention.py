@@ -438,3 +438,41 @@ def test_mha_in_a_subclassed_model_takes_embedding_masks_as_keras():
     ours.set_weights(k.get_weights())
     _close(ours([IDS_Q, IDS_V]), k([IDS_Q, IDS_V]))
     _close(ours.predict([IDS_Q, IDS_V], verbose=0), k.predict([IDS_Q, IDS_V], verbose=0))
+
+
+def test_keras2_configs_load():
+    """A tf.keras 2 functional config: MultiHeadAttention's recorded build shapes, `value` passed by keyword,
+    attention layers on lists; tf.keras 2.4's `causal` flag is refused with the Keras 3 way to say it."""
+    import json
+
+    init, zeros = {"class_name": "GlorotUniform", "config": {"seed": None}}, {"class_name": "Zeros", "config": {}}
+    base = {"trainable": True, "dtype": "float32"}
+
+    def inp(name, shape):
+        return {"class_name": "InputLayer", "name": name, "inbound_nodes": [], "config": {
+            "batch_input_shape": [None, *shape], "dtype": "float32", "sparse": False, "ragged": False, "name": name}}
+
+    mha = {"class_name": "MultiHeadAttention", "name": "mha", "inbound_nodes": [[["q", 0, 0, {"value": ["v", 0, 0]}]]],
+           "config": {**base, "name": "mha", "num_heads": 2, "key_dim": 3, "value_dim": 3, "dropout": 0.0,
+                      "use_bias": True, "output_shape": None, "attention_axes": [1], "kernel_initializer": init,
+                      "bias_initializer": zeros, "kernel_regularizer": None, "bias_regularizer": None,
+                      "activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+                      "query_shape": [None, 4, 3], "key_shape": [None, 5, 3], "value_shape": [None, 5, 3]}}
+    att = {"class_name": "Attention", "name": "att", "inbound_nodes": [[["mha", 0, 0, {}], ["v", 0, 0, {}]]],
+           "config": {**base, "name": "att", "use_scale": False, "score_mode": "dot", "dropout": 0.0}}
+    add = {"class_name": "AdditiveAttention", "name": "add", "inbound_nodes": [[["att", 0, 0, {}], ["v", 0, 0, {}]]],
+           "config": {**base, "name": "add", "use_scale": True, "dropout": 0.0}}
+
+    def model_json(layers):
+        return json.dumps({"class_name": "Functional", "keras_version": "2.15.0", "backend": "tensorflow", "config": {
+            "name": "m", "layers": [inp("q", (4, 3)), inp("v", (5, 3))] + layers,
+            "input_layers": [["q", 0, 0], ["v", 0, 0]], "output_layers": [[layers[-1]["name"], 0, 0]]}})
+
+    model = lstmkit.models.model_from_json(model_json([mha, att, add]))
+    assert [type(layer).__name__ for layer in model.layers[2:]] == ["MultiHeadAttention", "Attention",
+                                                                     "AdditiveAttention"]
+    assert model.predict([Q, V], verbose=0).shape == (2, 4, 3)
+    causal = {**att, "inbound_nodes": [[["q", 0, 0, {}], ["v", 0, 0, {}]]],
+              "config": {**att["config"], "causal": True}}
+    with pytest.raises(ValueError, match="use_causal_mask"):
+        lstmkit.models.model_from_json(model_json([causal]))
