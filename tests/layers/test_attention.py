@@ -476,3 +476,18 @@ def test_keras2_configs_load():
               "config": {**att["config"], "causal": True}}
     with pytest.raises(ValueError, match="use_causal_mask"):
         lstmkit.models.model_from_json(model_json([causal]))
+
+
+@pytest.mark.parametrize("make", [lambda s: L.Attention(dropout=0.9)([s, s]),
+                                  lambda s: L.MultiHeadAttention(num_heads=2, key_dim=2, dropout=0.9)(s, s)],
+                         ids=["Attention", "MultiHeadAttention"])
+def test_dropout_draws_anew_each_compiled_step_and_not_in_evaluate(make):
+    x = RNG.normal(size=(8, 6, 2)).astype("float32")
+    y = x[:, :, :1].sum(axis=1)
+    inputs = lstmkit.Input((6, 2))
+    model = lstmkit.Model(inputs, L.Dense(1)(L.GlobalAveragePooling1D()(make(inputs))))
+    model.compile(optimizer=lstmkit.optimizers.SGD(0.0), loss="mse")  # no update: only dropout changes the loss
+    losses = [float(model.train_on_batch(x, y)) for _ in range(3)]
+    assert len(set(np.round(losses, 5))) == 3
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x, verbose=0))
