@@ -14,9 +14,8 @@ from lstmkit import constraints as constraints_mod
 from lstmkit import initializers as initializers_mod
 from lstmkit import regularizers as regularizers_mod
 from lstmkit.layers.base import Layer
-from lstmkit.layers.convolution import _ser, check_ndim, data_format_arg, int_tuple, padding_arg
-
-ser = _ser
+from lstmkit.layers.convolution import _ser as ser  # noqa: F401  (re-exported for the convolution files)
+from lstmkit.layers.convolution import check_ndim, data_format_arg, int_tuple, padding_arg
 
 
 def positive_int_arg(value, argname, message):
@@ -59,6 +58,7 @@ class ConvBase(Layer):
 
     rank = None
     _allow_causal = False
+    _takes_groups = False  # only the plain convolutions take `groups`
     _keras_serializable = False  # a base class, never named by a file
 
     def __init__(self, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1, activation=None,
@@ -177,5 +177,3 @@ class ConvBase(Layer):
             if groups not in (1, None):
                 raise ValueError(f"{where}: {cls.__name__} takes no `groups` (received groups={groups}).")
         return config
-
-    _takes_groups = False
