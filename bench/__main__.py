@@ -19,7 +19,7 @@ from bench.workloads import TRAINING, lstm_train_flops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9", "W10"]
 DESCRIPTIONS = {
     "W1": "seed 003 one-to-one: LSTM(5)+Dense(1), 5 samples, batch 5, 1000 epochs",
     "W2": "seed 000 univariate: LSTM(50, relu)+Dense(1), 96 windows, batch 32, 200 epochs",
@@ -29,12 +29,17 @@ DESCRIPTIONS = {
     "W6": "Embedding(65,64)+LSTM(256, stateful)+Dense(65), 1000 sampled steps at batch 1: 'total' is a Python "
           "loop of predict calls in every framework; 'generate' is lstmkit.generation.generate doing the same "
           "steps in one compiled loop, its ratio taken against the peers' loop",
-    "W7": "the tutorials' univariate CNN-LSTM: TimeDistributed(Conv1D(64, 1, relu)), TimeDistributed(MaxPooling1D(2)), "
+    "W7": "seed 001's repeated runs: build, compile and fit LSTM(10)+Dense(1) 10 times (300 epochs, 11 samples, "
+          "validation data, shuffle=False) in a plain loop in every framework; 'repeat_runs' is "
+          "lstmkit.forecasting.repeat_runs doing the same 10 runs, its ratio taken against the peers' loop ('again')",
+    "W9": "the tutorials' univariate CNN-LSTM: TimeDistributed(Conv1D(64, 1, relu)), TimeDistributed(MaxPooling1D(2)), "
           "TimeDistributed(Flatten()), LSTM(50, relu), Dense(1); 2000 windows of (2 subsequences, 2 steps, 1 feature), "
           "batch 32, 10 epochs (the PyTorch peer writes the relu LSTM out)",
-    "W8": "W2 (model, data, batch 32, 200 epochs) with its batches served by a utils.Sequence / keras.utils.PyDataset",
+    "W10": "W2 (model, data, batch 32, 200 epochs) with its batches served by a utils.Sequence / keras.utils.PyDataset",
 }
-PEER_MEASURE = {"generate": "total"}
+# Row names: "again" is the same model fitted again in the same process.
+MEASURE_NAMES = {"steady": "again"}
+PEER_MEASURE = {"generate": "total", "repeat_runs": "steady"}
 
 
 # TensorFlow is large and its pins can clash with JAX's: it may live in another environment.
@@ -108,13 +113,14 @@ def main():
              " | ".join(f"lstmkit / {f}" for f in frameworks[1:]) + " |",
              "|" + "---|" * (2 + 2 * len(frameworks) - 1)]
     for w in args.workloads.split(","):
-        measures = ["fresh", "steady"] if w in TRAINING else ["per_call"] if w == "W5" else \
-            ["total", "generate"]
+        measures = ["fresh", "steady", "rebuilt"] if w in TRAINING else ["per_call"] if w == "W5" else \
+            ["fresh", "steady", "repeat_runs"] if w == "W7" else ["total", "generate"]
         for m in measures:
             # "generate" (W6 with lstmkit.generation.generate) is lstmkit's only; peers are compared by their loop.
             vals = [results[(w, f)].get(m) if results[(w, f)] else None for f in frameworks]
             peer = [results[(w, f)].get(PEER_MEASURE.get(m, m)) if results[(w, f)] else None for f in frameworks]
             ours = vals[0]
+            m = MEASURE_NAMES.get(m, m)
             ratios = [f"{ours / v:.3f}" if (v and ours) else "—" for v in peer[1:]]
             lines.append(f"| {w} | {m} | " + " | ".join(fmt(v) for v in vals) + " | " + " | ".join(ratios) + " |")
     if "W4" in args.workloads:

@@ -1,4 +1,4 @@
-"""The benchmark workloads (W1-W8), built the same way for every framework.
+"""The benchmark workloads (W1-W10), built the same way for every framework.
 
 Each `run_<framework>(workload)` returns a dict of timings in seconds. Data is
 made with NumPy from a fixed seed so every framework sees the same arrays.
@@ -40,7 +40,7 @@ def data_w4():
     return rng.normal(size=(1280, 100, 32)).astype(np.float32), rng.normal(size=(1280, 1)).astype(np.float32)
 
 
-def data_w7():
+def data_w9():
     """2,000 windows of 4 steps of a noisy sine, each cut into 2 subsequences of 2 steps (the CNN-LSTM tutorial's
     (samples, subsequences, steps, features) shape), the next value as target."""
     rng = np.random.default_rng(0)
@@ -57,12 +57,15 @@ SPECS = {
     "W3": dict(data=data_w3, units=[64, 64], activation="tanh", batch=60, epochs=5),
     "W4": dict(data=data_w4, units=[256], activation="tanh", batch=64, epochs=1),
 }
-# W7: the tutorials' univariate CNN-LSTM: TimeDistributed(Conv1D(64, 1, relu)), TimeDistributed(MaxPooling1D(2)),
+# W9: the tutorials' univariate CNN-LSTM: TimeDistributed(Conv1D(64, 1, relu)), TimeDistributed(MaxPooling1D(2)),
 # TimeDistributed(Flatten()), LSTM(50, relu), Dense(1).
-CNN_LSTM = dict(data=data_w7, filters=64, units=50, batch=32, epochs=10)
-# W8: W2's model and data, its batches served by a `utils.Sequence` / `keras.utils.PyDataset` (one host step a batch).
+CNN_LSTM = dict(data=data_w9, filters=64, units=50, batch=32, epochs=10)
+# W10: W2's model and data, its batches served by a `utils.Sequence` / `keras.utils.PyDataset` (one host step a batch).
 SEQUENCE_FED = dict(SPECS["W2"])
-TRAINING = [*SPECS, "W7", "W8"]
+# W7: seed 001's repeated runs (section 10.4): build, compile and fit LSTM(10)+Dense(1) 10 times, 300 epochs each
+# with validation data, shuffle=False.
+REPEATED = dict(runs=10, units=10, epochs=300)
+TRAINING = [*SPECS, "W9", "W10"]
 
 
 def smoke():
@@ -106,7 +109,7 @@ def training_fit(modules, spec):
 
 
 def cnn_lstm_fit(modules, cnn_modules, spec=CNN_LSTM):
-    """W7: the CNN-LSTM, compiled, and a function running its fit."""
+    """W9: the CNN-LSTM, compiled, and a function running its fit."""
     Sequential, LSTM, Dense, Input = modules
     TimeDistributed, Conv1D, MaxPooling1D, Flatten = cnn_modules
     x, y = spec["data"]()
@@ -118,7 +121,7 @@ def cnn_lstm_fit(modules, cnn_modules, spec=CNN_LSTM):
 
 
 def sequence_fit(modules, sequence_class, spec=SEQUENCE_FED):
-    """W8: W2's model fed by a Sequence of batches (fit's shuffle=True shuffles the batch order in both)."""
+    """W10: W2's model fed by a Sequence of batches (fit's shuffle=True shuffles the batch order in both)."""
     Sequential, LSTM, Dense, Input = modules
     x, y = spec["data"]()
     bs = spec["batch"]
@@ -136,14 +139,54 @@ def sequence_fit(modules, sequence_class, spec=SEQUENCE_FED):
     return lambda: model.fit(batches, epochs=epochs(spec), verbose=0, shuffle=True)
 
 
-def _timed_fits(fit):
+def _timed_fits(make):
+    """`make()` builds and compiles a new model and returns a function running its fit.
+
+    fresh: this process up to the end of its first fit; again: the same model fitted again;
+    rebuilt: a new model of the same architecture built, compiled and fitted in the same process
+    (what repeated runs, k-fold and grid searches do).
+    """
+    fit = make()
     first = timed(fit)
     # "first_done" lets the caller report the whole fresh process: imports, building, compiling, training.
-    return {"first_fit": first, "first_done": time.perf_counter(), "steady": timed(fit)}
+    out = {"first_fit": first, "first_done": time.perf_counter(), "steady": timed(fit)}
+    out["rebuilt"] = timed(lambda: make()())
+    return out
 
 
 def _keras_like(modules, name, spec):
-    return _timed_fits(training_fit(modules, spec))
+    return _timed_fits(lambda: training_fit(modules, spec))
+
+
+def data_w7():
+    """seed 001's get_train / get_val: a short ramp, each value predicting the next."""
+    seq = np.linspace(0.0, 1.0, 12, dtype=np.float32)
+    val = np.linspace(0.5, 1.5, 12, dtype=np.float32)
+    return (seq[:-1].reshape(-1, 1, 1), seq[1:].reshape(-1, 1)), (val[:-1].reshape(-1, 1, 1), val[1:].reshape(-1, 1))
+
+
+def _repeated_runs(modules, framework, spec=REPEATED):
+    """W7: the plain loop of seed 001 (in every framework); for lstmkit also its `repeat_runs`."""
+    Sequential, LSTM, Dense, Input = modules
+    (x, y), (vx, vy) = data_w7()
+    n_epochs = 1 if smoke() else spec["epochs"]
+
+    def build():
+        model = Sequential([Input((1, 1)), LSTM(spec["units"]), Dense(1, activation="linear")])
+        model.compile(loss="mse", optimizer="adam")
+        return model
+
+    def loop():
+        for _ in range(spec["runs"]):
+            build().fit(x, y, epochs=n_epochs, validation_data=(vx, vy), shuffle=False, verbose=0)
+
+    out = {"first_fit": timed(loop), "first_done": time.perf_counter(), "steady": timed(loop)}
+    if framework == "lstmkit":
+        from lstmkit.forecasting import repeat_runs
+
+        out["repeat_runs"] = timed(lambda: repeat_runs(build, x, y, n=spec["runs"], validation_data=(vx, vy),
+                                                       epochs=n_epochs, batch_size=32, shuffle=False))
+    return out
 
 
 def _keras_like_latency(modules, calls=200):
@@ -223,9 +266,11 @@ def run_keras_like(framework, workload):
     if workload in SPECS:
         return _keras_like(mods, workload, SPECS[workload])
     if workload == "W7":
-        return _timed_fits(cnn_lstm_fit(mods, cnn_modules(framework)))
-    if workload == "W8":
-        return _timed_fits(sequence_fit(mods, sequence_class(framework)))
+        return _repeated_runs(mods, framework)
+    if workload == "W9":
+        return _timed_fits(lambda: cnn_lstm_fit(mods, cnn_modules(framework)))
+    if workload == "W10":
+        return _timed_fits(lambda: sequence_fit(mods, sequence_class(framework)))
     if workload == "W5":
         return _keras_like_latency(mods)
     if workload == "W6":
@@ -244,10 +289,10 @@ def run_torch(workload):
     torch.manual_seed(0)
     if workload == "W6":
         return _torch_generation(torch)
-    if workload == "W7":
+    if workload == "W9":
         return _torch_cnn_lstm(torch)
     if workload not in SPECS:
-        return None  # W5 and W8 are W2's relu model: see below
+        return None  # W5 and W10 are W2's relu model, W7 a Keras loop: see below
     spec = SPECS[workload]
     x, y = spec["data"]()
     act = spec["activation"]
@@ -271,30 +316,35 @@ def run_torch(workload):
                 h, _ = lstm(h)
             return self.head(h[:, -1])
 
-    return _torch_train(torch, Net(), x, y, spec)
+    return _torch_train(torch, Net, x, y, spec)
 
 
-def _torch_train(torch, net, x, y, spec):
+def _torch_train(torch, make_net, x, y, spec):
     """Adam (Keras's defaults) and shuffled minibatches of MSE, timed as the Keras-like workloads."""
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     n, bs = len(xt), spec["batch"]
 
-    def fit():
-        for _ in range(epochs(spec)):
-            perm = torch.randperm(n)
-            for s in range(0, n, bs):
-                idx = perm[s:s + bs]
-                opt.zero_grad()
-                loss = torch.nn.functional.mse_loss(net(xt[idx]), yt[idx])
-                loss.backward()
-                opt.step()
+    def make():
+        net = make_net()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
 
-    return _timed_fits(fit)
+        def fit():
+            for _ in range(epochs(spec)):
+                perm = torch.randperm(n)
+                for s in range(0, n, bs):
+                    idx = perm[s:s + bs]
+                    opt.zero_grad()
+                    loss = torch.nn.functional.mse_loss(net(xt[idx]), yt[idx])
+                    loss.backward()
+                    opt.step()
+
+        return fit
+
+    return _timed_fits(make)
 
 
 def _torch_cnn_lstm(torch, spec=CNN_LSTM):
-    """W7 in plain PyTorch. nn.LSTM has no relu variant, so the LSTM(50, relu) is written out: Keras's equations
+    """W9 in plain PyTorch. nn.LSTM has no relu variant, so the LSTM(50, relu) is written out: Keras's equations
     (sigmoid gates, relu on the candidate and on the cell output), the input projection of all steps at once."""
     nn = torch.nn
     x, y = spec["data"]()
@@ -327,7 +377,7 @@ def _torch_cnn_lstm(torch, spec=CNN_LSTM):
             z = self.pool(torch.relu(self.conv(z))).transpose(1, 2).reshape(b, n_sub, -1)
             return self.head(self.lstm(z))
 
-    return _torch_train(torch, Net(), x, y, spec)
+    return _torch_train(torch, Net, x, y, spec)
 
 
 def _torch_generation(torch, steps=1000):

@@ -13,19 +13,18 @@ import types
 _PATHS = {
     "layers.wrappers": ("lstmkit.layers", ["Bidirectional", "TimeDistributed", "Wrapper"]),
     "layers.embeddings": ("lstmkit.layers", ["Embedding"]),
-    "layers.merge": ("lstmkit.layers", ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply",
-                                         "Subtract", "add", "concatenate"]),
+    "layers.merge": ("lstmkit.layers", ["Add", "Average", "Concatenate", "Dot", "Maximum", "Minimum", "Multiply",
+                                         "Subtract", "add", "concatenate", "dot"]),
+    "layers.experimental": ("lstmkit.layers", []),
+    "layers.experimental.preprocessing": ("lstmkit.layers", ["Normalization", "Rescaling"]),
     "layers.convolutional": ("lstmkit.layers", [
         "Conv1D", "Convolution1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "Conv2D", "Convolution2D", "Conv3D",
-        "Convolution3D", "Conv1DTranspose", "Conv2DTranspose", "Convolution2DTranspose", "SeparableConv1D",
+        "Convolution3D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose", "Convolution2DTranspose", "SeparableConv1D",
         "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "DepthwiseConv1D", "DepthwiseConv2D",
         "UpSampling2D", "ZeroPadding2D", "Cropping2D"]),
-    "layers.pooling": ("lstmkit.layers", ["AveragePooling1D", "AvgPool1D", "GlobalAveragePooling1D", "GlobalAvgPool1D",
-                                           "GlobalMaxPool1D", "GlobalMaxPooling1D", "MaxPool1D", "MaxPooling1D",
-                                           "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D",
-                                           "GlobalMaxPool2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D"]),
     "layers.convolutional_recurrent": ("lstmkit.layers", ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]),
     "layers.advanced_activations": ("lstmkit.layers", ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]),
+    "layers.dense_attention": ("lstmkit.layers", ["AdditiveAttention", "Attention"]),
     "layers.noise": ("lstmkit.layers", ["AlphaDropout", "GaussianDropout", "GaussianNoise"]),
     "engine": ("lstmkit.layers", ["Input", "InputLayer", "Layer"]),
     "engine.topology": ("lstmkit.layers", ["Input", "InputLayer", "Layer"]),
@@ -43,6 +42,10 @@ _PATHS = {
 _EXTRA = {
     "lstmkit.layers.core": ("lstmkit.layers", ["ActivityRegularization", "Lambda", "Permute"]),
     "lstmkit.layers.normalization": ("lstmkit.layers", ["GroupNormalization", "UnitNormalization"]),
+    # `lstmkit.layers.pooling` is a real module (the 1-D poolings); Keras 2 kept the 2-D ones there too.
+    "lstmkit.layers.pooling": ("lstmkit.layers", ["AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D",
+                                                  "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
+                                                  "MaxPool2D", "MaxPooling2D"]),
 }
 
 

@@ -61,6 +61,13 @@ def run_graph(nodes, flat_inputs, input_values, input_masks, flat_outputs, param
             else:
                 mask = None if all(m is None for m in masks) else masks
             kwargs["mask"] = mask
+        if layer._keras_style():
+            # Keras's rule: a call argument `x` with an `x_mask` parameter gets the mask of the tensor passed as `x`.
+            names = layer._call_parameters()
+            given = {**dict(zip(names, node.call_args)), **node.call_kwargs}
+            for name, arg in given.items():
+                if f"{name}_mask" in names and kwargs.get(f"{name}_mask") is None and _is_kt(arg):
+                    kwargs[f"{name}_mask"] = values[id(arg)][1]
         mask = kwargs.pop("mask")
         out, out_mask = layer.apply(params[layer.name], args[0], ctx, *args[1:], mask=mask, **kwargs)
         out_tensors = flatten_tensors(node.outputs)

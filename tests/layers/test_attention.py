@@ -411,9 +411,6 @@ def test_mha_in_a_graph_takes_the_query_mask_as_keras():
     _same_predictions(lambda lib: _mha_on_embeddings(lib, value_masked=False))
 
 
-@pytest.mark.xfail(strict=True, reason="models/functional.run_graph hands a layer only its first input's mask; "
-                                       "Keras also fills `value_mask` / `key_mask` from the value's and key's masks "
-                                       "(the x_mask rule of calling._run_on_values, not yet in run_graph)")
 def test_mha_in_a_graph_takes_the_value_mask_as_keras():
     _same_predictions(lambda lib: _mha_on_embeddings(lib, value_masked=True))
 
