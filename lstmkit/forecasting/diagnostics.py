@@ -72,12 +72,16 @@ def _run(build_fn, seed, x, y, val, epochs, batch_size, score, callbacks, shuffl
     model = _check_build(build_fn())
     history = model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=val, shuffle=shuffle,
                         callbacks=list(callbacks or []), verbose=verbose)
+    return model, dict(history.history), _score(model, val, score)
+
+
+def _score(model, val, score):
     if score is None:
         result = model.evaluate(val[0], val[1], verbose=0)
         value = result[0] if isinstance(result, (list, tuple)) else result
     else:
         value = score(val[1], model.predict(val[0], verbose=0))
-    return model, dict(history.history), float(value)
+    return float(value)
 
 
 def _check_n(name, value, minimum):
@@ -105,12 +109,42 @@ def repeat_runs(build_fn, x, y, n=10, *, validation_data=None, validation_split=
             raise ValueError(f"validation_split={validation_split} leaves no training windows out of {len(x)}.")
         x, y, validation_data = x[:cut], y[:cut], (x[cut:], y[cut:])
     val = (np.asarray(validation_data[0]), np.asarray(validation_data[1]))
+    together = _fit_together(build_fn, seed, n, epochs, batch_size, shuffle, callbacks, verbose, x=x, y=y,
+                             validation_data=val)
+    if together is not None:
+        return _collect([(m, h, val) for m, h in zip(together.models, together.histories)], score, keep_models)
     histories, scores, models = [], [], []
     for i in range(n):
         model, history, value = _run(build_fn, seed + i, x, y, val, epochs, batch_size, score, callbacks, shuffle,
                                      verbose)
         histories.append(history)
         scores.append(value)
+        if keep_models:
+            models.append(model)
+    return RunsResult(histories, np.array(scores), models)
+
+
+def _fit_together(build_fn, seed, n, epochs, batch_size, shuffle, callbacks, verbose, **data):
+    """The runs trained as one compiled program (`lstmkit.ensemble.fit_many`), or None when they cannot be
+    (then they run one by one, with the same seeds and the same results)."""
+    from lstmkit.training.many import CannotTrainTogether, fit_many
+
+    if verbose:
+        return None  # per-run progress output: one fit at a time
+    if any(not type(c).__module__.startswith("lstmkit.") for c in callbacks or []):
+        return None  # your callback instance sees every run in turn, as in a loop (fit_many would copy it)
+    try:
+        return fit_many(build_fn, n=n, epochs=epochs, batch_size=batch_size, shuffle=shuffle,
+                        callbacks=list(callbacks or []), seed=seed, **data)
+    except CannotTrainTogether:
+        return None
+
+
+def _collect(runs, score, keep_models):
+    histories, scores, models = [], [], []
+    for model, history, val in runs:
+        histories.append(dict(history.history))
+        scores.append(_score(model, val, score))
         if keep_models:
             models.append(model)
     return RunsResult(histories, np.array(scores), models)
@@ -130,8 +164,15 @@ def time_series_cv(build_fn, x, y, n_splits=5, *, gap=None, test_size=None, max_
     if gap is None:
         gap = y.shape[1] - 1 if y.ndim >= 2 else 0
     splitter = TimeSeriesSplit(n_splits, gap=gap, test_size=test_size, max_train_size=max_train_size)
+    folds = list(splitter.split(len(x)))
+    together = _fit_together(build_fn, seed, len(folds), epochs, batch_size, shuffle, callbacks, verbose,
+                             datasets=[(x[train], y[train]) for train, _ in folds],
+                             validation_data=[(x[test], y[test]) for _, test in folds])
+    if together is not None:
+        return _collect([(m, h, (x[test], y[test])) for m, h, (_, test) in
+                         zip(together.models, together.histories, folds)], score, keep_models)
     histories, scores, models = [], [], []
-    for k, (train, test) in enumerate(splitter.split(len(x))):
+    for k, (train, test) in enumerate(folds):
         model, history, value = _run(build_fn, seed + k, x[train], y[train], (x[test], y[test]), epochs, batch_size,
                                      score, callbacks, shuffle, verbose)
         histories.append(history)

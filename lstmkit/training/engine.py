@@ -309,7 +309,13 @@ class Engine:
             vals += [jnp.asarray(metric.result(st), jnp.float32) for metric, st in zip(ms, states)]
         return jnp.stack([jnp.asarray(v, jnp.float32).reshape(()) for v in vals])
 
-    def _train_step(self, carry, batch, rng):
+    def _train_step(self, carry, batch, rng, skip_empty=False):
+        """One optimizer step. `skip_empty`: a batch without real rows leaves everything unchanged (the
+        padding batches of a shorter dataset among several models trained together)."""
+        if skip_empty:
+            new = self._train_step(carry, batch, rng)
+            keep = jnp.sum(batch[3]) > 0
+            return jax.tree_util.tree_map(lambda a, b: jnp.where(keep, a, b), new, carry)
         tv, ntv, opt_state, states, acc = carry
         xb, yb, wb, valid = batch
         def scaled_loss(tv):
@@ -325,32 +331,39 @@ class Engine:
         return tv, ntv, opt_state, new_states, acc
 
     @staticmethod
-    def _padded_order(n, bs, order=None):
-        """Sample order padded to whole batches, and the (steps, bs) mask of real rows."""
+    def _padded_order(n, bs, order=None, n_real=None):
+        """Sample order padded to whole batches, and the (steps, bs) mask of real rows.
+
+        `n_real` (traced): only the first n_real of the n rows are real (a dataset padded to the
+        size of the largest among several models trained together)."""
         steps = -(-n // bs)
         pad = steps * bs - n
         if order is None:
             order = jnp.arange(n, dtype=jnp.int32)
         order = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)])
-        valid = jnp.concatenate([jnp.ones((n,), jnp.float32), jnp.zeros((pad,), jnp.float32)])
+        if n_real is None:
+            valid = jnp.concatenate([jnp.ones((n,), jnp.float32), jnp.zeros((pad,), jnp.float32)])
+        else:
+            valid = (jnp.arange(steps * bs) < n_real).astype(jnp.float32)
         return order, valid.reshape(steps, bs), steps
 
-    def _epoch(self, carry, data, batches, order, key, bs):
+    def _epoch(self, carry, data, batches, order, key, bs, n_real=None):
         tv, ntv, opt_state, states = carry
-        order, valid, steps = self._padded_order(batches.size(data), bs, order)
+        order, valid, steps = self._padded_order(batches.size(data), bs, order, n_real)
 
         def body(c, inp):
             item, vb, i = inp
             xb, yb, wb = batches.batch(data, item)
-            return self._train_step(c, (xb, yb, wb, vb), lambda: jax.random.fold_in(key(), i)), None
+            return self._train_step(c, (xb, yb, wb, vb), lambda: jax.random.fold_in(key(), i),
+                                    skip_empty=n_real is not None), None
 
         init = (tv, ntv, opt_state, states, self.init_metric_state())
         (tv, ntv, opt_state, states, acc), _ = jax.lax.scan(
             body, init, (batches.scanned(data, order, bs), valid, jnp.arange(steps, dtype=jnp.int32)))
         return (tv, ntv, opt_state, states), self.metric_results(acc)
 
-    def _eval_scan(self, tv, ntv, states, data, batches, bs):
-        order, valid, steps = self._padded_order(batches.size(data), bs)
+    def _eval_scan(self, tv, ntv, states, data, batches, bs, n_real=None):
+        order, valid, steps = self._padded_order(batches.size(data), bs, None, n_real)
 
         def body(c, inp):
             states, acc = c
@@ -382,24 +395,45 @@ class Engine:
             o.tracer._run_epochs, bs, shuffle, val_bs, batches, val_batches))
 
     def _run_epochs(self, bs, shuffle, val_bs, batches, val_batches, carry, data, val_data, orders, base_key,
-                    epoch0, n):
+                    epoch0, n, n_real=None, n_val_real=None):
         n_logs = len(self.log_names) * (2 if val_bs else 1)
 
         def body(i, c):
             carry, logs = c
             epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
             order = orders[i] if shuffle else None
-            carry, train_logs = self._epoch(carry, data, batches, order, epoch_key, bs)
+            carry, train_logs = self._epoch(carry, data, batches, order, epoch_key, bs, n_real)
             row = train_logs
             if val_bs:
                 tv, ntv, opt_state, states = carry
-                states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs)
+                states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs, n_val_real)
                 carry = (tv, ntv, opt_state, states)
                 row = jnp.concatenate([train_logs, val_logs])
             return carry, logs.at[i].set(row)
 
         logs = jnp.full((orders.shape[0] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
         return jax.lax.fori_loop(0, n, body, (carry, logs))
+
+    def run_many_fn(self, bs, shuffle, val_bs, shared_data, shared_val):
+        """`run_epochs_fn` for several models of this architecture at once, vmapped over their stacked
+        carries, sample orders, keys, real sizes and `active` flags (a stopped model's carry is kept):
+        (carries, data, val_data, orders, keys, n_real, n_val_real, active, epoch0, n) -> (carries, logs).
+        `shared_data` / `shared_val`: one dataset for all models (else one per model, stacked)."""
+        key = ("many", bs, shuffle, val_bs, shared_data, shared_val)
+
+        def build(o):
+            eng = o.tracer
+
+            def one(carry, data, val_data, orders, base_key, n_real, n_val_real, active, epoch0, n):
+                new, logs = eng._run_epochs(bs, shuffle, val_bs, ARRAYS, ARRAYS, carry, data, val_data, orders,
+                                            base_key, epoch0, n, n_real, n_val_real)
+                return jax.tree_util.tree_map(lambda a, b: jnp.where(active, a, b), new, carry), logs
+
+            axes = (0, None if shared_data else 0, None if shared_val else 0, 0 if shuffle else None, 0, 0, 0, 0,
+                    None, None)
+            return jax.vmap(one, in_axes=axes)
+
+        return programs.program(self.owner, key, build)
 
     def evaluate_fn(self, bs, batches=None):
         batches = batches or ARRAYS

@@ -1,0 +1,294 @@
+"""Many models of one architecture trained as one compiled program.
+
+`fit_many` builds `n` models with `build_fn`, stacks their weights, optimizer states and random
+keys, and trains them together: the engine's whole-epoch program vmapped over the models. Each
+model gets what `model.fit` would have given it alone (the same seeds give the same numbers):
+its own initial weights, shuffle orders and dropout keys; its own data, sample weights and
+validation set when given per model (datasets of different sizes are padded, and the padding
+batches are skipped); its own callbacks, so `EarlyStopping` stops one model while the others go
+on (a stopped model's carry is masked, not updated).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lstmkit import _random
+from lstmkit.training import programs
+from lstmkit.training.engine import epochs_per_call
+
+
+class CannotTrainTogether(ValueError):
+    """The models cannot share one program (different architectures, stateful layers, per-batch
+    callbacks, ...); train them one by one."""
+
+
+class ManyFit(NamedTuple):
+    """`fit_many`'s result: the trained models and one `History` per model."""
+
+    models: list
+    histories: list
+
+
+def _is_per_model(value, n):
+    return isinstance(value, list) and len(value) == n and all(isinstance(v, (tuple, list)) for v in value)
+
+
+def _stack(trees):
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *trees)
+
+
+def _unstack(tree, n):
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    leaves = [np.asarray(leaf) for leaf in leaves]
+    return [treedef.unflatten([leaf[i] for leaf in leaves]) for i in range(n)]
+
+
+def _pad_rows(arrays, n_max):
+    xs, ys, w = arrays
+
+    def pad(a):
+        a = np.asarray(a)
+        extra = n_max - a.shape[0]
+        return a if not extra else np.concatenate([a, np.zeros((extra,) + a.shape[1:], a.dtype)])
+
+    return [pad(a) for a in xs], [pad(a) for a in ys], pad(w)
+
+
+def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch_size=None, validation_data=None,
+             validation_split=0.0, sample_weight=None, shuffle=True, callbacks=None, seed=None) -> ManyFit:
+    """Train `n` new models of one architecture together, in one compiled program.
+
+    build_fn: called with no arguments, returns a new compiled model (the same architecture and
+        compile settings each time). With `seed`, model i is built and trained after
+        `set_random_seed(seed + i)`, exactly as `set_random_seed(seed + i); m = build_fn(); m.fit(...)`.
+    x, y, sample_weight: one dataset for every model; or `datasets`: one `(x, y)` or
+        `(x, y, sample_weight)` per model (n is then its length; sizes may differ).
+    validation_data: `(x_val, y_val)` for every model, or a list of one such tuple per model;
+        `validation_split` takes the last fraction of each model's data, as `fit` does.
+    callbacks: a list of callbacks; each model gets its own deep copy (its own EarlyStopping state).
+        Callbacks that need per-batch hooks are not supported here.
+
+    Returns `ManyFit(models, histories)`. Raises `CannotTrainTogether` (a ValueError) when the models
+    cannot share one program: different architectures or compile settings, your own layer classes,
+    stateful layers, per-batch callbacks, or a batch size larger than a model's data.
+    """
+    from lstmkit import callbacks as callbacks_mod
+    from lstmkit.training.trainer import _keras_order
+    from lstmkit.utils import set_random_seed
+
+    if datasets is not None:
+        if x is not None or y is not None or sample_weight is not None:
+            raise ValueError("fit_many(): give either `x`/`y`/`sample_weight` (one dataset for every model) or "
+                             "`datasets` (one per model), not both.")
+        if not isinstance(datasets, (list, tuple)) or not datasets:
+            raise ValueError(f"fit_many(datasets=...) must be a non-empty list of (x, y) or (x, y, sample_weight) "
+                             f"tuples; received {type(datasets).__name__}.")
+        if n is not None and n != len(datasets):
+            raise ValueError(f"fit_many(): n={n} but {len(datasets)} datasets were given.")
+        n = len(datasets)
+        for i, d in enumerate(datasets):
+            if not isinstance(d, (tuple, list)) or len(d) not in (2, 3):
+                raise ValueError(f"fit_many(datasets=...): item {i} must be (x, y) or (x, y, sample_weight); "
+                                 f"received {type(d).__name__} of length {len(d) if hasattr(d, '__len__') else '?'}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"fit_many(n=...) must be an integer >= 1; received {n!r}.")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit_many(epochs=...) must be an integer >= 0; received {epochs!r}.")
+    if shuffle not in (True, False):
+        raise ValueError(f"fit_many(shuffle=...) must be True or False; received {shuffle!r}.")
+    per_model_val = _is_per_model(validation_data, n)
+    if isinstance(validation_data, list) and not per_model_val:
+        raise ValueError(f"fit_many(validation_data=...) must be one (x_val, y_val) tuple or a list of {n} such "
+                         f"tuples, one per model; received a list of {len(validation_data)}.")
+
+    models, keys, shuffle_seeds = [], [], []
+    for i in range(n):
+        if seed is not None:
+            set_random_seed(seed + i)
+        model = build_fn()
+        from lstmkit.models import Model
+
+        if not isinstance(model, Model) or not getattr(model, "compiled", False):
+            raise ValueError(f"fit_many(): `build_fn()` must return a new compiled lstmkit Model; call {i} "
+                             f"returned {model!r}.")
+        if any(model is m for m in models):
+            raise ValueError("fit_many(): `build_fn()` returned the same model twice; it must build a new one.")
+        if datasets is None:
+            data_x, data_y, data_w = x, y, sample_weight
+        else:
+            data_x, data_y, data_w = (tuple(datasets[i]) + (None,))[:3]
+        model._build_from_data(data_x)
+        engine = model._require_compiled("training")
+        if model._stateful_layers():
+            raise CannotTrainTogether("fit_many() does not train stateful models (their states follow one batch order); "
+                             "fit them one by one.")
+        models.append((model, engine, data_x, data_y, data_w))
+        # The draws `fit` makes first, in its order: its key, then its shuffle generator's seed.
+        keys.append(_random.next_key())
+        shuffle_seeds.append(int(_random.numpy_rng().integers(2**63)))
+
+    first = models[0][1]
+    if any(e.owner.programs is not first.owner.programs for _, e, *_ in models[1:]):
+        raise CannotTrainTogether("fit_many(): `build_fn()` must build models of one architecture with the same compile() "
+                         "settings; they differ (or hold your own layer classes, which are never shared).")
+
+    trains, vals = [], []
+    for i, (model, engine, dx, dy, dw) in enumerate(models):
+        train = model._prepare_data(dx, dy, dw)
+        val = None
+        vd = validation_data[i] if per_model_val else validation_data
+        if vd is not None:
+            val = model._prepare_validation(tuple(vd))
+        elif validation_split:
+            train, val = train.split(validation_split)
+        if not hasattr(train, "xs") or (val is not None and not hasattr(val, "xs")):
+            raise CannotTrainTogether("fit_many() trains on arrays; a WindowedSeries is not supported here.")
+        trains.append(train)
+        vals.append(val)
+    if any((v is None) != (vals[0] is None) for v in vals):
+        raise ValueError("fit_many(): give every model a validation set or none.")
+
+    ns = [t.n for t in trains]
+    n_max = max(ns)
+    bs = batch_size or 32
+    bs = min(bs, min(ns))  # fit uses min(batch, n) per model; one batch size serves all only if it fits all
+    if any(min(batch_size or 32, k) != bs for k in ns):
+        raise CannotTrainTogether(f"fit_many(): batch_size={batch_size or 32} is larger than the smallest dataset "
+                         f"({min(ns)} samples); pass a batch_size of at most {min(ns)}.")
+    shared_data = datasets is None and not validation_split
+    val_bs = 0
+    shared_val = True
+    if vals[0] is not None:
+        vns = [v.n for v in vals]
+        val_bs = min(bs, min(vns))
+        shared_val = validation_data is not None and not per_model_val
+        if any(min(bs, k) != val_bs for k in vns):
+            raise CannotTrainTogether(f"fit_many(): the batch size {bs} is larger than the smallest validation set "
+                             f"({min(vns)} samples); pass a batch_size of at most {min(vns)}.")
+
+    if shared_data:
+        data = jax.device_put(trains[0].device_arrays())
+    else:
+        data = jax.device_put(_stack([_pad_rows(t.device_arrays(), n_max) for t in trains]))
+    if vals[0] is None:
+        val_data = ()
+        n_val = np.zeros((n,), np.int32)
+    elif shared_val:
+        val_data = jax.device_put(vals[0].device_arrays())
+        n_val = np.full((n,), vals[0].n, np.int32)
+    else:
+        vmax = max(v.n for v in vals)
+        val_data = jax.device_put(_stack([_pad_rows(v.device_arrays(), vmax) for v in vals]))
+        n_val = np.array([v.n for v in vals], np.int32)
+
+    # Carries in program keys (the same for every model of the architecture), stacked over models.
+    carries = []
+    for model, engine, *_ in models:
+        tv, ntv = engine.split_values()
+        opt_state = model._opt_state_for(engine, tv)
+        carries.append(engine.owner.binding.program((tv, ntv, opt_state, {})))
+    carry = first.owner.binding.model(_stack(carries))
+    run = first.run_many_fn(bs, bool(shuffle), val_bs, shared_data, shared_val)
+
+    cbs_list = []
+    for (model, *_), k in zip(models, ns):
+        try:
+            own = [copy.deepcopy(c) for c in (callbacks or [])]
+        except Exception as e:  # noqa: BLE001 - e.g. a callback holding an open file
+            raise CannotTrainTogether(f"fit_many(): each model needs its own copy of the callbacks, and one "
+                                      f"cannot be copied ({type(e).__name__}: {e}).") from None
+        cbs = callbacks_mod.CallbackList(own, add_history=True, add_progbar=False, verbose=0, epochs=epochs,
+                                         steps=-(-k // bs), model=model)
+        if cbs.needs_batch_hooks(mode="train"):
+            raise CannotTrainTogether("fit_many(): callbacks with per-batch hooks are not supported; fit such models one "
+                             "by one.")
+        cbs_list.append(cbs)
+    live = any(c.needs_live_epochs() for c in cbs_list)
+    names = first.log_names + ([f"val_{k}" for k in first.log_names] if val_bs else [])
+    capacity = epochs_per_call(n_max * n, bool(shuffle))
+    shuffle_rngs = [np.random.default_rng(s) for s in shuffle_seeds]
+    orders = np.zeros((n, capacity, n_max), np.int32) if shuffle else np.zeros((0,), np.int32)
+    keys_arr = jnp.stack(keys)
+    n_real = np.array(ns, np.int32)
+    active = np.ones((n,), bool)
+    for (model, *_), cbs in zip(models, cbs_list):
+        model.stop_training = False
+        cbs.on_train_begin()
+    last_logs = [{} for _ in range(n)]
+    epoch = 0
+    while epoch < epochs and active.any():
+        n_run = 1 if live else min(epochs - epoch, capacity)
+        if live:
+            for i, ((model, *_), cbs) in enumerate(zip(models, cbs_list)):
+                if active[i]:
+                    cbs.on_epoch_begin(epoch)
+            carry = _sync_learning_rates(carry, models, active)
+        if shuffle:
+            for i in range(n):
+                for e in range(n_run):
+                    orders[i, e, :ns[i]] = shuffle_rngs[i].permutation(ns[i])
+        t0 = time.perf_counter()
+        carry, logs = run(carry, data, val_data, orders, keys_arr, n_real, n_val, active, np.int32(epoch),
+                          np.int32(n_run))
+        logs = np.asarray(logs)[:, :n_run]
+        elapsed = time.perf_counter() - t0
+        if live:
+            _write_back(models, carry, active)
+        for i, ((model, *_), cbs) in enumerate(zip(models, cbs_list)):
+            if not active[i]:
+                continue
+            if hasattr(cbs, "set_epoch_time"):
+                cbs.set_epoch_time(elapsed / n_run)
+            for e in range(n_run):
+                row = _keras_order({k: float(v) for k, v in zip(names, logs[i, e])})
+                if not live:
+                    cbs.on_epoch_begin(epoch + e)
+                cbs.on_epoch_end(epoch + e, row)
+                last_logs[i] = row
+            if model.stop_training:
+                active[i] = False
+        epoch += n_run
+    _write_back(models, carry, np.ones((n,), bool))
+    histories = []
+    for i, ((model, engine, *_), cbs) in enumerate(zip(models, cbs_list)):
+        model._finalize_ema(engine)
+        cbs.on_train_end(last_logs[i])
+        model.history = cbs.history
+        histories.append(cbs.history)
+    return ManyFit([m for m, *_ in models], histories)
+
+
+def _sync_learning_rates(carry, models, active):
+    """Each model's optimizer learning rate (a callback may have changed it) into its slice of the state."""
+    tv, ntv, opt_state, states = carry
+    if not hasattr(opt_state, "learning_rate"):
+        return carry
+    from lstmkit.optimizers import schedules
+
+    rates = []
+    for model, *_ in models:
+        opt = model.optimizer
+        if isinstance(opt._learning_rate, schedules.LearningRateSchedule):
+            return carry  # a schedule's rate comes from the step count in the state
+        rates.append(float(np.asarray(opt.learning_rate)))
+    return tv, ntv, opt_state._replace(learning_rate=jnp.asarray(rates, jnp.float32)), states
+
+
+def _write_back(models, carry, which):
+    first = models[0][1]
+    parts = _unstack(first.owner.binding.program(carry), len(models))
+    for i, (model, engine, *_) in enumerate(models):
+        if not which[i]:
+            continue
+        tv, ntv, opt_state, _ = engine.owner.binding.model(jax.device_put(parts[i]))
+        model._write_back({**tv, **ntv}, {})
+        model._opt_state = opt_state
+        model._opt_state_keys = tuple(sorted(tv))
+        model.optimizer.iterations = model.optimizer.get_state_iterations(opt_state)

@@ -1,0 +1,125 @@
+"""fit_many: n models of one architecture trained as one compiled program give what n separate fits give."""
+
+import numpy as np
+import pytest
+
+import lstmkit
+from lstmkit import callbacks as C
+from lstmkit import layers as L
+from lstmkit.ensemble import CannotTrainTogether, fit_many
+from lstmkit.forecasting import repeat_runs, time_series_cv
+from lstmkit.models import Sequential
+from lstmkit.training import programs
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(60, 5, 2)).astype(np.float32)
+Y = RNG.normal(size=(60, 1)).astype(np.float32)
+
+
+def _build(dropout=0.0):
+    def build():
+        m = Sequential([L.Input((5, 2)), L.LSTM(4, dropout=dropout), L.Dense(1)])
+        m.compile("adam", "mse", metrics=["mae"])
+        return m
+    return build
+
+
+def _alone(build, seed, x, y, **fit):
+    lstmkit.utils.set_random_seed(seed)
+    m = build()
+    h = m.fit(x, y, verbose=0, **fit)
+    return m, h.history
+
+
+def _same(model, history, ref_model, ref_history, tol=1e-5):
+    assert history.keys() == ref_history.keys()
+    for k in ref_history:
+        np.testing.assert_allclose(history[k], ref_history[k], rtol=tol, atol=1e-7)
+    for a, b in zip(model.get_weights(), ref_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=1e-6)
+
+
+def test_shared_data_with_shuffle_dropout_and_validation_split_equals_separate_fits():
+    build = _build(dropout=0.2)
+    fit = dict(epochs=3, batch_size=8, validation_split=0.25)
+    res = fit_many(build, X, Y, n=3, seed=10, **fit)
+    assert len(res.models) == len(res.histories) == 3
+    for i in range(3):
+        ref, hist = _alone(build, 10 + i, X, Y, **fit)
+        _same(res.models[i], res.histories[i].history, ref, hist)
+    # the models differ from each other (own initial weights, orders and dropout keys)
+    assert not np.allclose(res.models[0].get_weights()[0], res.models[1].get_weights()[0])
+
+
+def test_per_model_data_of_different_sizes_sample_weights_and_early_stopping():
+    build = _build()
+    sizes = [20, 33, 47]
+    ds = [(X[:k], Y[:k], RNG.uniform(size=k).astype(np.float32)) for k in sizes]
+    vds = [(X[k:k + 9], Y[k:k + 9]) for k in sizes]
+    es = C.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)
+    res = fit_many(build, datasets=ds, epochs=25, batch_size=8, validation_data=vds, seed=3, callbacks=[es])
+    lengths = []
+    for i, (x, y, w) in enumerate(ds):
+        ref, hist = _alone(build, 3 + i, x, y, sample_weight=w, epochs=25, batch_size=8, validation_data=vds[i],
+                           callbacks=[C.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)])
+        _same(res.models[i], res.histories[i].history, ref, hist)
+        lengths.append(len(hist["loss"]))
+    assert len(set(lengths)) > 1  # the models stopped at different epochs; the others went on
+    assert es.model is None or es.model not in res.models  # each model had its own copy
+
+
+def test_one_program_for_all_models():
+    build = _build()
+    fit_many(build, X, Y, n=2, epochs=1, batch_size=10)
+    before = programs.trace_count()
+    fit_many(build, X, Y, n=2, epochs=2, batch_size=10)
+    assert programs.trace_count() == before
+
+
+def test_learning_rate_callbacks_act_per_model():
+    build = _build()
+    cb = C.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=1e9)
+    res = fit_many(build, X, Y, n=2, epochs=3, batch_size=20, seed=1, callbacks=[cb])
+    for i in range(2):
+        ref, hist = _alone(build, 1 + i, X, Y, epochs=3, batch_size=20,
+                           callbacks=[C.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=1e9)])
+        _same(res.models[i], res.histories[i].history, ref, hist)
+
+
+def test_what_cannot_be_trained_together_says_so():
+    with pytest.raises(CannotTrainTogether, match="one architecture"):
+        units = iter([3, 4])
+
+        def build():
+            m = Sequential([L.Input((5, 2)), L.LSTM(next(units)), L.Dense(1)])
+            m.compile("adam", "mse")
+            return m
+
+        fit_many(build, X, Y, n=2)
+    with pytest.raises(CannotTrainTogether, match="batch_size"):
+        fit_many(_build(), datasets=[(X[:5], Y[:5]), (X, Y)], batch_size=8)
+    with pytest.raises(ValueError, match="compiled lstmkit Model"):
+        fit_many(lambda: None, X, Y, n=2)
+    with pytest.raises(ValueError, match="n=..."):
+        fit_many(_build(), X, Y, n=0)
+    with pytest.raises(ValueError, match="not both"):
+        fit_many(_build(), X, Y, datasets=[(X, Y)])
+
+
+def test_repeat_runs_and_time_series_cv_train_together_with_the_same_results():
+    build = _build()
+    val = (X[40:], Y[40:])
+    together = repeat_runs(build, X[:40], Y[:40], n=3, validation_data=val, epochs=2, batch_size=8, seed=5,
+                           keep_models=True)
+    one_by_one = repeat_runs(build, X[:40], Y[:40], n=3, validation_data=val, epochs=2, batch_size=8, seed=5,
+                             verbose=2, keep_models=True)  # verbose output runs the fits one at a time
+    np.testing.assert_allclose(together.scores, one_by_one.scores, rtol=1e-5)
+    for a, b in zip(together.histories, one_by_one.histories):
+        np.testing.assert_allclose(a["val_loss"], b["val_loss"], rtol=1e-5)
+    cv = time_series_cv(build, X, Y, n_splits=3, epochs=2, batch_size=8, seed=2, keep_models=True)
+    from lstmkit.data.splits import TimeSeriesSplit
+
+    for k, (train, test) in enumerate(TimeSeriesSplit(3, gap=0).split(len(X))):
+        ref, hist = _alone(build, 2 + k, X[train], Y[train], epochs=2, batch_size=8,
+                           validation_data=(X[test], Y[test]))
+        _same(cv.models[k], cv.histories[k], ref, hist)
