@@ -62,11 +62,12 @@ def _copy_layer(layer: RNNBase, name: str, go_backwards=None) -> RNNBase:
 
 
 class Bidirectional(Layer):
-    """`Bidirectional(LSTM(10), merge_mode='concat')`, as in Keras 3.
+    """`Bidirectional(LSTM(10), merge_mode='concat')`, as in Keras 3; also over `ConvLSTM1D/2D/3D`.
 
     The forward layer is a fresh copy of `layer` named `forward_<name>`; the backward one a copy with
     `go_backwards` flipped named `backward_<name>` (or `backward_layer`). Weights: forward then
-    backward. With `return_sequences` the backward outputs are put back in input order before merging.
+    backward. With `return_sequences` the backward outputs are put back in input order (axis 1, time)
+    before merging; the merge works on the last axis, whatever the outputs' rank (ConvLSTM's are 4-D+).
     merge_mode: 'concat' | 'sum' | 'mul' | 'ave' | None (a list [forward, backward]). With
     `return_state`: `[merged, *forward_states, *backward_states]` (`[fw, bw, *states]` when None).
     """
@@ -132,13 +133,14 @@ class Bidirectional(Layer):
     def _check_input_shape(self, shape):
         if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
-        shape = tuple(shape)
-        if len(shape) != 3:
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected ndim=3, '
-                f"found ndim={len(shape)}. Full shape received: {shape}"
-            )
-        self.forward_layer._check_input_shape(shape)
+        # The wrapped layer knows its inputs (3-D for LSTM, rank + 3 for ConvLSTM); Keras reads its input_spec
+        # and names the wrapper in the message.
+        forward = self.forward_layer
+        try:
+            forward._check_input_shape(tuple(shape))
+        except ValueError as error:
+            message = str(error).replace(f'layer "{forward.name}"', f'layer "{self.name}"')
+            raise ValueError(message) from None
 
     def build(self, input_shape):
         self._check_input_shape(input_shape)
@@ -173,8 +175,15 @@ class Bidirectional(Layer):
         out = mask if self.return_sequences else None
         outs = [out, out] if self.merge_mode is None else [out]
         if self.return_state:
-            return outs + [None] * (2 * len(self.forward_layer.state_size))
+            return outs + [None] * (2 * self._state_count(inputs))
         return outs if self.merge_mode is None else out
+
+    def _state_count(self, inputs):
+        """How many states one direction returns (ConvLSTM's state_size is -1, yet it has h and c)."""
+        first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        if getattr(first, "shape", None) is None:
+            return len(self.forward_layer.state_size)
+        return len(self.forward_layer.compute_output_shape(tuple(first.shape))) - 1
 
     # ----------------------------------------------------------------- state
     def reset_states(self, states=None):
@@ -277,7 +286,7 @@ class Bidirectional(Layer):
                 f"forward {type(self.forward_layer).__name__} + backward {type(self.backward_layer).__name__}")
 
     def traces_steps(self) -> bool:
-        return True
+        return self.forward_layer.traces_steps() and self.backward_layer.traces_steps()  # not yet ConvLSTM's
 
     def trace_steps(self, params, inputs, mask=None, initial_state=None, states=None):
         """Both directions, as '/forward' and '/backward' (`initial_state`: the forward states, then the backward)."""
