@@ -304,6 +304,10 @@ def also_keras_callable(pure_call):
             return pure_call(self, *args, **kwargs)
         scope = current_scope()
         ctx = scope.ctx if scope is not None else CallContext()
+        if kwargs.get("training") is not None:
+            # `super().call(x, training=True)`: the flag reaches the built-in through its context, whether
+            # or not its pure call takes `training` (Dropout reads `ctx.training`).
+            ctx = with_overrides(ctx, kwargs["training"])
         params = inspect.signature(pure_call).parameters
         for name in ("training", "mask"):
             if name not in params or kwargs.get(name) is None:
