@@ -18,8 +18,7 @@ from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import batch_sources, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, inference_cache,
-                                     pad_to_batches, padded_device_arrays, predict_fn_for,
-                                     warn_if_loss_sees_padding)
+                                     pad_to_batches, predict_fn_for, warn_if_loss_sees_padding)
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
@@ -301,12 +300,8 @@ class Trainer:
             return self._fit_per_batch(engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle)
 
         run = engine.run_epochs_fn(bs, bool(shuffle), val_bs, train.batches, val.batches if val is not None else None)
-        # Arrays are padded to whole batches, their real size passed as a value: every dataset size with the
-        # same number of batches (backtest folds, k-fold splits) runs the same compiled program.
-        data, n_pad = padded_device_arrays(train, bs)
-        val_data, _ = padded_device_arrays(val, val_bs) if val is not None else ((), 0)
-        n_real = np.int32(n)
-        n_val_real = np.int32(val.n if val is not None else 0)
+        data = jax.device_put(train.device_arrays())
+        val_data = jax.device_put(val.device_arrays()) if val is not None else ()
         tv, ntv = engine.split_values()
         opt_state = self._opt_state_for(engine, tv)
         carry = (tv, ntv, opt_state, self._states())
@@ -315,9 +310,9 @@ class Trainer:
         names = engine.log_names + ([f"val_{k}" for k in engine.log_names] if val is not None else [])
 
         # The same buffer shape with or without live callbacks, so changing callbacks never recompiles.
-        capacity = epochs_per_call(n_pad, bool(shuffle))
+        capacity = epochs_per_call(n, bool(shuffle))
         shuffle_rng = np.random.default_rng(int(_random.numpy_rng().integers(2**63)))
-        orders = np.zeros((capacity, n_pad), np.int32) if shuffle else np.zeros((0,), np.int32)
+        orders = np.zeros((capacity, n), np.int32) if shuffle else np.zeros((0,), np.int32)
         self.stop_training = False
         cbs.on_train_begin()
         epoch = initial_epoch
@@ -331,9 +326,8 @@ class Trainer:
             t0 = time.perf_counter()
             if shuffle:
                 for i in range(n_run):
-                    orders[i, :n] = shuffle_rng.permutation(n)
-            carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run), n_real,
-                              n_val_real)
+                    orders[i] = shuffle_rng.permutation(n)
+            carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run))
             logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
             elapsed = time.perf_counter() - t0
             self._write_back({**carry[0], **carry[1]}, carry[3])
@@ -393,8 +387,7 @@ class Trainer:
         cbs.on_train_begin()
         rng = np.random.default_rng(int(_random.numpy_rng().integers(2**31)))
         if val is not None:  # the validation data goes to the device once, not every epoch
-            evaluate = engine.evaluate_fn(val_bs, val.batches)
-            val_data, _ = padded_device_arrays(val, val_bs)
+            evaluate, val_data = engine.evaluate_fn(val_bs, val.batches), jax.device_put(val.device_arrays())
         last_logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
@@ -419,7 +412,7 @@ class Trainer:
             row = {k: float(v) for k, v in zip(names, sums / max(count, 1))}
             self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
             if val is not None:
-                states, vlogs = evaluate(tv, ntv, states, val_data, np.int32(val.n))
+                states, vlogs = evaluate(tv, ntv, states, val_data)
                 self._write_back(tv, states)
                 row.update({f"val_{k}": float(v) for k, v in zip(names, np.asarray(vlogs))})
             row = _keras_order(row)
@@ -460,8 +453,7 @@ class Trainer:
                                          epochs=1, steps=-(-n // bs), model=self)
         cbs.on_test_begin()
         tv, ntv = engine.split_values()
-        arrays, _ = padded_device_arrays(data, bs)
-        states, logs = engine.evaluate_fn(bs, data.batches)(tv, ntv, self._states(), arrays, np.int32(data.n))
+        states, logs = engine.evaluate_fn(bs, data.batches)(tv, ntv, self._states(), jax.device_put(data.device_arrays()))
         self._assign_states(states)
         values = [float(v) for v in np.asarray(logs)]
         result = dict(zip(engine.log_names, values))
