@@ -205,9 +205,14 @@ def previous_output(state):
     return first
 
 
+def _keep_for(keep, value):
+    """`keep` (batch, 1) shaped to broadcast against `value` (batch, ...): a cell's states may be 3-D or 4-D."""
+    return keep.reshape(keep.shape[:1] + (1,) * (jnp.ndim(value) - 1))
+
+
 def hold_masked(keep, new_state, state):
     """Keras's masking of one step: where `keep` (batch, 1) is False, the state is carried unchanged."""
-    return jax.tree_util.tree_map(lambda n, s: jnp.where(keep, n, s), new_state, state)
+    return jax.tree_util.tree_map(lambda n, s: jnp.where(_keep_for(keep, n), n, s), new_state, state)
 
 
 def masked_step_output(keep, out, state, previous, masked_output):
@@ -218,7 +223,7 @@ def masked_step_output(keep, out, state, previous, masked_output):
         fill = jnp.zeros_like(out)
     else:
         fill = previous
-    return jnp.where(keep, out, fill)
+    return jnp.where(_keep_for(keep, out), out, fill)
 
 
 def rnn_scan(step: Step, inputs, initial_state: Sequence, *, mask=None, go_backwards=False, unroll=False,
