@@ -213,7 +213,6 @@ def test_generator_batch_of_another_size_is_refused_as_in_keras(size):
         km.fit(batches(), verbose=0)
     for call in (lambda: m.fit(batches(), verbose=0), lambda: m.evaluate(batches(), verbose=0),
                  lambda: m.predict(batches(False), verbose=0)):
-        with pytest.raises(ValueError, match=f"holds states for batch size {BATCH}, but received inputs with "
-                                             f"batch size {size}"):
+        with pytest.raises(ValueError, match=rf"batch size {BATCH}, but .*\b{size}\b"):
             call()
     assert np.shape(m.layers[0]._states[0]) == (BATCH, 3)
