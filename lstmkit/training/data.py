@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+import weakref
+
 import numpy as np
 
 from lstmkit.data.windows import WindowedSeries
@@ -109,21 +114,94 @@ def check_input_shapes(model, x):
                 )
 
 
+class TargetShapeError(ValueError, TypeError):
+    """`y` does not fit a model output under its loss. A ValueError; also a TypeError, which Keras 3 on
+    JAX raises (from inside the loss) for equal-rank shapes that do not broadcast."""
+
+
 def check_target_shapes(model, y):
+    """Each target against its output, under the compiled loss and Keras 3's rules (see
+    `lstmkit.losses.shapes`): a clear error where Keras's loss fails, one warning per call where
+    it broadcasts in a way that is almost always a mistake."""
+    from lstmkit.losses import shapes as loss_shapes
+
+    losses = getattr(getattr(getattr(model, "_engine", None), "loss", None), "losses", None)
+    warned = set()
     for i, (t, a) in enumerate(zip(model.outputs, y)):
-        pred = t.shape
+        pred = tuple(t.shape)
         label = "y" if len(y) == 1 else f"y[{i}]"
-        ok = False
-        if a.ndim == len(pred):
-            ok = all(p is None or p == d or d == 1 or p == 1 for p, d in zip(pred[1:], a.shape[1:]))
-        elif a.ndim == len(pred) - 1:
-            # Sparse labels, or a dropped trailing 1 (Keras expands it).
-            ok = all(p is None or p == d for p, d in zip(pred[1:-1], a.shape[1:]))
-        if not ok:
-            raise ValueError(
-                f"Target `{label}` has shape {a.shape}, which does not match output {i} of model "
-                f"'{model.name}' with shape {format_shape(pred)}."
-            )
+        head = (f"Target `{label}` has shape {a.shape}, which does not match output {i} of model "
+                f"'{model.name}' with shape {format_shape(pred)}")
+        if losses is None:
+            _check_target_without_loss(pred, a, head)
+            continue
+        loss = losses[i] if i < len(losses) else None
+        if loss is None:
+            continue  # no loss on this output: Keras does not look at its targets
+        error, warning = loss_shapes.check_target(loss, a.shape, a.dtype, pred)
+        if error:
+            raise TargetShapeError(f"{head} under loss '{getattr(loss, 'name', type(loss).__name__)}': {error}")
+        if warning:
+            warned.add((i, a.shape[1:], warning))
+    _warn_target_shapes(model, y, warned)
+
+
+def _check_target_without_loss(pred, a, head):
+    """Before compile() there is no loss to ask: the shapes some Keras loss takes."""
+    ok = False
+    if a.ndim == len(pred):
+        ok = all(p is None or p == d or d == 1 or p == 1 for p, d in zip(pred[1:], a.shape[1:]))
+    elif a.ndim in (len(pred) - 1, len(pred) + 1):
+        # sparse labels or a dropped trailing 1 (Keras expands it); or an extra trailing 1 (Keras squeezes it)
+        ok = True
+    if not ok:
+        raise TargetShapeError(head + ".")
+
+
+_WARNED_BY_TRAINING_DATA = weakref.WeakKeyDictionary()
+
+
+def _warn_target_shapes(model, y, warned):
+    """One UserWarning per fit/evaluate call naming both shapes. fit checks its validation_data after its
+    training data: what the training data already warned about is not repeated for it."""
+    if _checking_validation_data():
+        warned = {w for w in warned if (w[0], w[1]) not in _WARNED_BY_TRAINING_DATA.get(model, set())}
+    else:
+        try:
+            _WARNED_BY_TRAINING_DATA[model] = {(i, tail) for i, tail, _ in warned}
+        except TypeError:
+            pass  # a model that cannot be weakly referenced: validation data may warn again
+    if not warned:
+        return
+    lines = []
+    for i, tail, why in sorted(warned, key=lambda w: w[0]):
+        label = "y" if len(y) == 1 else f"y[{i}]"
+        lines.append(f"`{label}` has shape {y[i].shape} and output {i} of model '{model.name}' has shape "
+                     f"{format_shape(tuple(model.outputs[i].shape))}: {why}")
+    warnings.warn("; ".join(lines) + ". This is almost always a mistake: give the targets the output's shape "
+                  "(or change the model's output).", UserWarning, stacklevel=_user_stacklevel())
+
+
+def _checking_validation_data():
+    # fit's validation_data goes through Trainer._prepare_validation (lstmkit/training/trainer.py)
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_name == "_prepare_validation" and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+            return True
+        f = f.f_back
+    return False
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel():
+    """The stacklevel of the first frame outside lstmkit (the user's fit call)."""
+    level, f = 1, sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level += 1
+        f = f.f_back
+    return level
 
 
 def format_shape(shape) -> str:
