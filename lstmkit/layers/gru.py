@@ -137,6 +137,9 @@ class GRU(GRUEquations, RNNBase):
             config["implementation"] = self.implementation
         return config
 
+    def _stock_cell_class(self):
+        return GRUCell  # `layer.cell` (see RNNBase.cell)
+
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "gru_cell"
 

@@ -212,6 +212,9 @@ class LSTM(LSTMEquations, RNNBase):
                 config[name] = True
         return config
 
+    def _stock_cell_class(self):
+        return LSTMCell  # `layer.cell` (see RNNBase.cell)
+
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "lstm_cell"
 

@@ -13,6 +13,8 @@ State handling
 
 from __future__ import annotations
 
+import inspect
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -98,6 +100,37 @@ class RNNBase(CellEquations, Layer):
         if self.return_state:
             return [out] + [None for _ in self._state_names]
         return out
+
+    # ----------------------------------------------------------------- Keras's `layer.cell`
+    def _stock_cell_class(self):
+        """The family's cell class (`LSTMCell`, ...); each layer names its own."""
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute 'cell'")
+
+    @property
+    def cell(self):
+        """Keras's `layer.cell`: the family's stock cell with this layer's arguments and, once the layer is
+        built, this layer's own weights (`layer.cell.kernel is layer.kernel`).
+
+        Made on first use and kept out of the layer's tracking: it adds nothing to the layer's weights,
+        config or files (Keras's cell weights are where `keras_children` already puts them).
+        """
+        cell = self.__dict__.get("_cell_view")
+        if cell is None:
+            cls = self._stock_cell_class()
+            names = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "units", "kwargs")]
+            arguments = {n: getattr(self, n) for n in names if hasattr(self, n)}
+            cell = cls(self.units, name=self._cell_name(), dtype=self.dtype, trainable=self.trainable, **arguments)
+            # lstmkit's LSTM variants and Keras 1's dropout layout: the cell runs the layer's own equations.
+            for attr in ("implementation", "peephole", "coupled_gates", "_gates"):
+                if attr in self.__dict__:
+                    object.__setattr__(cell, attr, self.__dict__[attr])
+            object.__setattr__(self, "_cell_view", cell)
+        if self.built and cell.__dict__.get("_vars") is not self._vars:
+            object.__setattr__(cell, "_vars", self._vars)  # the same Variables, under the same param names
+            for var in self._vars:
+                object.__setattr__(cell, var.name, var)
+            cell.built = True
+        return cell
 
     # ----------------------------------------------------------------- state
     @property

@@ -90,6 +90,9 @@ class SimpleRNN(SimpleRNNEquations, RNNBase):
             config["seed"] = self.seed
         return config
 
+    def _stock_cell_class(self):
+        return SimpleRNNCell  # `layer.cell` (see RNNBase.cell)
+
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
     _keras_cell_name = "simple_rnn_cell"
 
