@@ -119,7 +119,7 @@ class TargetShapeError(ValueError, TypeError):
     JAX raises (from inside the loss) for equal-rank shapes that do not broadcast."""
 
 
-def check_target_shapes(model, y):
+def check_target_shapes(model, y, validation=False):
     """Each target against its output, under the compiled loss and Keras 3's rules (see
     `lstmkit.losses.shapes`): a clear error where Keras's loss fails, one warning per call where
     it broadcasts in a way that is almost always a mistake."""
@@ -143,7 +143,7 @@ def check_target_shapes(model, y):
             raise TargetShapeError(f"{head} under loss '{getattr(loss, 'name', type(loss).__name__)}': {error}")
         if warning:
             warned.add((i, a.shape[1:], warning))
-    _warn_target_shapes(model, y, warned)
+    _warn_target_shapes(model, y, warned, validation)
 
 
 def _check_target_without_loss(pred, a, head):
@@ -161,10 +161,10 @@ def _check_target_without_loss(pred, a, head):
 _WARNED_BY_TRAINING_DATA = weakref.WeakKeyDictionary()
 
 
-def _warn_target_shapes(model, y, warned):
+def _warn_target_shapes(model, y, warned, validation):
     """One UserWarning per fit/evaluate call naming both shapes. fit checks its validation_data after its
     training data: what the training data already warned about is not repeated for it."""
-    if _checking_validation_data():
+    if validation:
         warned = {w for w in warned if (w[0], w[1]) not in _WARNED_BY_TRAINING_DATA.get(model, set())}
     else:
         try:
@@ -180,16 +180,6 @@ def _warn_target_shapes(model, y, warned):
                      f"{format_shape(tuple(model.outputs[i].shape))}: {why}")
     warnings.warn("; ".join(lines) + ". This is almost always a mistake: give the targets the output's shape "
                   "(or change the model's output).", UserWarning, stacklevel=_user_stacklevel())
-
-
-def _checking_validation_data():
-    # fit's validation_data goes through Trainer._prepare_validation (lstmkit/training/trainer.py)
-    f = sys._getframe(2)
-    while f is not None:
-        if f.f_code.co_name == "_prepare_validation" and f.f_code.co_filename.startswith(_PACKAGE_DIR):
-            return True
-        f = f.f_back
-    return False
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

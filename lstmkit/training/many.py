@@ -20,8 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
-from lstmkit.training import programs
-from lstmkit.training.engine import epochs_per_call
+from lstmkit.training.engine import bucket_steps, epochs_per_call
 
 
 class CannotTrainTogether(ValueError):
@@ -166,25 +165,24 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
     val_bs = 0
     shared_val = True
     if vals[0] is not None:
-        vns = [v.n for v in vals]
-        val_bs = min(bs, min(vns))
+        val_bs = bs  # as fit: validation sets padded to whole batches
         shared_val = validation_data is not None and not per_model_val
-        if any(min(bs, k) != val_bs for k in vns):
-            raise CannotTrainTogether(f"fit_many(): the batch size {bs} is larger than the smallest validation set "
-                             f"({min(vns)} samples); pass a batch_size of at most {min(vns)}.")
 
+    # Padded as fit pads (to a bucket of whole batches), so other sizes in the bucket share the program.
+    n_max = bucket_steps(-(-n_max // bs)) * bs
     if shared_data:
-        data = jax.device_put(trains[0].device_arrays())
+        data = jax.device_put(_pad_rows(trains[0].device_arrays(), n_max))
     else:
         data = jax.device_put(_stack([_pad_rows(t.device_arrays(), n_max) for t in trains]))
     if vals[0] is None:
         val_data = ()
         n_val = np.zeros((n,), np.int32)
     elif shared_val:
-        val_data = jax.device_put(vals[0].device_arrays())
+        vmax = bucket_steps(-(-vals[0].n // val_bs)) * val_bs
+        val_data = jax.device_put(_pad_rows(vals[0].device_arrays(), vmax))
         n_val = np.full((n,), vals[0].n, np.int32)
     else:
-        vmax = max(v.n for v in vals)
+        vmax = bucket_steps(-(-max(v.n for v in vals) // val_bs)) * val_bs
         val_data = jax.device_put(_stack([_pad_rows(v.device_arrays(), vmax) for v in vals]))
         n_val = np.array([v.n for v in vals], np.int32)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import jax
 import numpy as np
 
 from lstmkit import _random
 from lstmkit.training.batch_sources import BatchSource, is_batch_source, warn_ran_out
 from lstmkit.training.data import pad_batch as _pad_batch
+from lstmkit.training.engine import padded_device_arrays
 
 
 class _Averages:
@@ -33,6 +33,15 @@ def _start(model, x, what=None):
     first = source.peek()
     model._build_from_data(first[0])
     return source, first, model._require_compiled(what) if what is not None else None
+
+
+def _check_stateful_batch(model, n, what):
+    """A stateful model's every batch must have its batch size (Keras refuses others): padding a short
+    batch would carry the padding rows' states into the next batch."""
+    fixed = model._stateful_batch() if model._stateful_layers() else None
+    if fixed is not None and n != fixed:
+        raise ValueError(f"This model has stateful layers built for batch size {fixed}, but a batch given to "
+                         f"{what}() has {n} samples. Every batch of a stateful model must have {fixed} samples.")
 
 
 def _steps(value, argname):
@@ -73,6 +82,7 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
         for xb, yb, wb in source.batches(steps_per_epoch, shuffle=shuffle):
             cbs.on_train_batch_begin(b)
             xs, ys, w, n = model._prepare(xb, yb, wb, class_weight)
+            _check_stateful_batch(model, n, "fit")
             bs = max(bs, n)
             tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, _pad_batch(xs, ys, w, bs),
                                                     _random.next_key())
@@ -109,20 +119,25 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
 
 def _validate(model, engine, tv, ntv, states, val, validation_steps, bs):
     if not isinstance(val, BatchSource):
-        val_bs = min(bs, val.n)
-        states, logs = engine.evaluate_fn(val_bs, val.batches)(tv, ntv, states, jax.device_put(val.device_arrays()))
+        if model._stateful_layers():  # whole stateful batches, as fit() checks for arrays
+            val_bs = model._check_stateful(val.n, None, "fit (validation)")
+        else:
+            val_bs = bs  # as fit: a small validation set is padded to a whole batch
+        arrays, _ = padded_device_arrays(val, val_bs)
+        states, logs = engine.evaluate_fn(val_bs, val.batches)(tv, ntv, states, arrays, np.int32(val.n))
         return states, {f"val_{k}": float(v) for k, v in zip(engine.log_names, np.asarray(logs))}
-    states, averages = _test_batches(model, engine, tv, ntv, states, val, validation_steps)
+    states, averages = _test_batches(model, engine, tv, ntv, states, val, validation_steps, what="fit (validation)")
     return states, averages.result("val_")
 
 
-def _test_batches(model, engine, tv, ntv, states, source, steps, cbs=None):
+def _test_batches(model, engine, tv, ntv, states, source, steps, cbs=None, what="evaluate"):
     step = engine.test_batch_fn()
     averages, bs = _Averages(engine.log_names), 0
     for b, (xb, yb, wb) in enumerate(source.batches(steps)):
         if cbs is not None:
             cbs.on_test_batch_begin(b)
         xs, ys, w, n = model._prepare(xb, yb, wb)
+        _check_stateful_batch(model, n, what)
         bs = max(bs, n)
         states, logs = step(tv, ntv, states, _pad_batch(xs, ys, w, bs))
         averages.add(logs, n)
@@ -157,6 +172,7 @@ def predict(model, x, steps):
     parts = []
     for xb, _, _ in source.batches(_steps(steps, "steps")):
         xs, _, _, n = model._prepare(xb, need_y=False)
+        _check_stateful_batch(model, n, "predict")
         parts.append(model._predict_arrays(xs, n, n))
     if not parts:
         raise ValueError("`x` yielded no batches to predict on.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 import warnings
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -18,7 +17,8 @@ from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import batch_sources, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, inference_cache,
-                                     pad_to_batches, predict_fn_for, warn_if_loss_sees_padding)
+                                     pad_to_batches, padded_device_arrays, predict_fn_for,
+                                     warn_if_loss_sees_padding)
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
@@ -125,7 +125,7 @@ class Trainer:
         return list(self._engine.log_names)
 
     # ----------------------------------------------------------------- helpers
-    def _prepare(self, x, y=None, sample_weight=None, class_weight=None, need_y=True):
+    def _prepare(self, x, y=None, sample_weight=None, class_weight=None, need_y=True, validation=False):
         if x is None:
             raise ValueError("`x` is required.")
         self._build_from_data(x)
@@ -141,20 +141,20 @@ class Trainer:
             ys = data_mod.flatten_data(y, self.output_names, "y", len(self.outputs))
             if len(ys) != len(self.outputs):
                 raise ValueError(f"Model '{self.name}' has {len(self.outputs)} outputs ({self.output_names}), received {len(ys)} arrays in `y`.")
-            data_mod.check_target_shapes(self, ys)
+            data_mod.check_target_shapes(self, ys, validation=validation)
             data_mod.check_finite(ys, "y")
         n = data_mod.check_cardinality(xs, ys, None if sample_weight is None else np.asarray(sample_weight))
         w = data_mod.sample_weights(n, ys, sample_weight, class_weight) if need_y else None
         return xs, ys, w, n
 
-    def _prepare_data(self, x, y=None, sample_weight=None, class_weight=None):
+    def _prepare_data(self, x, y=None, sample_weight=None, class_weight=None, validation=False):
         """fit/evaluate's data: arrays (`ArrayData`), or a WindowedSeries (`WindowData`)."""
         if isinstance(x, WindowedSeries):
-            return self._prepare_windows(x, y, sample_weight, class_weight)
-        xs, ys, w, _ = self._prepare(x, y, sample_weight, class_weight)
+            return self._prepare_windows(x, y, sample_weight, class_weight, validation=validation)
+        xs, ys, w, _ = self._prepare(x, y, sample_weight, class_weight, validation=validation)
         return data_mod.ArrayData(xs, ys, w)
 
-    def _prepare_windows(self, windows, y=None, sample_weight=None, class_weight=None):
+    def _prepare_windows(self, windows, y=None, sample_weight=None, class_weight=None, validation=False):
         """Checks for a WindowedSeries, which yields both x and y, against the model."""
         if y is not None:
             raise ValueError("`y` must be None when `x` is a WindowedSeries: its windows carry their targets.")
@@ -168,7 +168,7 @@ class Trainer:
             raise ValueError(f"A WindowedSeries feeds a model with one input and one output; model '{self.name}' "
                              f"has {len(self.inputs)} inputs and {len(self.outputs)} outputs.")
         data_mod.check_input_shapes(self, [x_like])
-        data_mod.check_target_shapes(self, [y_like])
+        data_mod.check_target_shapes(self, [y_like], validation=validation)
         data_mod.check_finite(list(windows.arrays()[:1]), "x")
         data_mod.check_finite(list(windows.arrays()[1:]), "y")
         if sample_weight is not None and np.shape(sample_weight)[:1] != (n,):
@@ -290,7 +290,8 @@ class Trainer:
             val_bs = validation_batch_size or bs
             if self._stateful_layers():
                 val_bs = self._check_stateful(val.n, val_bs, "fit (validation)")
-            val_bs = min(val_bs, val.n) if not self._stateful_layers() else val_bs
+            # Not cut to a small validation set's size: padded to whole batches instead, so validation sets
+            # of different sizes (k-fold, backtest folds) run one program.
 
         steps = -(-n // bs)
         warn_if_loss_sees_padding(engine.loss, n, bs)
@@ -300,8 +301,12 @@ class Trainer:
             return self._fit_per_batch(engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle)
 
         run = engine.run_epochs_fn(bs, bool(shuffle), val_bs, train.batches, val.batches if val is not None else None)
-        data = jax.device_put(train.device_arrays())
-        val_data = jax.device_put(val.device_arrays()) if val is not None else ()
+        # Arrays are padded to whole batches, their real size passed as a value: every dataset size with the
+        # same number of batches (backtest folds, k-fold splits) runs the same compiled program.
+        data, n_pad = padded_device_arrays(train, bs)
+        val_data, _ = padded_device_arrays(val, val_bs) if val is not None else ((), 0)
+        n_real = np.int32(n)
+        n_val_real = np.int32(val.n if val is not None else 0)
         tv, ntv = engine.split_values()
         opt_state = self._opt_state_for(engine, tv)
         carry = (tv, ntv, opt_state, self._states())
@@ -310,9 +315,9 @@ class Trainer:
         names = engine.log_names + ([f"val_{k}" for k in engine.log_names] if val is not None else [])
 
         # The same buffer shape with or without live callbacks, so changing callbacks never recompiles.
-        capacity = epochs_per_call(n, bool(shuffle))
+        capacity = epochs_per_call(n_pad, bool(shuffle))
         shuffle_rng = np.random.default_rng(int(_random.numpy_rng().integers(2**63)))
-        orders = np.zeros((capacity, n), np.int32) if shuffle else np.zeros((0,), np.int32)
+        orders = np.zeros((capacity, n_pad), np.int32) if shuffle else np.zeros((0,), np.int32)
         self.stop_training = False
         cbs.on_train_begin()
         epoch = initial_epoch
@@ -326,8 +331,9 @@ class Trainer:
             t0 = time.perf_counter()
             if shuffle:
                 for i in range(n_run):
-                    orders[i] = shuffle_rng.permutation(n)
-            carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run))
+                    orders[i, :n] = shuffle_rng.permutation(n)
+            carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run), n_real,
+                              n_val_real)
             logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
             elapsed = time.perf_counter() - t0
             self._write_back({**carry[0], **carry[1]}, carry[3])
@@ -367,13 +373,13 @@ class Trainer:
 
     def _prepare_validation(self, validation_data):
         if isinstance(validation_data, WindowedSeries):
-            return self._prepare_windows(validation_data)
+            return self._prepare_windows(validation_data, validation=True)
         if not isinstance(validation_data, (list, tuple)) or len(validation_data) not in (2, 3):
             raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
                              "or a WindowedSeries.")
         vx, vy = validation_data[0], validation_data[1]
         vsw = validation_data[2] if len(validation_data) == 3 else None
-        return self._prepare_data(vx, vy, vsw)
+        return self._prepare_data(vx, vy, vsw, validation=True)
 
     def _fit_per_batch(self, engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle):
         """The path for callbacks with batch hooks: one compiled step per batch."""
@@ -387,7 +393,8 @@ class Trainer:
         cbs.on_train_begin()
         rng = np.random.default_rng(int(_random.numpy_rng().integers(2**31)))
         if val is not None:  # the validation data goes to the device once, not every epoch
-            evaluate, val_data = engine.evaluate_fn(val_bs, val.batches), jax.device_put(val.device_arrays())
+            evaluate = engine.evaluate_fn(val_bs, val.batches)
+            val_data, _ = padded_device_arrays(val, val_bs)
         last_logs = {}
         for epoch in range(initial_epoch, epochs):
             cbs.on_epoch_begin(epoch)
@@ -412,7 +419,7 @@ class Trainer:
             row = {k: float(v) for k, v in zip(names, sums / max(count, 1))}
             self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
             if val is not None:
-                states, vlogs = evaluate(tv, ntv, states, val_data)
+                states, vlogs = evaluate(tv, ntv, states, val_data, np.int32(val.n))
                 self._write_back(tv, states)
                 row.update({f"val_{k}": float(v) for k, v in zip(names, np.asarray(vlogs))})
             row = _keras_order(row)
@@ -453,7 +460,8 @@ class Trainer:
                                          epochs=1, steps=-(-n // bs), model=self)
         cbs.on_test_begin()
         tv, ntv = engine.split_values()
-        states, logs = engine.evaluate_fn(bs, data.batches)(tv, ntv, self._states(), jax.device_put(data.device_arrays()))
+        arrays, _ = padded_device_arrays(data, bs)
+        states, logs = engine.evaluate_fn(bs, data.batches)(tv, ntv, self._states(), arrays, np.int32(data.n))
         self._assign_states(states)
         values = [float(v) for v in np.asarray(logs)]
         result = dict(zip(engine.log_names, values))

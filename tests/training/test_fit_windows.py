@@ -127,7 +127,7 @@ def test_only_the_series_goes_to_the_device():
     def device_bytes(data):
         run = engine.run_epochs_fn(32, False, 0, data.batches)
         compiled = run.lower(carry, data.device_arrays(), (), np.zeros((0,), np.int32), jax.random.key(0),
-                             np.int32(0), np.int32(1)).compile()
+                             np.int32(0), np.int32(1), np.int32(data.n), np.int32(0)).compile()
         stats = compiled.memory_analysis()
         return stats.temp_size_in_bytes + stats.argument_size_in_bytes
 

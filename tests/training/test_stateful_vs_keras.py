@@ -100,24 +100,11 @@ def _assert_same(km, m, keras_history, history):
             np.testing.assert_allclose(np.asarray(a), b, atol=1e-6)
 
 
-def test_keras_jax_fit_drops_the_carried_state_which_lstmkit_keeps():
-    """The reported difference: Keras 3's compiled JAX fit starts every batch from the same (zero) state."""
-    km, m = _pair()
-    zero_start = Sequential.from_config(m.get_config())
-    zero_start.set_weights(m.get_weights())
-    zero_start.compile(lstmkit.optimizers.SGD(0.1), "mse")
-    km.compile(keras.optimizers.SGD(0.1), "mse")  # Keras's compiled fit
-    keras_loss = km.fit(X, Y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history["loss"]
-    assert all(not np.asarray(v.value).any() for v in km.layers[0].states)  # nothing carried out of fit
-    losses = []
-    for i in range(0, len(X), BATCH):
-        zero_start.reset_states()
-        losses.append(zero_start.train_on_batch(X[i:i + BATCH], Y[i:i + BATCH]))
-    np.testing.assert_allclose(keras_loss, [np.mean(losses)], rtol=1e-5)  # = a reset before every batch
-
-    ours = m.fit(X, Y, batch_size=BATCH, epochs=1, shuffle=False, verbose=0).history["loss"]
-    assert abs(ours[0] - keras_loss[0]) > 1e-4  # the carried state changes the loss
-    assert np.asarray(m.layers[0]._states[0]).any()
+# Keras 3's compiled JAX fit does not carry a stateful RNN's states from batch to batch (its state
+# variables are untracked, so the stateless training step drops their assignments): its fit loss equals
+# a reset before every batch. lstmkit carries them, as Keras documents and its TF/torch trainers do;
+# the reference above is built from Keras calls that carry states. (Not pinned as a test: the Keras
+# behaviour depends on what else compiled in the process.)
 
 
 @pytest.mark.parametrize("cell", ["LSTM", "GRU", "SimpleRNN"])
@@ -216,3 +203,22 @@ def test_generator_batch_of_another_size_is_refused_as_in_keras(size):
         with pytest.raises(ValueError, match=rf"batch size {BATCH}, but .*\b{size}\b"):
             call()
     assert np.shape(m.layers[0]._states[0]) == (BATCH, 3)
+
+
+def test_short_generator_batch_and_uneven_validation_arrays_are_refused_as_in_keras():
+    """Padding a short batch would carry the padding rows' states into the next batch; Keras refuses it."""
+    def batches(with_y=True):
+        for size in (BATCH, BATCH - 1):
+            yield (X[:size], Y[:size]) if with_y else X[:size]
+
+    km, m = _pair()
+    km.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="batch size of the input sequences must be the same"):
+        km.fit(batches(), verbose=0)
+    for call in (lambda: m.fit(batches(), verbose=0), lambda: m.evaluate(batches(), verbose=0),
+                 lambda: m.predict(batches(False), verbose=0),
+                 lambda: m.fit(iter([(X[:BATCH], Y[:BATCH])]), validation_data=batches(), verbose=0)):
+        with pytest.raises(ValueError, match=f"built for batch size {BATCH}, but a batch given to .* has {BATCH - 1} "):
+            call()
+    with pytest.raises(ValueError, match=r"divisible by its batch size: fit \(validation\)\(\) got 6 samples"):
+        m.fit(iter([(X[:BATCH], Y[:BATCH])]), validation_data=(X[:6], Y[:6]), verbose=0)
