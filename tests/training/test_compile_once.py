@@ -187,3 +187,38 @@ def test_everyday_architectures_are_shared(make):
     assert programs.architecture_key(build()) == programs.architecture_key(build())
     _fit(build())
     assert _traces_of(lambda: _fit(build()))[0] == 0
+
+
+def test_datasets_of_other_sizes_share_the_program_and_keep_their_numbers():
+    # 40 and 48 samples at batch 8: 5 and 6 batches, both padded to 8; the loop stops after the real ones.
+    _fit(_seq())
+    rng = np.random.default_rng(5)
+    for n in (40, 48):
+        x = rng.normal(size=(n, 5, 2)).astype(np.float32)
+        y = rng.normal(size=(n, 1)).astype(np.float32)
+        m = _seq()
+        start = m.get_weights()
+        m.compile("sgd", "mse")
+        m.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)  # traces at most once per bucket
+        ref = _seq()
+        ref.set_weights(start)
+        ref.compile("sgd", "mse")
+        before = programs.trace_count()
+        ref.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        assert programs.trace_count() == before
+        # two SGD epochs done by hand on the real batches only
+        again = _seq()
+        again.set_weights(start)
+        again.compile("sgd", "mse")
+        for _ in range(2):
+            for i in range(0, n, 8):
+                again.train_on_batch(x[i:i + 8], y[i:i + 8])
+        for a, b in zip(ref.get_weights(), again.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    before = programs.trace_count()
+    _seq().compile("sgd", "mse")
+    m = _seq()
+    m.compile("sgd", "mse")
+    m.fit(rng.normal(size=(44, 5, 2)).astype(np.float32), rng.normal(size=(44, 1)).astype(np.float32),
+          epochs=1, batch_size=8, verbose=0, shuffle=False)
+    assert programs.trace_count() == before  # 44 samples: 6 batches, the same bucket
