@@ -222,3 +222,33 @@ def test_datasets_of_other_sizes_share_the_program_and_keep_their_numbers():
     m.fit(rng.normal(size=(44, 5, 2)).astype(np.float32), rng.normal(size=(44, 1)).astype(np.float32),
           epochs=1, batch_size=8, verbose=0, shuffle=False)
     assert programs.trace_count() == before  # 44 samples: 6 batches, the same bucket
+
+
+_CROSS_PROCESS = """
+import sys, numpy as np, lstmkit as lk
+L = lk.layers
+names = sys.argv[1] == "renamed"
+if names:
+    for _ in range(3):
+        lk.Sequential([L.Input((3,)), L.Dense(7)])  # other layers first: every default name shifts
+m = lk.Sequential([L.Input((4, 1)), L.LSTM(2, name="zz" if names else None), L.Dense(1, name="head" if names else None)])
+m.compile("sgd", "mse")
+m.fit(np.ones((8, 4, 1), "float32"), np.ones((8, 1), "float32"), epochs=1, batch_size=8, verbose=0)
+"""
+
+
+def test_the_persistent_cache_serves_a_new_process_whatever_the_names(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "LSTMKIT_CACHE_DIR": str(cache), "JAX_PLATFORMS": "cpu"}
+
+    def run(arg):
+        subprocess.run([sys.executable, "-c", _CROSS_PROCESS, arg], env=env, check=True, capture_output=True)
+        return sorted(p.name for p in cache.rglob("*") if p.is_file())
+
+    first = run("plain")
+    assert first  # the programs were written to the cache
+    assert run("renamed") == first  # ...and found again: no new entry for new names
