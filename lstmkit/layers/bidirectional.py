@@ -179,11 +179,10 @@ class Bidirectional(Layer):
         return outs if self.merge_mode is None else out
 
     def _state_count(self, inputs):
-        """How many states one direction returns (ConvLSTM's state_size is -1, yet it has h and c)."""
+        """How many state tensors one direction returns, as its own masks count them (ConvLSTM's
+        state_size is -1, yet it has h and c; a stack's nested states count one by one)."""
         first = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        if getattr(first, "shape", None) is None:
-            return len(self.forward_layer.state_size)
-        return len(self.forward_layer.compute_output_shape(tuple(first.shape))) - 1
+        return len(self.forward_layer.compute_mask(first, None)) - 1
 
     # ----------------------------------------------------------------- state
     def reset_states(self, states=None):

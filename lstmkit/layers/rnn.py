@@ -132,8 +132,16 @@ class RNN(Layer):
             mask = mask[0] if mask else None
         out = mask if self.return_sequences else None
         if self.return_state:
-            return [out] + [None for _ in self.state_size]
+            return [out] + [None] * self._returned_state_count()
         return out
+
+    def _returned_state_count(self):
+        """How many state tensors `return_state` appends, flat (a stack's nested lists count each tensor;
+        a ConvLSTM cell's state_size is -1, yet it returns h and c): a graph pairs masks with them."""
+        try:
+            return len(jax.tree_util.tree_leaves(jax.eval_shape(lambda: self.initial_state(1))))
+        except (TypeError, ValueError, AttributeError):  # a cell whose initial state needs it built
+            return len(self.state_size)
 
     # ----------------------------------------------------------------- state
     def initial_state(self, batch_size):

@@ -141,3 +141,18 @@ def test_wrong_rank_is_refused_naming_the_wrapper():
         bi(lstmkit.Input((3, 5, 2)))
     with pytest.raises(ValueError, match="expected ndim=3, found ndim=5"):
         L.Bidirectional(L.LSTM(2))(lstmkit.Input(SHAPE_2D[1:]))
+
+
+def test_states_feed_later_layers_in_a_graph_as_in_keras():
+    # A graph pairs each output tensor with a mask: ConvLSTM's two states (state_size -1) are counted.
+    def build(lib):
+        inp = lib.Input(SHAPE_1D[1:])
+        out, h, c = lib.layers.ConvLSTM1D(2, 3, return_state=True)(inp)
+        merged, *states = lib.layers.Bidirectional(lib.layers.ConvLSTM1D(2, 3, return_state=True,
+                                                                         return_sequences=True))(inp)
+        return lib.Model(inp, lib.layers.Concatenate()([lib.layers.Add()([out, c]), states[3], merged[:, -1]]))
+
+    km, ours = build(keras), build(lstmkit)
+    ours.set_weights(km.get_weights())
+    x = _x(SHAPE_1D)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), km.predict(x, verbose=0), atol=1e-5)

@@ -98,3 +98,16 @@ def test_conv_lstm_cell_masked_equals_truncated(zero_output_for_mask):
     masked_fill = np.zeros_like(cut_h) if zero_output_for_mask else cut_h  # a masked step's output
     np.testing.assert_allclose(seq[:1, 2:], np.stack([masked_fill] * 2, axis=1), atol=1e-5)
     np.testing.assert_allclose(seq[1:], _as_list(rnn(x[1:]))[0], atol=1e-5)
+
+
+def test_stacked_cells_states_feed_later_layers_in_a_graph():
+    # One mask per flat output tensor: a stack's nested states ([h, c] of the LSTMCell, h of the GRUCell).
+    def build(lib):
+        inp = lib.Input((5, 4))
+        out, (h1, c1), h2 = lib.layers.RNN([lib.layers.LSTMCell(2), lib.layers.GRUCell(3)], return_state=True)(inp)
+        return lib.Model(inp, lib.layers.Concatenate()([out, c1, h2]))
+
+    km, ours = build(keras), build(lstmkit)
+    ours.set_weights(km.get_weights())
+    x = RNG.normal(size=(3, 5, 4)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), km.predict(x, verbose=0), atol=1e-5)
