@@ -33,6 +33,25 @@ MAX_ARCHITECTURES = 64
 
 _TRACE_COUNT = collections.Counter()  # program kind -> traces (tests count compilations with it)
 
+# XLA:CPU options for the programs of small models. A short fit of a small model is mostly XLA compiling
+# its one program, and most of that is generating code for its 40-60 tiny fusions: XLA's LLVM IR emitters
+# do it in about half the time of its MLIR fusion emitters, and one LLVM module (not split for parallel
+# codegen) saves more on a few cores. Same numbers to the bit; but the LLVM IR emitters make some
+# elementwise kernels slower, which shows from about 10k weights (W2: steady fit +25%), so bigger models
+# keep XLA's defaults. See bench/PROFILE.md, "Where a fresh compile goes".
+SMALL_MODEL_WEIGHTS = 4096
+SMALL_MODEL_CPU_OPTIONS = {"xla_cpu_use_fusion_emitters": False, "xla_cpu_parallel_codegen_split_count": 1}
+
+
+def compiler_options(model):
+    """XLA options for a program of `model` (None: XLA's defaults)."""
+    import jax
+
+    if jax.default_backend() != "cpu":
+        return None
+    size = sum(int(np.prod(v.shape)) for v in getattr(model, "weights", ()))
+    return dict(SMALL_MODEL_CPU_OPTIONS) if size <= SMALL_MODEL_WEIGHTS else None
+
 
 class Programs:
     """The compiled programs of one architecture, and the engine they are running for."""
@@ -286,7 +305,7 @@ def program(owner, key, build):
             active = progs.active
             return active.binding.program(build(active)(*active.binding.model(args)))
 
-        fn = progs.jitted[key] = jax.jit(body)
+        fn = progs.jitted[key] = jax.jit(body, compiler_options=compiler_options(owner.model))
     binding = owner.binding
 
     def call(*args):
