@@ -116,12 +116,19 @@ def main():
     text = "\n".join(lines)
     print(text)
     if args.write:
-        tmp = os.path.join(here, "PROFILE.md.tmp")
+        path = os.path.join(here, "PROFILE.md")
+        # The sections written by hand (from "## Where a fresh compile goes" on) are kept.
+        kept = ""
+        if os.path.exists(path):
+            old = open(path).read()
+            cut = old.find("## Where a fresh compile goes")
+            kept = old[cut:] if cut >= 0 else ""
+        tmp = path + ".tmp"
         with open(tmp, "w") as fh:
             fh.write("# Where the time goes\n\n`python -m bench.profile " + " ".join(args.workloads) +
                      " --write`: XLA's kernels during one steady fit of each workload, under the JAX profiler.\n\n"
-                     + text + "\n")
-        os.replace(tmp, os.path.join(here, "PROFILE.md"))
+                     + text + "\n" + ("\n" + kept if kept else ""))
+        os.replace(tmp, path)
 
 
 if __name__ == "__main__":
