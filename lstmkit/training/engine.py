@@ -468,6 +468,34 @@ class Engine:
             (tv, ntv, opt_state, states, self.init_metric_state()), batch, rng)
         return tv, ntv, opt_state, states, self.metric_results(acc)
 
+    def train_chunk_fn(self):
+        """jit-compiled: several batches of a generator in one call, each an optimizer step as in
+        `train_batch_fn` (the same keys give the same numbers): (tv, ntv, opt_state, states, batches, keys,
+        n_batches) -> (tv, ntv, opt_state, states, logs[chunk, n_logs]). `batches` are stacked
+        (chunk, bs, ...); only the first `n_batches` are real (the rest are padding and skipped)."""
+
+        def build(o):
+            eng = o.tracer
+
+            def run(tv, ntv, opt_state, states, batches, keys, n_batches):
+                n_logs = len(eng.log_names)
+                chunk = keys.shape[0]
+
+                def body(i, c):
+                    tv, ntv, opt_state, states, logs = c
+                    batch = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_index_in_dim(a, i, keepdims=False),
+                                                   batches)
+                    tv, ntv, opt_state, states, acc = eng._train_step(
+                        (tv, ntv, opt_state, states, eng.init_metric_state()), batch, keys[i])
+                    return tv, ntv, opt_state, states, logs.at[i].set(eng.metric_results(acc))
+
+                logs = jnp.zeros((chunk, n_logs), jnp.float32)
+                return jax.lax.fori_loop(0, n_batches, body, (tv, ntv, opt_state, states, logs))
+
+            return run
+
+        return programs.program(self.owner, ("train_chunk",), build)
+
     def test_batch_fn(self):
         return programs.program(self.owner, ("test_batch",), lambda o: o.tracer._test_batch)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
@@ -44,6 +46,14 @@ def _check_stateful_batch(model, n, what):
                          f"{what}() has {n} samples. Every batch of a stateful model must have {fixed} samples.")
 
 
+# Generator batches per compiled call when no callback needs per-batch hooks.
+CHUNK = 16
+
+
+def _shapes(batch):
+    return [(a.shape, a.dtype) for a in jax.tree_util.tree_leaves(batch)]
+
+
 def _steps(value, argname):
     if value is None:
         return None
@@ -69,6 +79,9 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
     cbs = callbacks_mod.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose,
                                      epochs=epochs, steps=steps, model=model)
     step = engine.train_batch_fn()
+    # Without per-batch callbacks, batches go to the compiled program CHUNK at a time (one call, one
+    # optimizer step each, the same keys as one by one); a callback with batch hooks gets one call a batch.
+    chunked = not cbs.needs_batch_hooks(mode="train")
     tv, ntv = engine.split_values()
     opt_state = model._opt_state_for(engine, tv)
     states = model._states()
@@ -79,13 +92,38 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
         cbs.on_epoch_begin(epoch)
         opt_state = model.optimizer.set_state_learning_rate(opt_state, model.optimizer.learning_rate)
         averages, b = _Averages(engine.log_names), 0
+        pending = []  # (padded batch, n) waiting for a chunk
+
+        def flush(tv, ntv, opt_state, states):
+            if not pending:
+                return tv, ntv, opt_state, states
+            fill = CHUNK - len(pending)  # padding batches, skipped by the program
+            stacked = jax.tree_util.tree_map(lambda *a: np.stack(a), *([p for p, _, _ in pending] +
+                                                                          [pending[0][0]] * fill))
+            keys = jnp.stack([k for _, _, k in pending] + [pending[0][2]] * fill)
+            tv, ntv, opt_state, states, logs = engine.train_chunk_fn()(tv, ntv, opt_state, states, stacked, keys,
+                                                                       np.int32(len(pending)))
+            logs = np.asarray(logs)
+            for i, (_, n, _) in enumerate(pending):
+                averages.add(logs[i], n)
+            pending.clear()
+            return tv, ntv, opt_state, states
+
         for xb, yb, wb in source.batches(steps_per_epoch, shuffle=shuffle):
-            cbs.on_train_batch_begin(b)
             xs, ys, w, n = model._prepare(xb, yb, wb, class_weight)
             _check_stateful_batch(model, n, "fit")
             bs = max(bs, n)
-            tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, _pad_batch(xs, ys, w, bs),
-                                                    _random.next_key())
+            batch = _pad_batch(xs, ys, w, bs)
+            if chunked:
+                if pending and _shapes(pending[0][0]) != _shapes(batch):
+                    tv, ntv, opt_state, states = flush(tv, ntv, opt_state, states)
+                pending.append((batch, n, _random.next_key()))
+                if len(pending) == CHUNK:
+                    tv, ntv, opt_state, states = flush(tv, ntv, opt_state, states)
+                b += 1
+                continue
+            cbs.on_train_batch_begin(b)
+            tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
             averages.add(logs, n)
             model._write_back({**tv, **ntv}, states)
             model._opt_state = opt_state
@@ -93,6 +131,10 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
             b += 1
             if model.stop_training:
                 break
+        if chunked:
+            tv, ntv, opt_state, states = flush(tv, ntv, opt_state, states)
+            model._write_back({**tv, **ntv}, states)
+            model._opt_state = opt_state
         if b == 0:
             warn_ran_out(steps)
             break

@@ -143,3 +143,35 @@ def test_keras2_generator_methods_warn_and_give_fit_evaluate_predict():
     with pytest.warns(UserWarning, match=r"workers and use_multiprocessing change nothing"):
         out = m.predict_generator((x for x, _ in _batches()), steps=3, workers=4, use_multiprocessing=True)
     assert out.shape == (20, 1)
+
+
+def test_batches_go_to_the_program_in_chunks_with_the_numbers_of_one_at_a_time():
+    import lstmkit
+    from lstmkit import callbacks as C
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 5, 2)).astype(np.float32)
+    y = rng.normal(size=(100, 1)).astype(np.float32)
+
+    class Batches(lstmkit.utils.Sequence):
+        def __len__(self):
+            return 13  # the last one has 4 samples
+
+        def __getitem__(self, i):
+            return x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8]
+
+    class BatchHook(C.Callback):  # batch hooks: one compiled call per batch
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    results = []
+    for callbacks in ([], [BatchHook()]):
+        lstmkit.utils.set_random_seed(1)
+        m = lstmkit.Sequential([lstmkit.Input((5, 2)), lstmkit.layers.LSTM(4, dropout=0.2), lstmkit.layers.Dense(1)])
+        m.compile("adam", "mse", metrics=["mae"])
+        h = m.fit(Batches(), epochs=2, verbose=0, callbacks=callbacks, validation_data=(x[:20], y[:20]))
+        results.append((m.get_weights(), h.history))
+    for a, b in zip(results[0][0], results[1][0]):
+        np.testing.assert_array_equal(a, b)
+    for k in results[0][1]:
+        np.testing.assert_array_equal(results[0][1][k], results[1][1][k])
