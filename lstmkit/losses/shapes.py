@@ -53,7 +53,7 @@ def _computes_itself(loss):
 
 
 def _values(loss):
-    """What the training step evaluates for this loss (see `engine.CompiledLoss`), as a function of (y, pred)."""
+    """What the training step evaluates for this loss (see `compiled_loss.CompiledLoss`), as a function of (y, pred)."""
     if _computes_itself(loss):
         return lambda t, p: loss(t, p, sample_weight=jnp.ones((t.shape[0],), jnp.float32))
     if hasattr(loss, "call_with_mask"):

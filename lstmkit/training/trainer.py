@@ -16,9 +16,9 @@ from lstmkit import _random
 from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import batch_sources, source_loops
 from lstmkit.training import data as data_mod
-from lstmkit.training.engine import (CompiledLoss, Engine, epochs_per_call, flat_predict_fn_for, inference_cache,
-                                     pad_to_batches, padded_device_arrays, predict_fn_for,
-                                     warn_if_loss_sees_padding)
+from lstmkit.training.compiled_loss import CompiledLoss, warn_if_loss_sees_padding
+from lstmkit.training.engine import (Engine, epochs_per_call, flat_predict_fn_for, inference_cache, pad_to_batches,
+                                     padded_device_arrays, predict_fn_for)
 
 _FIT_HINTS = {
     "batch_input_shape": "The batch shape of a stateful model is set on its first layer, e.g. "
