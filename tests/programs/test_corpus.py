@@ -7,7 +7,7 @@ changed to `lstmkit`, on tiny data. Each runs in a fresh temporary folder (they 
 holding tiny fake imdb.npz / reuters.npz files (lstmkit's hash constants set to theirs), so
 nothing is downloaded. A program's own asserts are its checks; a failing one fails here.
 
-Almost all of the time is XLA compiling each program's models: about 3 minutes on 2 cores with an
+Almost all of the time is XLA compiling each program's models: about 90 s on 2 cores with an
 empty compilation cache (as long as Keras 3 on JAX takes for the same programs), under 30 s once
 lstmkit's persistent cache (~/.cache/lstmkit/jax) holds them.
 """
