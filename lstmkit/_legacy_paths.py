@@ -21,7 +21,9 @@ _PATHS = {
         "Conv1D", "Convolution1D", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "Conv2D", "Convolution2D", "Conv3D",
         "Convolution3D", "Conv1DTranspose", "Conv2DTranspose", "Convolution1DTranspose", "Convolution2DTranspose", "SeparableConv1D",
         "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D", "DepthwiseConv1D", "DepthwiseConv2D",
-        "UpSampling2D", "ZeroPadding2D", "Cropping2D"]),
+        "UpSampling2D", "ZeroPadding2D", "Cropping2D",
+        # Keras 2 re-exported the poolings here; tutorials import MaxPooling1D from this path
+        "AveragePooling1D", "AveragePooling2D", "MaxPooling1D", "MaxPooling2D"]),
     "layers.convolutional_recurrent": ("lstmkit.layers", ["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]),
     "layers.advanced_activations": ("lstmkit.layers", ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]),
     "layers.dense_attention": ("lstmkit.layers", ["AdditiveAttention", "Attention"]),
@@ -42,6 +44,7 @@ _PATHS = {
 _EXTRA = {
     "lstmkit.layers.core": ("lstmkit.layers", ["ActivityRegularization", "Lambda", "Permute"]),
     "lstmkit.layers.normalization": ("lstmkit.layers", ["GroupNormalization", "UnitNormalization"]),
+    "lstmkit.models": ("lstmkit.layers", ["Input", "InputLayer"]),  # Keras 2.0-2.3: `from keras.models import Input`
     # `lstmkit.layers.pooling` is a real module (the 1-D poolings); Keras 2 kept the 2-D ones there too.
     "lstmkit.layers.pooling": ("lstmkit.layers", ["AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D",
                                                   "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",

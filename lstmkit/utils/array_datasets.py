@@ -15,7 +15,21 @@ import weakref
 
 import numpy as np
 
-__all__ = ["BatchDataset", "SampleDataset"]
+__all__ = ["BatchDataset", "EagerArray", "SampleDataset"]
+
+
+class EagerArray(np.ndarray):
+    """A NumPy array with tf.Tensor's `.numpy()`, so `for x, y in dataset.take(1): x.numpy()` works as
+    with tf.data (it is a plain ndarray everywhere else)."""
+
+    def numpy(self):
+        return np.asarray(self)
+
+
+def _eager(element):
+    if isinstance(element, tuple):
+        return tuple(_eager(e) for e in element)
+    return np.asarray(element).view(EagerArray)
 
 
 # ----------------------------------------------------------------- what a dataset holds
@@ -33,7 +47,7 @@ class _Windows:
         """Elements `indices` stacked along a new first axis: x, or (x, y)."""
         starts = self.starts[indices]
         x = self.data[starts[..., None] + self.offsets]
-        return x if self.targets is None else (x, self.targets[starts])
+        return _eager(x if self.targets is None else (x, self.targets[starts]))
 
 
 class _Arrays:
@@ -47,8 +61,8 @@ class _Arrays:
 
     def take(self, indices):
         if isinstance(self.arrays, tuple):
-            return tuple(a[indices] for a in self.arrays)
-        return self.arrays[indices]
+            return _eager(tuple(a[indices] for a in self.arrays))
+        return _eager(self.arrays[indices])
 
 
 def _buffer_shuffle(n, buffer_size, rng):
@@ -97,6 +111,25 @@ class _Dataset:
     def cardinality(self):
         """The number of elements one pass yields (as tf.data's `cardinality()`): `len(dataset)`."""
         return len(self)
+
+    def take(self, count):
+        """The first `count` elements of a pass (all of them for -1), as tf.data's `take`: iterable again."""
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < -1:
+            raise ValueError(f"`count` must be an integer >= -1. Received: count={count!r}")
+        return _Taken(self, int(count))
+
+
+class _Taken:
+    def __init__(self, dataset, count):
+        self._dataset, self._count = dataset, count
+
+    def __len__(self):
+        n = len(self._dataset)
+        return n if self._count == -1 else min(n, self._count)
+
+    def __iter__(self):
+        iterator = iter(self._dataset)
+        return (next(iterator) for _ in range(len(self)))
 
 
 class SampleDataset(_Dataset):

@@ -28,15 +28,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 PROGRAMS = sorted(p.name for p in CORPUS.glob("p[0-9][0-9]_*.py"))
 
 # program -> (why it fails today, the error it fails with); the fixes lie outside tests/ and layers/.
-XFAIL = {
-    "p04_cnn_lstm.py": ("Keras 2's keras.layers.convolutional also held the poolings (MaxPooling1D, ...); "
-                        "lstmkit/_legacy_paths.py lists only the convolutions there", ImportError),
-    "p15_ner_bilstm.py": ("Keras 2's `from keras.models import Model, Input`: lstmkit.models has no Input",
-                          ImportError),
-    "p34_weather_timeseries_dataset.py": ("keras.preprocessing.timeseries_dataset_from_array is missing, and the "
-                                          "datasets it returns have no tf.data-style .take(n) (nor .numpy() on "
-                                          "batches)", AttributeError),
-}
+XFAIL = {}  # program -> (reason, error type): a program lstmkit cannot run yet
 
 
 def _ragged(rng, n, vocab, longest):
