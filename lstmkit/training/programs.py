@@ -157,6 +157,16 @@ def _foreign_callables(layer) -> tuple:
     return tuple(out)
 
 
+def _remat(layer):
+    """The RematScope a layer was made in (not in its config, but it changes the program)."""
+    mode = layer.__dict__.get("_remat_mode")
+    if mode is None:
+        return None
+    if mode.mode == "list_of_layers":
+        return (mode.mode, layer.name in mode.layer_names)
+    return (mode.mode, getattr(mode, "output_size_threshold", None))
+
+
 def _all_layers(layer, seen=None):
     seen = set() if seen is None else seen
     if id(layer) in seen:
@@ -216,7 +226,8 @@ def architecture_key(model):
         if not _own_class(cls):
             return None  # a user's layer class: its config need not say what it computes
         # A graph model computes only through its layers; its own attributes (loss, optimizer) are not its layers'.
-        parts.append((cls.__module__, cls.__qualname__, () if isinstance(layer, Model) else _foreign_callables(layer)))
+        parts.append((cls.__module__, cls.__qualname__, () if isinstance(layer, Model) else _foreign_callables(layer),
+                      _remat(layer)))
     try:
         config = json.dumps(_canonical(model.get_config(), {}), sort_keys=True, default=repr)
     except Exception:  # noqa: BLE001 - a model whose config cannot be written is not shared
