@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
@@ -100,7 +99,7 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
             fill = CHUNK - len(pending)  # padding batches, skipped by the program
             stacked = jax.tree_util.tree_map(lambda *a: np.stack(a), *([p for p, _, _ in pending] +
                                                                           [pending[0][0]] * fill))
-            keys = jnp.stack([k for _, _, k in pending] + [pending[0][2]] * fill)
+            keys = np.stack([np.asarray(k) for _, _, k in pending] + [np.asarray(pending[0][2])] * fill)
             tv, ntv, opt_state, states, logs = engine.train_chunk_fn()(tv, ntv, opt_state, states, stacked, keys,
                                                                        np.int32(len(pending)))
             logs = np.asarray(logs)
