@@ -184,8 +184,10 @@ def _repeated_runs(modules, framework, spec=REPEATED):
     if framework == "lstmkit":
         from lstmkit.forecasting import repeat_runs
 
-        out["repeat_runs"] = timed(lambda: repeat_runs(build, x, y, n=spec["runs"], validation_data=(vx, vy),
-                                                       epochs=n_epochs, batch_size=32, shuffle=False))
+        runs = lambda: repeat_runs(build, x, y, n=spec["runs"], validation_data=(vx, vy), epochs=n_epochs,  # noqa: E731
+                                   batch_size=32, shuffle=False)
+        out["repeat_runs"] = timed(runs)  # its first call: compiles its one program for the 10 models
+        out["repeat_runs_again"] = timed(runs)
     return out
 
 
