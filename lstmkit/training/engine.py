@@ -427,20 +427,23 @@ def flat_predict_fn_for(model, layout):
     dispatch, which is most of the cost of predicting one small sample.
     """
     owner = _inference_owner(model) if model._engine is None else model._engine.owner
-    to_program = owner.binding.to_program
-    layout = tuple((to_program[k], shape) for k, shape in layout)
+    call = owner.calls.get(("flat_predict", layout))
+    if call is not None:  # the per-call path of a one-sample predict: nothing rebuilt
+        return call
+    program_layout = tuple((owner.binding.to_program[k], shape) for k, shape in layout)
 
     def build(o):
         def run(flat, states, xs):
             values, offset = {}, 0
-            for key, shape in layout:
+            for key, shape in program_layout:
                 size = int(np.prod(shape, dtype=np.int64))
                 values[key] = flat[offset:offset + size].reshape(shape)
                 offset += size
             return predict_chunk(o.model, o.binding.model(values), states, xs)
         return run
 
-    return programs.program(owner, ("flat_predict", layout), build)
+    call = owner.calls[("flat_predict", layout)] = programs.program(owner, ("flat_predict", program_layout), build)
+    return call
 
 
 def bucket_steps(steps):
@@ -454,22 +457,30 @@ def bucket_steps(steps):
     return -(-steps // unit) * unit
 
 
+def pad_rows(arrays, n_pad):
+    """(xs, ys, w) with zero rows appended up to `n_pad` rows (on the host)."""
+    def pad(a):
+        a = np.asarray(a)
+        extra = n_pad - a.shape[0]
+        return a if not extra else np.concatenate([a, np.zeros((extra,) + a.shape[1:], a.dtype)])
+
+    xs, ys, w = arrays
+    return [pad(a) for a in xs], [pad(a) for a in ys], pad(w)
+
+
+def padded_rows(n, bs):
+    """The row count data of `n` rows is padded to for batches of `bs`: `bucket_steps` whole batches."""
+    return bucket_steps(-(-n // bs)) * bs
+
+
 def padded_device_arrays(data, bs):
     """(the data's device arrays, their row count): `ArrayData` padded with zero rows to `bucket_steps`
     batches of `bs` (the rows past `data.n` are marked padding by the program); other data as they are."""
     arrays = data.device_arrays()
     if not isinstance(data.batches, ArrayBatches):
         return jax.device_put(arrays), data.n
-    n_pad = bucket_steps(-(-data.n // bs)) * bs
-    if n_pad != data.n:
-        xs, ys, w = arrays
-
-        def pad(a):
-            a = np.asarray(a)
-            return np.concatenate([a, np.zeros((n_pad - a.shape[0],) + a.shape[1:], a.dtype)])
-
-        arrays = ([pad(a) for a in xs], [pad(a) for a in ys], pad(w))
-    return jax.device_put(arrays), n_pad
+    n_pad = padded_rows(data.n, bs)
+    return jax.device_put(pad_rows(arrays, n_pad)), n_pad
 
 
 def pad_to_batches(arrays, bs, steps):

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
-from lstmkit.training.engine import bucket_steps, epochs_per_call
+from lstmkit.training.engine import epochs_per_call, pad_rows, padded_rows
 
 
 class CannotTrainTogether(ValueError):
@@ -49,17 +49,6 @@ def _unstack(tree, n):
     return [treedef.unflatten([leaf[i] for leaf in leaves]) for i in range(n)]
 
 
-def _pad_rows(arrays, n_max):
-    xs, ys, w = arrays
-
-    def pad(a):
-        a = np.asarray(a)
-        extra = n_max - a.shape[0]
-        return a if not extra else np.concatenate([a, np.zeros((extra,) + a.shape[1:], a.dtype)])
-
-    return [pad(a) for a in xs], [pad(a) for a in ys], pad(w)
-
-
 def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch_size=None, validation_data=None,
              validation_split=0.0, sample_weight=None, shuffle=True, callbacks=None, seed=None) -> ManyFit:
     """Train `n` new models of one architecture together, in one compiled program.
@@ -79,6 +68,7 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
     stateful layers, per-batch callbacks, or a batch size larger than a model's data.
     """
     from lstmkit import callbacks as callbacks_mod
+    from lstmkit.models import Model
     from lstmkit.training.trainer import _keras_order
     from lstmkit.utils import set_random_seed
 
@@ -112,8 +102,6 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
         if seed is not None:
             set_random_seed(seed + i)
         model = build_fn()
-        from lstmkit.models import Model
-
         if not isinstance(model, Model) or not getattr(model, "compiled", False):
             raise ValueError(f"fit_many(): `build_fn()` must return a new compiled lstmkit Model; call {i} "
                              f"returned {model!r}.")
@@ -169,21 +157,21 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
         shared_val = validation_data is not None and not per_model_val
 
     # Padded as fit pads (to a bucket of whole batches), so other sizes in the bucket share the program.
-    n_max = bucket_steps(-(-n_max // bs)) * bs
+    n_max = padded_rows(n_max, bs)
     if shared_data:
-        data = jax.device_put(_pad_rows(trains[0].device_arrays(), n_max))
+        data = jax.device_put(pad_rows(trains[0].device_arrays(), n_max))
     else:
-        data = jax.device_put(_stack([_pad_rows(t.device_arrays(), n_max) for t in trains]))
+        data = jax.device_put(_stack([pad_rows(t.device_arrays(), n_max) for t in trains]))
     if vals[0] is None:
         val_data = ()
         n_val = np.zeros((n,), np.int32)
     elif shared_val:
-        vmax = bucket_steps(-(-vals[0].n // val_bs)) * val_bs
-        val_data = jax.device_put(_pad_rows(vals[0].device_arrays(), vmax))
+        vmax = padded_rows(vals[0].n, val_bs)
+        val_data = jax.device_put(pad_rows(vals[0].device_arrays(), vmax))
         n_val = np.full((n,), vals[0].n, np.int32)
     else:
-        vmax = bucket_steps(-(-max(v.n for v in vals) // val_bs)) * val_bs
-        val_data = jax.device_put(_stack([_pad_rows(v.device_arrays(), vmax) for v in vals]))
+        vmax = padded_rows(max(v.n for v in vals), val_bs)
+        val_data = jax.device_put(_stack([pad_rows(v.device_arrays(), vmax) for v in vals]))
         n_val = np.array([v.n for v in vals], np.int32)
 
     # Carries in program keys (the same for every model of the architecture), stacked over models.

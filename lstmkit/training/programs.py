@@ -275,7 +275,6 @@ class Binding:
         for i, layer in enumerate(model._stateful_layers()):
             self.to_program[layer._state_key] = f"s{i:03d}"
         self.to_model = {p: m for m, p in self.to_program.items()}
-        self.n_weights = len(weights)
 
     def program(self, tree):
         return rekey(tree, self.to_program)
@@ -289,13 +288,14 @@ class Owner:
     """What calls shared programs: their `Programs`, the caller's `Binding`, and the object whose
     model traces them (an `Engine`, or the model itself for inference without compile())."""
 
-    __slots__ = ("programs", "binding", "tracer", "model")
+    __slots__ = ("programs", "binding", "tracer", "model", "calls")
 
     def __init__(self, programs, binding, tracer, model):
         self.programs = programs
         self.binding = binding
         self.tracer = tracer
         self.model = model
+        self.calls = {}  # program key -> this owner's bound call (made once, not per call)
 
 
 def program(owner, key, build):
@@ -304,6 +304,9 @@ def program(owner, key, build):
     `build(active_owner)` returns the function to trace; it is called only when the program traces,
     with the owner whose call is running, so a program never keeps a model alive or runs a stale one.
     """
+    call = owner.calls.get(key)
+    if call is not None:
+        return call
     import jax
 
     progs = owner.programs
@@ -334,4 +337,5 @@ def program(owner, key, build):
             progs.active = previous
 
     call.lower = lower
+    owner.calls[key] = call
     return call
