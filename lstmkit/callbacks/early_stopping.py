@@ -69,7 +69,7 @@ class EarlyStopping(MonitorCallback):
             return
         if self.restore_best_weights and self.best_weights is None:
             # Nothing recorded yet: the current weights are the best.
-            self.best_weights = copy_weights(self.model.get_weights())
+            self.best_weights = self._current_weights()
             self.best_epoch = epoch
 
         self.wait += 1
@@ -77,7 +77,7 @@ class EarlyStopping(MonitorCallback):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = copy_weights(self.model.get_weights())
+                self.best_weights = self._current_weights()
             # Patience restarts only when the baseline is beaten too.
             if self.baseline is None or self._is_improvement(current, self.baseline):
                 self.wait = 0
@@ -86,6 +86,11 @@ class EarlyStopping(MonitorCallback):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
+
+    def _current_weights(self):
+        # The engine replaces this while it replays epochs it ran with the rule on the device
+        # (training/early_stop.py): the best weights are then copied there.
+        return copy_weights(self.model.get_weights())
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:

@@ -109,9 +109,14 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
                          "Use fewer folds.")
     frame_cols = {"target": columns[0], "covariates": columns[1:] or None}
     rows, fold_rows, histories, best = [], [], [], []
+    together = _fit_together(template, settings, data, frame_cols, origins, on_fit) if refit else None
     fitted = None
     for k, origin in enumerate(origins):
-        if fitted is None or refit:
+        if together is not None:
+            fitted = together[k]
+            histories.append(fitted.history_)
+            best.append(fitted.best_epoch_)
+        elif fitted is None or refit:
             if on_fit is not None:
                 on_fit(k, origin)
             fitted = template.clone(**settings)
@@ -135,6 +140,41 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
     fold_scores = pd.DataFrame(fold_rows)
     scores = fold_scores.drop(columns="fold").groupby("forecaster", sort=False).mean()
     return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon)
+
+
+def _fit_together(template, settings, data, frame_cols, origins, on_fit):
+    """The folds' models trained as one compiled program (`fit_many`), each exactly as its own
+    `Forecaster.fit` would train it; None when they cannot be (a given Model object is one model,
+    your own layer classes are never shared, ...), and the folds are then fitted one by one."""
+    from lstmkit.models import Model
+    from lstmkit.training.many import CannotTrainTogether, fit_many
+
+    if len(origins) < 2 or isinstance(template.model, Model):
+        return None
+    fitted = [template.clone(**settings) for _ in origins]
+    jobs = [f._prepare_fit(_rows(data, origin), frame_cols["target"], frame_cols["covariates"])
+            for f, origin in zip(fitted, origins)]
+    args = jobs[0].fit_args
+    if any(j.fit_args["validation_data"] is None for j in jobs) != (args["validation_data"] is None):
+        return None
+    builds = iter(jobs)
+
+    def build():
+        job = next(builds)
+        return fitted[0]._new_model(job.n_features, job.span)
+
+    if on_fit is not None:
+        for k, origin in enumerate(origins):
+            on_fit(k, origin)
+    try:
+        result = fit_many(build, datasets=[(j.x, j.y) for j in jobs], epochs=args["epochs"],
+                          batch_size=args["batch_size"], shuffle=args["shuffle"], callbacks=args["callbacks"],
+                          validation_data=[j.fit_args["validation_data"] for j in jobs] if args["validation_data"]
+                          else None, seed=[template.seed] * len(jobs), verbose=1 if template.verbose else 0)
+    except CannotTrainTogether:
+        return None
+    return [f._finish_fit(job, model, history)
+            for f, job, model, history in zip(fitted, jobs, result.models, result.histories)]
 
 
 def _rows(data, stop):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,6 +30,19 @@ from lstmkit.forecasting.series import choose_defaults, future_index, to_frame
 __all__ = ["Forecaster"]
 
 STRATEGIES = ("direct", "recursive")
+
+
+class _FitJob(NamedTuple):
+    """What one `Forecaster.fit` trains on (see `_prepare_fit`)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    fit_args: dict
+    n_features: int
+    span: int
+    values: np.ndarray
+    index: object
+    columns: list
 
 
 def _int_or_none(name, value, minimum):
@@ -202,8 +216,17 @@ class Forecaster:
     def fit(self, data, target=None, covariates=None, callbacks=None):
         """Train on `data`: a Series, a DataFrame (name the `target` and the `covariates`
         columns) or an array. `callbacks` are added to `Model.fit`'s. Returns self."""
-        from lstmkit.callbacks import EarlyStopping
         from lstmkit.utils import set_random_seed
+
+        job = self._prepare_fit(data, target, covariates, callbacks)
+        set_random_seed(self.seed)
+        model = self._new_model(job.n_features, job.span)
+        history = model.fit(job.x, job.y, **job.fit_args, verbose=self.verbose)
+        return self._finish_fit(job, model, history)
+
+    def _prepare_fit(self, data, target=None, covariates=None, callbacks=None):
+        """Everything `fit` does before training: settings, scalers, windows; returns a `_FitJob`."""
+        from lstmkit.callbacks import EarlyStopping
 
         values, index, columns = to_frame(data, target, covariates)
         if self.strategy == "recursive" and values.shape[1] > 1:
@@ -230,20 +253,20 @@ class Forecaster:
         windows = WindowedSeries(scaled, scaled[:, :1], window=window, horizon=span, layout=self.layout_)
         x, y = self._relative(*windows[train_idx])
         validation = self._relative(*windows[val_idx]) if n_val else None
-
-        set_random_seed(self.seed)
-        model = self._new_model(values.shape[1], span)
         cbs = list(callbacks or [])
         if self.early_stopping:
             cbs.append(EarlyStopping(monitor="val_loss", patience=self.patience, restore_best_weights=True))
-        history = model.fit(x, y, epochs=self.epochs, batch_size=self.batch_size, validation_data=validation,
-                            callbacks=cbs, shuffle=True, verbose=self.verbose)
+        fit_args = dict(epochs=self.epochs, batch_size=self.batch_size, validation_data=validation, callbacks=cbs,
+                        shuffle=True)
+        return _FitJob(x, y, fit_args, values.shape[1], span, values, index, columns)
+
+    def _finish_fit(self, job, model, history):
         self.model_, self.history_ = model, dict(history.history)
         val_loss = self.history_.get("val_loss")
         self.best_epoch_ = int(np.argmin(val_loss)) + 1 if (self.early_stopping and val_loss) else len(self.history_["loss"])
-        self.target_, self.covariates_ = columns[0], columns[1:]
-        self.n_features_ = values.shape[1]
-        self._tail, self._index = values[-window:].copy(), index
+        self.target_, self.covariates_ = job.columns[0], job.columns[1:]
+        self.n_features_ = job.values.shape[1]
+        self._tail, self._index = job.values[-self.window_:].copy(), job.index
         return self
 
     def _split(self, rows, window, span):

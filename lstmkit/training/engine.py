@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from lstmkit.training import programs
+from lstmkit.training import early_stop, programs
 from lstmkit.training.compiled_loss import CompiledLoss, _expand_to
 
 # Room for this many epochs' logs per compiled call (the call itself runs n <= CHUNK).
@@ -266,7 +266,7 @@ class Engine:
 
     # ------------------------------------------------------------ entry points
     # Each returns a compiled function of this model's own keys (programs.program translates them).
-    def run_epochs_fn(self, bs, shuffle, val_bs, batches=None, val_batches=None):
+    def run_epochs_fn(self, bs, shuffle, val_bs, batches=None, val_batches=None, stop=None):
         """jit-compiled: (carry, data, val_data, orders, base_key, epoch0, n, n_real, n_val_real)
         -> (carry, logs[CHUNK, n_logs]); `n_real` / `n_val_real`: how many rows of the (padded) data are real.
 
@@ -276,58 +276,119 @@ class Engine:
         `orders` holds each epoch's sample order (rows, n) when shuffling, made on the
         host: an on-device permutation is a sort, which costs more to compile than
         the whole training step of a small model.
+
+        With `stop` (an `early_stop.StopPlan`) the program runs `EarlyStopping`'s rule after each
+        epoch and takes two more arguments, (stop_state, stop_params), after n_val_real; it returns
+        (carry, logs, stop_state, epochs_run) and ends its loop when the rule stops or is undecided.
         """
         batches, val_batches = batches or ARRAYS, val_batches or ARRAYS
-        key = ("epochs", bs, shuffle, val_bs, batches.key, val_batches.key)
+        key = ("epochs", bs, shuffle, val_bs, batches.key, val_batches.key, stop)
 
         def build(o):
-            def run(carry, data, val_data, orders, base_key, epoch0, n, n_real, n_val_real):
+            def run(carry, data, val_data, orders, base_key, epoch0, n, n_real, n_val_real, *stopping):
                 return o.tracer._run_epochs(bs, shuffle, val_bs, batches, val_batches, carry, data, val_data, orders,
-                                            base_key, epoch0, n, n_real, n_val_real)
+                                            base_key, epoch0, n, n_real, n_val_real, stop, *stopping)
             return run
 
         return programs.program(self.owner, key, build)
 
+    def _one_epoch(self, bs, val_bs, batches, val_batches, carry, data, val_data, order, epoch_key, n_real,
+                   n_val_real):
+        """One epoch of training, then validation: (carry, log row)."""
+        carry, row = self._epoch(carry, data, batches, order, epoch_key, bs, n_real)
+        if val_bs:
+            tv, ntv, opt_state, states = carry
+            states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs, n_val_real)
+            carry = (tv, ntv, opt_state, states)
+            row = jnp.concatenate([row, val_logs])
+        return carry, row
+
     def _run_epochs(self, bs, shuffle, val_bs, batches, val_batches, carry, data, val_data, orders, base_key,
-                    epoch0, n, n_real=None, n_val_real=None):
+                    epoch0, n, n_real=None, n_val_real=None, stop=None, stop_state=None, stop_params=None):
         n_logs = len(self.log_names) * (2 if val_bs else 1)
-
-        def body(i, c):
-            carry, logs = c
-            epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
-            order = orders[i] if shuffle else None
-            carry, train_logs = self._epoch(carry, data, batches, order, epoch_key, bs, n_real)
-            row = train_logs
-            if val_bs:
-                tv, ntv, opt_state, states = carry
-                states, val_logs = self._eval_scan(tv, ntv, states, val_data, val_batches, val_bs, n_val_real)
-                carry = (tv, ntv, opt_state, states)
-                row = jnp.concatenate([train_logs, val_logs])
-            return carry, logs.at[i].set(row)
-
         logs = jnp.full((orders.shape[0] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
-        return jax.lax.fori_loop(0, n, body, (carry, logs))
 
-    def run_many_fn(self, bs, shuffle, val_bs, shared_data, shared_val):
-        """`run_epochs_fn` for several models of this architecture at once, vmapped over their stacked
-        carries, sample orders, keys, real sizes and `active` flags (a stopped model's carry is kept):
+        def epoch(i, carry):
+            epoch_key = lambda: jax.random.fold_in(base_key, epoch0 + i)
+            return self._one_epoch(bs, val_bs, batches, val_batches, carry, data, val_data,
+                                   orders[i] if shuffle else None, epoch_key, n_real, n_val_real)
+
+        if stop is None:
+            def body(i, c):
+                carry, logs = c
+                carry, row = epoch(i, carry)
+                return carry, logs.at[i].set(row)
+
+            return jax.lax.fori_loop(0, n, body, (carry, logs))
+
+        def stop_body(c):
+            i, carry, logs, st = c
+            carry, row = epoch(i, carry)
+            st = early_stop.step(stop, st, stop_params, row, epoch0 + i, {**carry[0], **carry[1]})
+            return i + 1, carry, logs.at[i].set(row), st
+
+        def go_on(c):
+            i, _, _, st = c
+            return (i < n) & ~st.stopped & ~st.pending
+
+        i, carry, logs, st = jax.lax.while_loop(go_on, stop_body, (jnp.int32(0), carry, logs, stop_state))
+        return carry, logs, st, i
+
+    def run_many_fn(self, bs, shuffle, val_bs, shared_data, shared_val, stop=None):
+        """`run_epochs_fn` for several models of this architecture at once: each epoch vmapped over
+        their stacked carries, sample orders, keys, real sizes; `active` flags keep a stopped model's carry:
         (carries, data, val_data, orders, keys, n_real, n_val_real, active, epoch0, n) -> (carries, logs).
-        `shared_data` / `shared_val`: one dataset for all models (else one per model, stacked)."""
-        key = ("many", bs, shuffle, val_bs, shared_data, shared_val)
+        `shared_data` / `shared_val`: one dataset for all models (else one per model, stacked).
+        With `stop`, also (stop_states, stop_params) in and (..., stop_states, epochs_run) out; the loop
+        ends when every model has stopped or one model's rule is undecided."""
+        key = ("many", bs, shuffle, val_bs, shared_data, shared_val, stop)
 
         def build(o):
             eng = o.tracer
 
-            def one(carry, data, val_data, orders, base_key, n_real, n_val_real, active, epoch0, n):
-                new, logs = eng._run_epochs(bs, shuffle, val_bs, ARRAYS, ARRAYS, carry, data, val_data, orders,
-                                            base_key, epoch0, n, n_real, n_val_real)
-                return jax.tree_util.tree_map(lambda a, b: jnp.where(active, a, b), new, carry), logs
-
-            axes = (0, None if shared_data else 0, None if shared_val else 0, 0 if shuffle else None, 0, 0, 0, 0,
-                    None, None)
-            return jax.vmap(one, in_axes=axes)
+            def run(carries, data, val_data, orders, keys, n_real, n_val_real, active, epoch0, n, *stopping):
+                return eng._run_many(bs, shuffle, val_bs, shared_data, shared_val, stop, carries, data, val_data,
+                                     orders, keys, n_real, n_val_real, active, epoch0, n, *stopping)
+            return run
 
         return programs.program(self.owner, key, build)
+
+    def _run_many(self, bs, shuffle, val_bs, shared_data, shared_val, stop, carries, data, val_data, orders, keys,
+                  n_real, n_val_real, active, epoch0, n, stop_states=None, stop_params=None):
+        n_models = keys.shape[0]
+        n_logs = len(self.log_names) * (2 if val_bs else 1)
+        logs = jnp.full((n_models, orders.shape[1] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
+        where = lambda m, a, b: jax.tree_util.tree_map(
+            lambda x, y: jnp.where(m.reshape(m.shape + (1,) * (x.ndim - 1)), x, y), a, b)
+
+        def one(i, carry, data, val_data, order, key, n_real, n_val_real):
+            epoch_key = lambda: jax.random.fold_in(key, epoch0 + i)
+            return self._one_epoch(bs, val_bs, ARRAYS, ARRAYS, carry, data, val_data, order, epoch_key, n_real,
+                                   n_val_real)
+
+        axes = (None, 0, None if shared_data else 0, None if shared_val else 0, 0 if shuffle else None, 0, 0, 0)
+        epoch = jax.vmap(one, in_axes=axes)
+
+        def body(c):
+            i, carries, logs, st = c
+            new, rows = epoch(i, carries, data, val_data, orders[:, i] if shuffle else None, keys, n_real,
+                              n_val_real)
+            live = active if st is None else active & ~st.stopped
+            carries = where(live, new, carries)
+            if st is not None:
+                new_st = jax.vmap(partial(early_stop.step, stop), in_axes=(0, None, 0, None, 0))(
+                    st, stop_params, rows, epoch0 + i, {**carries[0], **carries[1]})
+                st = where(live, new_st, st)
+            return i + 1, carries, logs.at[:, i].set(rows), st
+
+        def go_on(c):
+            i, _, _, st = c
+            if st is None:
+                return i < n
+            return (i < n) & jnp.any(active & ~st.stopped) & ~jnp.any(st.pending)
+
+        i, carries, logs, st = jax.lax.while_loop(go_on, body, (jnp.int32(0), carries, logs, stop_states))
+        return (carries, logs) if stop is None else (carries, logs, st, i)
 
     def evaluate_fn(self, bs, batches=None):
         batches = batches or ARRAYS

@@ -11,6 +11,7 @@ on (a stopped model's carry is masked, not updated).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from typing import NamedTuple
@@ -20,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
+from lstmkit.training import early_stop
 from lstmkit.training.engine import epochs_per_call, pad_rows, padded_rows
 
 
@@ -50,18 +52,22 @@ def _unstack(tree, n):
 
 
 def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch_size=None, validation_data=None,
-             validation_split=0.0, sample_weight=None, shuffle=True, callbacks=None, seed=None) -> ManyFit:
+             validation_split=0.0, sample_weight=None, shuffle=True, callbacks=None, seed=None, verbose=0) -> ManyFit:
     """Train `n` new models of one architecture together, in one compiled program.
 
     build_fn: called with no arguments, returns a new compiled model (the same architecture and
         compile settings each time). With `seed`, model i is built and trained after
-        `set_random_seed(seed + i)`, exactly as `set_random_seed(seed + i); m = build_fn(); m.fit(...)`.
+        `set_random_seed(seed + i)`, exactly as `set_random_seed(seed + i); m = build_fn(); m.fit(...)`;
+        `seed` may also be a list of one seed per model.
     x, y, sample_weight: one dataset for every model; or `datasets`: one `(x, y)` or
         `(x, y, sample_weight)` per model (n is then its length; sizes may differ).
     validation_data: `(x_val, y_val)` for every model, or a list of one such tuple per model;
         `validation_split` takes the last fraction of each model's data, as `fit` does.
     callbacks: a list of callbacks; each model gets its own deep copy (its own EarlyStopping state).
-        Callbacks that need per-batch hooks are not supported here.
+        Callbacks that need per-batch hooks are not supported here. An `EarlyStopping` runs inside
+        the compiled program (many epochs per call); other epoch-level callbacks make each call one epoch.
+    verbose: 0 silent; 1 prints one line per compiled call: the epoch, how many models still
+        train, and each model's last losses.
 
     Returns `ManyFit(models, histories)`. Raises `CannotTrainTogether` (a ValueError) when the models
     cannot share one program: different architectures or compile settings, your own layer classes,
@@ -97,10 +103,21 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
         raise ValueError(f"fit_many(validation_data=...) must be one (x_val, y_val) tuple or a list of {n} such "
                          f"tuples, one per model; received a list of {len(validation_data)}.")
 
+    if isinstance(seed, (list, tuple)):
+        if len(seed) != n or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seed):
+            raise ValueError(f"fit_many(seed=...) must be an integer or a list of {n} integers (one per model); "
+                             f"received {seed!r}.")
+        seeds = [int(s) for s in seed]
+    elif seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        seeds = None if seed is None else [int(seed) + i for i in range(n)]
+    else:
+        raise ValueError(f"fit_many(seed=...) must be an integer or a list of integers; received {seed!r}.")
+    if verbose not in (0, 1, 2, "auto"):
+        raise ValueError(f"fit_many(verbose=...) must be 0, 1, 2 or 'auto'; received {verbose!r}.")
     models, keys, shuffle_seeds = [], [], []
     for i in range(n):
-        if seed is not None:
-            set_random_seed(seed + i)
+        if seeds is not None:
+            set_random_seed(seeds[i])
         model = build_fn()
         if not isinstance(model, Model) or not getattr(model, "compiled", False):
             raise ValueError(f"fit_many(): `build_fn()` must return a new compiled lstmkit Model; call {i} "
@@ -181,7 +198,6 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
         opt_state = model._opt_state_for(engine, tv)
         carries.append(engine.owner.binding.program((tv, ntv, opt_state, {})))
     carry = first.owner.binding.model(_stack(carries))
-    run = first.run_many_fn(bs, bool(shuffle), val_bs, shared_data, shared_val)
 
     cbs_list = []
     for (model, *_), k in zip(models, ns):
@@ -198,6 +214,12 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
         cbs_list.append(cbs)
     live = any(c.needs_live_epochs() for c in cbs_list)
     names = first.log_names + ([f"val_{k}" for k in first.log_names] if val_bs else [])
+    # An EarlyStopping (the usual only live callback) runs inside the program: many epochs per call.
+    plans = [early_stop.plan_for(c, names) for c in cbs_list] if live else [None]
+    stop = plans[0][0] if plans[0] is not None and all(p is not None and p[0] == plans[0][0] for p in plans) else None
+    stop_cbs = [p[1] for p in plans] if stop is not None else []
+    live = live and stop is None
+    run = first.run_many_fn(bs, bool(shuffle), val_bs, shared_data, shared_val, stop)
     capacity = epochs_per_call(n_max * n, bool(shuffle))
     shuffle_rngs = [np.random.default_rng(s) for s in shuffle_seeds]
     orders = np.zeros((n, capacity, n_max), np.int32) if shuffle else np.zeros((0,), np.int32)
@@ -207,8 +229,13 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
     for (model, *_), cbs in zip(models, cbs_list):
         model.stop_training = False
         cbs.on_train_begin()
+    snapshot = None
+    if stop is not None:
+        stop_params = early_stop.params_of(stop_cbs[0])
+        snapshot = {**carry[0], **carry[1]}
     last_logs = [{} for _ in range(n)]
     epoch = 0
+    started = time.perf_counter()
     while epoch < epochs and active.any():
         n_run = 1 if live else min(epochs - epoch, capacity)
         if live:
@@ -221,28 +248,52 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
                 for e in range(n_run):
                     orders[i, e, :ns[i]] = shuffle_rngs[i].permutation(ns[i])
         t0 = time.perf_counter()
-        carry, logs = run(carry, data, val_data, orders, keys_arr, n_real, n_val, active, np.int32(epoch),
-                          np.int32(n_run))
-        logs = np.asarray(logs)[:, :n_run]
+        args = (carry, data, val_data, orders, keys_arr, n_real, n_val, active, np.int32(epoch), np.int32(n_run))
+        if stop is None:
+            carry, logs = run(*args)
+            ran = n_run
+        else:
+            states = early_stop.stack_states(stop_cbs, snapshot)
+            carry, logs, states, ran = run(*args, states, stop_params)
+            ran = int(ran)
+            snapshot = states.snapshot
+        logs = np.asarray(logs)[:, :ran]
         elapsed = time.perf_counter() - t0
         if live:
             _write_back(models, carry, active)
+        pending = np.asarray(states.pending) if stop is not None else np.zeros((n,), bool)
         for i, ((model, *_), cbs) in enumerate(zip(models, cbs_list)):
             if not active[i]:
                 continue
             if hasattr(cbs, "set_epoch_time"):
-                cbs.set_epoch_time(elapsed / n_run)
-            for e in range(n_run):
-                row = _keras_order({k: float(v) for k, v in zip(names, logs[i, e])})
-                if not live:
-                    cbs.on_epoch_begin(epoch + e)
-                cbs.on_epoch_end(epoch + e, row)
-                last_logs[i] = row
+                cbs.set_epoch_time(elapsed / ran)
+            with early_stop.Replay(stop_cbs[i]) if stop is not None else contextlib.nullcontext():
+                for e in range(ran):
+                    row = _keras_order({k: float(v) for k, v in zip(names, logs[i, e])})
+                    if not live:
+                        cbs.on_epoch_begin(epoch + e)
+                    cbs.on_epoch_end(epoch + e, row)
+                    last_logs[i] = row
+                    if model.stop_training:
+                        break
+            if stop is not None and bool(model.stop_training) != bool(states.stopped[i]) and not pending[i]:
+                raise RuntimeError(f"fit_many(): the program's EarlyStopping and the callback disagree for model {i} "
+                                   f"(stopped: {bool(states.stopped[i])} vs {bool(model.stop_training)}); this is a "
+                                   "bug in lstmkit, please report it.")
+            if pending[i] and stop_cbs[i].best_epoch == epoch + ran - 1:
+                # The host decided an undecided epoch as an improvement: its weights are the best.
+                snapshot = early_stop.take_current(snapshot, {**carry[0], **carry[1]}, i)
             if model.stop_training:
                 active[i] = False
-        epoch += n_run
+        epoch += ran
+        if verbose:
+            _print_progress(epoch, epochs, active, last_logs, time.perf_counter() - started)
     _write_back(models, carry, np.ones((n,), bool))
     histories = []
+    if stop is not None:
+        parts = _unstack(first.owner.binding.program(snapshot), n)
+        for i, (model, engine, *_) in enumerate(models):
+            early_stop.resolve(stop_cbs[i], model, engine.owner.binding.model(parts[i]))
     for i, ((model, engine, *_), cbs) in enumerate(zip(models, cbs_list)):
         model._finalize_ema(engine)
         cbs.on_train_end(last_logs[i])
@@ -278,3 +329,14 @@ def _write_back(models, carry, which):
         model._opt_state = opt_state
         model._opt_state_keys = tuple(sorted(tv))
         model.optimizer.iterations = model.optimizer.get_state_iterations(opt_state)
+
+
+def _print_progress(epoch, epochs, active, last_logs, elapsed):
+    from lstmkit.callbacks.callback import print_msg
+
+    names = [k for k in last_logs[0] if k in ("loss", "val_loss")] or list(last_logs[0])[:1]
+    parts = [f"Epoch {epoch}/{epochs}", f"{int(active.sum())} of {len(active)} models still training",
+             f"{elapsed:.1f}s elapsed"]
+    for name in names:
+        parts.append(f"{name}: " + " ".join(f"{row.get(name, float('nan')):.4g}" for row in last_logs))
+    print_msg(" - ".join(parts))

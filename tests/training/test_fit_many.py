@@ -123,3 +123,54 @@ def test_repeat_runs_and_time_series_cv_train_together_with_the_same_results():
         ref, hist = _alone(build, 2 + k, X[train], Y[train], epochs=2, batch_size=8,
                            validation_data=(X[test], Y[test]))
         _same(cv.models[k], cv.histories[k], ref, hist)
+
+
+def _counting_runs(monkeypatch):
+    """Count the compiled calls fit_many makes."""
+    from lstmkit.training import engine as engine_mod
+
+    calls = []
+    original = engine_mod.Engine.run_many_fn
+
+    def run_many_fn(self, *args, **kwargs):
+        fn = original(self, *args, **kwargs)
+
+        def counted(*a):
+            calls.append(1)
+            return fn(*a)
+        return counted
+
+    monkeypatch.setattr(engine_mod.Engine, "run_many_fn", run_many_fn)
+    return calls
+
+
+ES_CASES = {
+    "restore": dict(monitor="val_loss", patience=2, restore_best_weights=True),
+    "min_delta_and_baseline": dict(monitor="val_loss", patience=1, min_delta=1e-3, baseline=2.0),
+    "max_metric_from_epoch": dict(monitor="val_mae", mode="max", patience=1, start_from_epoch=2,
+                                  restore_best_weights=True),
+    "never_stops": dict(monitor="loss", patience=100),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ES_CASES))
+def test_early_stopping_runs_inside_the_program_with_the_callbacks_rule(case, monkeypatch):
+    build = _build()
+    settings = ES_CASES[case]
+    calls = _counting_runs(monkeypatch)
+    cbs = [C.EarlyStopping(**settings)]
+    res = fit_many(build, X[:40], Y[:40], n=2, epochs=12, batch_size=10, validation_data=(X[40:], Y[40:]),
+                   seed=4, callbacks=cbs)
+    monkeypatch.undo()
+    # Far fewer calls than epochs: the rule ran on the device (an undecided comparison costs one more).
+    assert len(calls) <= 3, len(calls)
+    for i in range(2):
+        ref_cb = C.EarlyStopping(**settings)
+        ref, hist = _alone(build, 4 + i, X[:40], Y[:40], epochs=12, batch_size=10,
+                           validation_data=(X[40:], Y[40:]), callbacks=[ref_cb])
+        _same(res.models[i], res.histories[i].history, ref, hist, tol=0)
+        mine = res.histories[i].model  # the model's own callback copy is reached through its History
+        assert mine is res.models[i]
+    # The callback copies end in the state the callback reaches alone.
+    if case == "never_stops":
+        assert all(len(h.history["loss"]) == 12 for h in res.histories)
