@@ -18,6 +18,7 @@ elements, metrics weight padding by 0.
 from __future__ import annotations
 
 from functools import partial
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -38,6 +39,13 @@ def epochs_per_call(n_samples, shuffle):
     if not shuffle:
         return EPOCH_CHUNK
     return max(1, min(EPOCH_CHUNK, MAX_ORDER_ELEMENTS // max(n_samples, 1)))
+
+
+class SharedBound(NamedTuple):
+    """A vmapped model's real row count `n`, with the batch count of the largest model (`steps`)."""
+
+    n: jax.Array
+    steps: jax.Array
 
 
 class ArrayBatches:
@@ -215,7 +223,7 @@ class Engine:
         if n_real is None:
             valid = jnp.concatenate([jnp.ones((n,), jnp.float32), jnp.zeros((pad,), jnp.float32)])
         else:
-            valid = (jnp.arange(steps * bs) < n_real).astype(jnp.float32)
+            valid = (jnp.arange(steps * bs) < getattr(n_real, "n", n_real)).astype(jnp.float32)
         return order, valid.reshape(steps, bs), steps
 
     @staticmethod
@@ -235,6 +243,17 @@ class Engine:
             item = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_index_in_dim(a, i, keepdims=False), items)
             return body(i, item, valid[i], c)
 
+        if isinstance(n_real, SharedBound):
+            # Models of different sizes vmapped together: one loop to the largest; a model's steps past
+            # its own last batch leave its carry as it was (a vmapped loop bound would batch the loop,
+            # which costs much more to trace and compile).
+            def masked_body(i, c):
+                new = loop_body(i, c)
+                real = i * bs < n_real.n
+                return jax.tree_util.tree_map(lambda a, b: jnp.where(real, a, b), new, c)
+
+            return jax.lax.fori_loop(0, n_real.steps, masked_body, init)
+        n_real = getattr(n_real, "n", n_real)
         return jax.lax.fori_loop(0, (n_real + bs - 1) // bs, loop_body, init)
 
     def _epoch(self, carry, data, batches, order, key, bs, n_real=None):
@@ -361,10 +380,13 @@ class Engine:
         where = lambda m, a, b: jax.tree_util.tree_map(
             lambda x, y: jnp.where(m.reshape(m.shape + (1,) * (x.ndim - 1)), x, y), a, b)
 
+        steps = (jnp.max(n_real) + bs - 1) // bs
+        val_steps = (jnp.max(n_val_real) + val_bs - 1) // val_bs if val_bs else None
+
         def one(i, carry, data, val_data, order, key, n_real, n_val_real):
             epoch_key = lambda: jax.random.fold_in(key, epoch0 + i)
-            return self._one_epoch(bs, val_bs, ARRAYS, ARRAYS, carry, data, val_data, order, epoch_key, n_real,
-                                   n_val_real)
+            return self._one_epoch(bs, val_bs, ARRAYS, ARRAYS, carry, data, val_data, order, epoch_key,
+                                   SharedBound(n_real, steps), SharedBound(n_val_real, val_steps) if val_bs else None)
 
         axes = (None, 0, None if shared_data else 0, None if shared_val else 0, 0 if shuffle else None, 0, 0, 0)
         epoch = jax.vmap(one, in_axes=axes)
@@ -451,7 +473,6 @@ def predict_chunk(model, values, states, xs):
         outs, _, new_states, _, _ = model.apply_flat(values, states, xb, training=False, rng=None)
         return new_states, outs
 
-    return jax.lax.scan(body, states, xs)
 
 
 def inference_cache(model) -> dict:
@@ -539,9 +560,7 @@ def padded_device_arrays(data, bs):
     batches of `bs` (the rows past `data.n` are marked padding by the program); other data as they are."""
     arrays = data.device_arrays()
     if not isinstance(data.batches, ArrayBatches):
-        return jax.device_put(arrays), data.n
     n_pad = padded_rows(data.n, bs)
-    return jax.device_put(pad_rows(arrays, n_pad)), n_pad
 
 
 def pad_to_batches(arrays, bs, steps):
