@@ -42,7 +42,8 @@ def _is_per_model(value, n):
 
 
 def _stack(trees):
-    return jax.tree_util.tree_map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *trees)
+    # On the host: an eager jnp.stack per leaf would compile (or load) a small program per shape.
+    return jax.tree_util.tree_map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *trees)
 
 
 def _unstack(tree, n):
@@ -223,7 +224,7 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
     capacity = epochs_per_call(n_max * n, bool(shuffle))
     shuffle_rngs = [np.random.default_rng(s) for s in shuffle_seeds]
     orders = np.zeros((n, capacity, n_max), np.int32) if shuffle else np.zeros((0,), np.int32)
-    keys_arr = jnp.stack(keys)
+    keys_arr = np.stack([np.asarray(k) for k in keys])
     n_real = np.array(ns, np.int32)
     active = np.ones((n,), bool)
     for (model, *_), cbs in zip(models, cbs_list):
