@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstmkit.forecasting.baselines import BASELINES
+from lstmkit.forecasting.intervals import ConformalIntervals, calibration_errors
 from lstmkit.forecasting.metrics import score_all
 from lstmkit.forecasting.series import to_frame
 
@@ -40,6 +41,8 @@ class BacktestResult:
         best_epochs: the best epoch of each model trained.
         season: the period used by the seasonal naive baseline and MASE (1: none).
         window, horizon: the settings used.
+        intervals: `ConformalIntervals` calibrated on the folds' out-of-sample errors, with their
+            coverage measured on held-out folds (None when `backtest(intervals=None)`).
     """
 
     forecasts: object
@@ -50,10 +53,13 @@ class BacktestResult:
     season: int = 1
     window: int = 0
     horizon: int = 0
+    intervals: ConformalIntervals | None = None
 
     def to_dict(self) -> dict:
-        """Plain data (for JSON): scores per forecaster and per fold."""
+        """Plain data (for JSON): scores per forecaster and per fold, and the intervals' coverage."""
         return {
+            **({"coverage": self.intervals.to_dict()["coverage"], "intervals": self.intervals.to_dict()}
+               if self.intervals is not None else {}),
             "season": self.season, "window": self.window, "horizon": self.horizon,
             "folds": int(self.fold_scores["fold"].nunique()),
             "scores": {name: _clean(row) for name, row in self.scores.iterrows()},
@@ -85,13 +91,14 @@ def fold_origins(n_rows, horizon, folds, step=None) -> list[int]:
 
 
 def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None,
-             on_fit=None):
+             on_fit=None, intervals=(80, 95)):
     """Backtest `forecaster` (a `Forecaster`, used as a template) on `data` over `folds` rolling origins.
 
     Window, horizon and season are fixed once from the whole series (they are settings; the
     model weights and scalers only ever see the rows before each origin). `verbose` (None:
     the forecaster's own) is passed to each `Model.fit`; `on_fit(k, origin)` is called before
-    each model is trained (the command line prints a header there). Returns a `BacktestResult`.
+    each model is trained (the command line prints a header there). `intervals`: the levels (percent)
+    of the conformal intervals calibrated on the folds' errors (None: none). Returns a `BacktestResult`.
     """
     import pandas as pd
 
@@ -108,7 +115,11 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
                          f"{window}: the first fold would train on {max(origins[0], 0)} rows and needs {need}. "
                          "Use fewer folds.")
     frame_cols = {"target": columns[0], "covariates": columns[1:] or None}
-    rows, fold_rows, histories, best = [], [], [], []
+    if intervals is not None:
+        from lstmkit.forecasting.intervals import parse_levels
+
+        intervals = parse_levels(intervals)
+    rows, fold_rows, histories, best, models, own_errors = [], [], [], [], [], []
     together = _fit_together(template, settings, data, frame_cols, origins, on_fit) if refit else None
     fitted = None
     for k, origin in enumerate(origins):
@@ -126,6 +137,8 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
         model_pred = fitted.predict_windows(values[origin - window:origin][None])[0]
         history = values[:origin, 0]
         actual = values[origin:origin + horizon, 0]
+        models.append(fitted)
+        own_errors.append(actual - model_pred)
         preds = {MODEL_NAME: model_pred}
         for name, fn in BASELINES.items():
             if name == "seasonal_naive" and season == 1:
@@ -139,7 +152,14 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
     forecasts = pd.DataFrame(rows)
     fold_scores = pd.DataFrame(fold_rows)
     scores = fold_scores.drop(columns="fold").groupby("forecaster", sort=False).mean()
-    return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon)
+    conformal = None
+    if intervals is not None:
+        errors = calibration_errors(models, values, origins, horizon)
+        if not refit:  # one model: each fold's part is its origins up to the next fold's
+            ends = origins[1:] + [values.shape[0] - horizon + 1]
+            errors = [(st[st < end], e[st < end]) for (st, e), end in zip(errors, ends)]
+        conformal = ConformalIntervals.from_errors(errors, origins, horizon, own_errors, intervals)
+    return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon, conformal)
 
 
 def _fit_together(template, settings, data, frame_cols, origins, on_fit):

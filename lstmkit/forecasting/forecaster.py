@@ -332,11 +332,30 @@ class Forecaster:
             pred = np.stack(steps, axis=1)
         return self.scaler_.inverse_transform(pred.reshape(-1, 1)).reshape(b, self.horizon_)
 
-    def predict(self, data=None):
+    def predict(self, data=None, intervals=None):
         """The next `horizon` values after `data` (default: after the data given to `fit`), as a
         pandas Series indexed by the future dates (or steps). `data` must have the fitted
-        columns; only its last `window` rows are used and nothing is refitted."""
+        columns; only its last `window` rows are used and nothing is refitted.
+
+        intervals: a `BacktestResult` (or its `.intervals`) of this forecaster's settings: the result
+        is then a DataFrame with the `forecast` and `lower_<level>` / `upper_<level>` columns of its
+        conformal intervals (see `lstmkit.forecasting.intervals`)."""
         import pandas as pd
+
+        if intervals is not None:
+            conformal = getattr(intervals, "intervals", intervals)
+            from lstmkit.forecasting.intervals import ConformalIntervals
+
+            if not isinstance(conformal, ConformalIntervals):
+                raise ValueError("predict(intervals=...) takes a BacktestResult (backtest(..., intervals=levels)) or "
+                                 f"its ConformalIntervals; received {type(intervals).__name__}.")
+            point = self.predict(data)
+            width = len(next(iter(conformal.halfwidths.values())))
+            if width < len(point):
+                raise ValueError(f"predict(intervals=...): the intervals cover {width} steps; this forecaster "
+                                 f"forecasts {len(point)}. Calibrate them with a backtest of the same horizon.")
+            return pd.DataFrame({"forecast": point.to_numpy(), **conformal.bounds(point.to_numpy())},
+                                index=point.index)
 
         self._require_fit()
         if data is None:
@@ -349,11 +368,14 @@ class Forecaster:
         pred = self.predict_windows(tail[None])[0]
         return pd.Series(pred, index=future_index(index, self.horizon_), name=self.target_)
 
-    def backtest(self, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None):
-        """Rolling-origin evaluation against the baselines; see `lstmkit.forecasting.backtest.backtest`."""
+    def backtest(self, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None,
+                 intervals=(80, 95)):
+        """Rolling-origin evaluation against the baselines, with conformal intervals calibrated on the
+        folds' errors; see `lstmkit.forecasting.backtest.backtest`."""
         from lstmkit.forecasting.backtest import backtest
 
-        return backtest(self, data, target, covariates, folds=folds, step=step, refit=refit, verbose=verbose)
+        return backtest(self, data, target, covariates, folds=folds, step=step, refit=refit, verbose=verbose,
+                        intervals=intervals)
 
     def __repr__(self):
         model = self.model if isinstance(self.model, str) else type(self.model).__name__

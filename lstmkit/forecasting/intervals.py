@@ -1,0 +1,142 @@
+"""Conformal prediction intervals from a backtest's out-of-sample errors.
+
+Each backtest fold's model was trained on the rows before its origin, so its forecasts from
+that origin onwards are out of sample. `calibration_errors` collects them: fold k's model
+forecasts from every origin between its own and the last one with `horizon` known values
+after it, and the absolute error at each horizon step is a conformity score for that step.
+
+An interval at level L (e.g. 80) for step h is the forecast ± the split-conformal quantile of
+the step-h scores: the ceil((n + 1) · L/100)-th smallest of n scores (Vovk et al.; Angelopoulos
+& Bates, "A Gentle Introduction to Conformal Prediction", 2021, §1). With fewer than
+100/(100 - L) - 1 scores that rank is past the largest, and the interval is unbounded
+(reported as inf, never a silently narrow band).
+
+Coverage is measured honestly: for each fold, the intervals are calibrated on the errors of the
+*other* folds' models at origins whose forecast rows do not overlap this fold's, and the share
+of this fold's backtest actuals inside them is counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ConformalIntervals", "calibration_errors", "conformal_halfwidths", "parse_levels"]
+
+
+def parse_levels(levels) -> tuple:
+    """Interval levels in percent, e.g. (80, 95), checked: each in (0, 100)."""
+    if isinstance(levels, (int, float, np.integer, np.floating)):
+        levels = (levels,)
+    try:
+        out = tuple(float(v) for v in levels)
+    except (TypeError, ValueError):
+        raise ValueError(f"interval levels must be numbers in (0, 100), e.g. (80, 95); received {levels!r}.") from None
+    for v in out:
+        if not 0 < v < 100 or not np.isfinite(v):
+            raise ValueError(f"interval levels must be in (0, 100) (percent), e.g. (80, 95); received {v!r}.")
+    return tuple(sorted(set(out)))
+
+
+def level_name(level) -> str:
+    return f"{level:g}"
+
+
+def conformal_halfwidths(scores, levels) -> dict:
+    """{level: half-widths per step} from `scores` (n, horizon) of absolute errors (NaN rows ignored)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    out = {}
+    for level in parse_levels(levels):
+        widths = []
+        for col in scores.T:
+            col = np.sort(col[np.isfinite(col)])
+            n = col.size
+            rank = int(np.ceil((n + 1) * level / 100.0))
+            widths.append(col[rank - 1] if 1 <= rank <= n else np.inf)
+        out[level] = np.asarray(widths)
+    return out
+
+
+def calibration_errors(fitted_by_fold, values, origins, horizon):
+    """Out-of-sample errors of each fold's model: a list of (origins_used, errors (n, horizon)) per fold.
+
+    fitted_by_fold: the fold models (`Forecaster`s fitted on the rows before each origin).
+    values: the whole series (rows, 1 + covariates), target in column 0.
+    """
+    rows = values.shape[0]
+    out = []
+    for fitted, origin in zip(fitted_by_fold, origins):
+        window = fitted.window_
+        starts = np.arange(origin, rows - horizon + 1)
+        if starts.size == 0:
+            out.append((starts, np.zeros((0, horizon))))
+            continue
+        windows = np.stack([values[o - window:o] for o in starts])
+        preds = fitted.predict_windows(windows)
+        actual = np.stack([values[o:o + horizon, 0] for o in starts])
+        out.append((starts, actual - preds))
+    return out
+
+
+@dataclass
+class ConformalIntervals:
+    """Half-widths per horizon step for each level, and the coverage measured on held-out folds.
+
+    Attributes:
+        levels: the levels in percent, e.g. (80.0, 95.0).
+        halfwidths: {level: array (horizon,)}, calibrated on every fold's errors (for the forecast).
+        coverage: {level: share of backtest actuals inside intervals calibrated without their fold}
+            (None when there was only one fold).
+        n_scores: how many errors were used per step.
+    """
+
+    levels: tuple
+    halfwidths: dict
+    coverage: dict | None
+    n_scores: int
+
+    @classmethod
+    def from_errors(cls, errors, origins, horizon, backtest_errors, levels):
+        """errors: `calibration_errors`' list; backtest_errors: (folds, horizon), each fold's own forecast error."""
+        levels = parse_levels(levels)
+        all_scores = np.concatenate([np.abs(e) for _, e in errors]) if errors else np.zeros((0, horizon))
+        halfwidths = conformal_halfwidths(all_scores, levels)
+        coverage = None
+        if len(origins) > 1:
+            inside = {level: [] for level in levels}
+            for k, origin in enumerate(origins):
+                held_out = []
+                for j, (starts, e) in enumerate(errors):
+                    if j == k or e.size == 0:
+                        continue
+                    # Only origins whose forecast rows [o, o + horizon) miss this fold's [origin, origin + horizon).
+                    keep = (starts + horizon <= origin) | (starts >= origin + horizon)
+                    held_out.append(np.abs(e[keep]))
+                scores = np.concatenate(held_out) if held_out else np.zeros((0, horizon))
+                widths = conformal_halfwidths(scores, levels)
+                err = np.abs(np.asarray(backtest_errors[k], dtype=np.float64))
+                for level in levels:
+                    inside[level].extend((err <= widths[level]).tolist())
+            coverage = {level: float(np.mean(v)) for level, v in inside.items()}
+        return cls(levels, halfwidths, coverage, int(all_scores.shape[0]))
+
+    def bounds(self, forecast) -> dict:
+        """{'lower_80': array, 'upper_80': array, ...} around `forecast` (horizon,)."""
+        forecast = np.asarray(forecast, dtype=np.float64)
+        out = {}
+        for level in self.levels:
+            w = self.halfwidths[level][:forecast.shape[0]]
+            out[f"lower_{level_name(level)}"] = forecast - w
+            out[f"upper_{level_name(level)}"] = forecast + w
+        return out
+
+    def to_dict(self) -> dict:
+        clean = lambda a: [None if not np.isfinite(v) else float(v) for v in a]  # noqa: E731
+        return {
+            "method": "split conformal on the backtest folds' out-of-sample absolute errors, per horizon step",
+            "levels": [level_name(v) for v in self.levels],
+            "halfwidths": {level_name(k): clean(v) for k, v in self.halfwidths.items()},
+            "coverage": None if self.coverage is None else {level_name(k): v for k, v in self.coverage.items()},
+            "scores_per_step": self.n_scores,
+        }

@@ -1,0 +1,67 @@
+"""Conformal intervals from the backtest's out-of-sample errors (forecasting/intervals.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmkit.forecasting import Forecaster
+from lstmkit.forecasting.intervals import ConformalIntervals, conformal_halfwidths, parse_levels
+
+
+def test_halfwidth_is_the_split_conformal_rank():
+    scores = np.arange(1.0, 10.0)[:, None]  # 9 scores: 1..9
+    w = conformal_halfwidths(scores, (80, 50))
+    assert w[80][0] == 8.0  # ceil((9 + 1) * 0.8) = 8th smallest
+    assert w[50][0] == 5.0
+    # 95% needs at least 19 scores; with 9 the interval is unbounded, never a narrow band
+    assert np.isinf(conformal_halfwidths(scores, (95,))[95][0])
+    # NaN scores are ignored
+    assert conformal_halfwidths(np.array([[1.0], [np.nan], [2.0], [3.0], [4.0]]), (50,))[50][0] == 3.0
+
+
+def test_levels_are_checked():
+    assert parse_levels([95, 80, 80]) == (80.0, 95.0)
+    for bad in (0, 100, -5, "x", [50, 120]):
+        with pytest.raises(ValueError, match="levels"):
+            parse_levels(bad)
+
+
+def test_coverage_is_measured_on_folds_the_intervals_were_not_calibrated_on():
+    horizon = 2
+    origins = [10, 12, 14]
+    rng = np.random.default_rng(0)
+    # fold j's calibration errors: origins from its own to the last one (16 - horizon + 1 rows)
+    errors = [(np.arange(o, 15), rng.normal(size=(15 - o, horizon))) for o in origins]
+    own = [np.array([0.0, 0.0]), np.array([100.0, 100.0]), np.array([0.0, 0.0])]
+    ci = ConformalIntervals.from_errors(errors, origins, horizon, own, (50,))
+    # fold 2's own errors (100) are outside any band calibrated on the others' N(0, 1) errors
+    assert ci.coverage[50] == pytest.approx(4 / 6)
+    assert ci.n_scores == sum(len(s) for s, _ in errors)
+
+
+@pytest.fixture(scope="module")
+def airline():
+    from lstmkit.data import load_dataset
+
+    return load_dataset("airline")
+
+
+def test_backtest_intervals_and_forecast_bounds(airline):
+    f = Forecaster(epochs=30, units=8)
+    result = f.backtest(airline, folds=3)
+    ci = result.intervals
+    assert ci.levels == (80.0, 95.0)
+    assert set(ci.coverage) == {80.0, 95.0} and all(0 <= v <= 1 for v in ci.coverage.values())
+    assert ci.n_scores == (2 * 12 + 1) + (12 + 1) + 1  # each fold's model forecasts every later origin
+    assert result.to_dict()["coverage"] == {"80": ci.coverage[80.0], "95": ci.coverage[95.0]}
+    final = Forecaster(epochs=30, units=8, early_stopping=False, validation_split=0.0).fit(airline)
+    frame = final.predict(intervals=result)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == [
+        "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert len(frame) == 12
+    assert (frame.lower_95 <= frame.lower_80).all() and (frame.lower_80 <= frame.forecast).all()
+    assert (frame.forecast <= frame.upper_80).all() and (frame.upper_80 <= frame.upper_95).all()
+    np.testing.assert_allclose(frame.forecast, final.predict().to_numpy())
+    with pytest.raises(ValueError, match="BacktestResult"):
+        final.predict(intervals="80")
+    assert f.backtest(airline, folds=2, intervals=None).intervals is None
