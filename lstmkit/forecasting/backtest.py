@@ -21,6 +21,7 @@ from lstmkit.forecasting.baselines import BASELINES
 from lstmkit.forecasting.intervals import ConformalIntervals, calibration_errors
 from lstmkit.forecasting.metrics import score_all
 from lstmkit.forecasting.series import to_frame
+from lstmkit.forecasting.together import fit_forecasters
 
 __all__ = ["BacktestResult", "backtest", "fold_origins"]
 
@@ -100,8 +101,6 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
     each model is trained (the command line prints a header there). `intervals`: the levels (percent)
     of the conformal intervals calibrated on the folds' errors (None: none). Returns a `BacktestResult`.
     """
-    import pandas as pd
-
     values, index, columns = to_frame(data, target, covariates)
     template = forecaster.clone(**({} if verbose is None else {"verbose": verbose}))
     template._resolve(index, values, folds)
@@ -115,29 +114,37 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
                          f"{window}: the first fold would train on {max(origins[0], 0)} rows and needs {need}. "
                          "Use fewer folds.")
     frame_cols = {"target": columns[0], "covariates": columns[1:] or None}
+    if refit:
+        fitted = fit_forecasters([(template.clone(**settings), _rows(data, o)) for o in origins],
+                                 frame_cols["target"], frame_cols["covariates"],
+                                 on_fit=None if on_fit is None else (lambda k: on_fit(k, origins[k])))
+    else:
+        if on_fit is not None:
+            on_fit(0, origins[0])
+        one = template.clone(**settings)
+        one.fit(_rows(data, origins[0]), frame_cols["target"], frame_cols["covariates"])
+        fitted = [one] * len(origins)
+    return score_folds(fitted, values, index, origins, horizon, season, window, refit, intervals)
+
+
+def score_folds(fitted, values, index, origins, horizon, season, window, refit=True, intervals=(80, 95)):
+    """The `BacktestResult` of fold models `fitted` (one per origin; the same one repeated when not
+    refitted) on the series `values` (rows, 1 + covariates) indexed by `index`."""
+    import pandas as pd
+
     if intervals is not None:
         from lstmkit.forecasting.intervals import parse_levels
 
         intervals = parse_levels(intervals)
-    rows, fold_rows, histories, best, models, own_errors = [], [], [], [], [], []
-    together = _fit_together(template, settings, data, frame_cols, origins, on_fit) if refit else None
-    fitted = None
+    rows, fold_rows, histories, best, own_errors = [], [], [], [], []
     for k, origin in enumerate(origins):
-        if together is not None:
-            fitted = together[k]
-            histories.append(fitted.history_)
-            best.append(fitted.best_epoch_)
-        elif fitted is None or refit:
-            if on_fit is not None:
-                on_fit(k, origin)
-            fitted = template.clone(**settings)
-            fitted.fit(_rows(data, origin), frame_cols["target"], frame_cols["covariates"])
-            histories.append(fitted.history_)
-            best.append(fitted.best_epoch_)
-        model_pred = fitted.predict_windows(values[origin - window:origin][None])[0]
+        model = fitted[k]
+        if k == 0 or refit:
+            histories.append(model.history_)
+            best.append(model.best_epoch_)
+        model_pred = model.predict_windows(values[origin - window:origin][None])[0]
         history = values[:origin, 0]
         actual = values[origin:origin + horizon, 0]
-        models.append(fitted)
         own_errors.append(actual - model_pred)
         preds = {MODEL_NAME: model_pred}
         for name, fn in BASELINES.items():
@@ -154,47 +161,12 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
     scores = fold_scores.drop(columns="fold").groupby("forecaster", sort=False).mean()
     conformal = None
     if intervals is not None:
-        errors = calibration_errors(models, values, origins, horizon)
+        errors = calibration_errors(fitted, values, origins, horizon)
         if not refit:  # one model: each fold's part is its origins up to the next fold's
             ends = origins[1:] + [values.shape[0] - horizon + 1]
             errors = [(st[st < end], e[st < end]) for (st, e), end in zip(errors, ends)]
         conformal = ConformalIntervals.from_errors(errors, origins, horizon, own_errors, intervals)
     return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon, conformal)
-
-
-def _fit_together(template, settings, data, frame_cols, origins, on_fit):
-    """The folds' models trained as one compiled program (`fit_many`), each exactly as its own
-    `Forecaster.fit` would train it; None when they cannot be (a given Model object is one model,
-    your own layer classes are never shared, ...), and the folds are then fitted one by one."""
-    from lstmkit.models import Model
-    from lstmkit.training.many import CannotTrainTogether, fit_many
-
-    if len(origins) < 2 or isinstance(template.model, Model):
-        return None
-    fitted = [template.clone(**settings) for _ in origins]
-    jobs = [f._prepare_fit(_rows(data, origin), frame_cols["target"], frame_cols["covariates"])
-            for f, origin in zip(fitted, origins)]
-    args = jobs[0].fit_args
-    if any(j.fit_args["validation_data"] is None for j in jobs) != (args["validation_data"] is None):
-        return None
-    builds = iter(jobs)
-
-    def build():
-        job = next(builds)
-        return fitted[0]._new_model(job.n_features, job.span)
-
-    if on_fit is not None:
-        for k, origin in enumerate(origins):
-            on_fit(k, origin)
-    try:
-        result = fit_many(build, datasets=[(j.x, j.y) for j in jobs], epochs=args["epochs"],
-                          batch_size=args["batch_size"], shuffle=args["shuffle"], callbacks=args["callbacks"],
-                          validation_data=[j.fit_args["validation_data"] for j in jobs] if args["validation_data"]
-                          else None, seed=[template.seed] * len(jobs), verbose=1 if template.verbose else 0)
-    except CannotTrainTogether:
-        return None
-    return [f._finish_fit(job, model, history)
-            for f, job, model, history in zip(fitted, jobs, result.models, result.histories)]
 
 
 def _rows(data, stop):

@@ -132,7 +132,7 @@ class ConformalIntervals:
         return out
 
     def to_dict(self) -> dict:
-        clean = lambda a: [None if not np.isfinite(v) else float(v) for v in a]  # noqa: E731
+        clean = lambda a: [None if not np.isfinite(v) else float(v) for v in a]
         return {
             "method": "split conformal on the backtest folds' out-of-sample absolute errors, per horizon step",
             "levels": [level_name(v) for v in self.levels],
