@@ -5,9 +5,11 @@ epoch boundaries. Callbacks that override a batch-level hook make `fit` run batc
 callbacks whose epoch hooks must run in real time (all except `History` and `ProgbarLogger`)
 make it run one epoch per call. See `lstmkit.callbacks.callback` for the rules.
 
-`BackupAndRestore` and `TensorBoard` are not provided.
+`BackupAndRestore` backs up the training state so that a killed fit resumes bit for bit.
+`TensorBoard` is not provided.
 """
 
+from lstmkit.callbacks.backup_and_restore import BackupAndRestore
 from lstmkit.callbacks.callback import Callback
 from lstmkit.callbacks.callback_list import CallbackList
 from lstmkit.callbacks.csv_logger import CSVLogger
@@ -21,6 +23,7 @@ from lstmkit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from lstmkit.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",

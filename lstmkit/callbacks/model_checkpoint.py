@@ -27,6 +27,13 @@ class ModelCheckpoint(MonitorCallback):
         save_freq: 'epoch' (save after each epoch) or an integer: save every that many training
             batches. An integer makes `fit` run one batch per compiled call (much slower).
         initial_value_threshold: initial "best" value for `save_best_only`.
+
+    Resuming: a '.keras' file saved at the end of an epoch also holds the fit's random state (the
+    base key of its dropout keys and the shuffle generator's state; lstmkit's own metadata entry,
+    which Keras ignores), so `load_model(path).fit(..., initial_epoch=epoch)` with the same data
+    and arguments continues the run bit for bit. Weights-only files do not hold it; neither do
+    files saved in the middle of an epoch (an integer `save_freq`) carry a state that
+    `initial_epoch` can use. `BackupAndRestore` does all of this by itself.
     """
 
     # `on_train_batch_end` is only used with an integer save_freq (see `_hook_in_use`).

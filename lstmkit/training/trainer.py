@@ -17,6 +17,7 @@ from lstmkit.data.windows import WindowedSeries
 from lstmkit.training import batch_sources, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.compiled_loss import CompiledLoss, warn_if_loss_sees_padding
+from lstmkit.training import fit_state
 from lstmkit.training.engine import (Engine, epochs_per_call, flat_predict_fn_for, inference_cache, pad_to_batches,
                                      padded_device_arrays, predict_fn_for)
 
@@ -232,7 +233,17 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
             validation_freq=1, **kwargs):
-        """Train the model; returns a `History` whose `.history` has 'loss', 'val_loss' and each metric."""
+        """Train the model; returns a `History` whose `.history` has 'loss', 'val_loss' and each metric.
+
+        Resuming: `fit(initial_epoch=k)` on a model that carries the training state of a run at the end of
+        its epoch k (left by an earlier `fit` of that model, or read by `load_model` from a `.keras` file
+        that `ModelCheckpoint` or `save()` wrote during or after a fit on arrays) continues that run's
+        randomness: the same sample orders and dropout keys as if it had never stopped, so with the
+        weights and optimizer state of that file it ends with bitwise the weights of the uninterrupted
+        run. A model carrying no such state (built fresh, loaded from a file saved by Keras or before any
+        fit, or carrying the state of another epoch) draws new orders and keys: training continues, but
+        not as the interrupted run would have. `callbacks.BackupAndRestore` resumes a killed fit itself.
+        """
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("fit", kwargs)
@@ -247,6 +258,7 @@ class Trainer:
             _check_int("initial_epoch", initial_epoch, minimum=0)
             if shuffle not in (True, False):
                 raise ValueError(f"fit(shuffle=...) must be True or False; received {shuffle!r}.")
+            self._fit_resumable = False  # a generator's position cannot be saved: no resuming (BackupAndRestore)
             return source_loops.fit(self, x, epochs, initial_epoch, callbacks, _resolve_verbose(verbose),
                                     steps_per_epoch, class_weight, validation_data, validation_steps, shuffle)
         if self.compiled and x is not None:
@@ -307,24 +319,30 @@ class Trainer:
         val_data, _ = padded_device_arrays(val, val_bs) if val is not None else ((), 0)
         n_real = np.int32(n)
         n_val_real = np.int32(val.n if val is not None else 0)
-        tv, ntv = engine.split_values()
-        opt_state = self._opt_state_for(engine, tv)
-        carry = (tv, ntv, opt_state, self._states())
-        base_key = _random.next_key()
-        live = cbs.needs_live_epochs()
         names = engine.log_names + ([f"val_{k}" for k in engine.log_names] if val is not None else [])
 
         # The same buffer shape with or without live callbacks, so changing callbacks never recompiles.
         capacity = epochs_per_call(n_pad, bool(shuffle))
-        shuffle_rng = np.random.default_rng(int(_random.numpy_rng().integers(2**63)))
+        state, shuffle_rng = fit_state.begin(self, initial_epoch)
         orders = np.zeros((capacity, n_pad), np.int32) if shuffle else np.zeros((0,), np.int32)
         self.stop_training = False
         cbs.on_train_begin()
-        epoch = initial_epoch
+        state, shuffle_rng = fit_state.restored(self, state, shuffle_rng)
+        if state.batch:
+            raise ValueError(f"fit(): the training state to resume from stops after batch {state.batch} of epoch "
+                             f"{state.epoch}, but this fit runs whole epochs per call (no callback uses batch hooks). "
+                             "Resume with the callbacks of the interrupted fit (e.g. the same BackupAndRestore "
+                             "save_freq).")
+        # Read after on_train_begin: a callback (BackupAndRestore) may have put back weights and optimizer state.
+        tv, ntv = engine.split_values()
+        opt_state = self._opt_state_for(engine, tv)
+        carry = (tv, ntv, opt_state, self._states())
+        live = cbs.needs_live_epochs()
+        epoch = state.epoch
         chunk = 1
         last_logs = {}
         while epoch < epochs and not self.stop_training:
-            n_run = 1 if live else min(chunk, epochs - epoch, capacity)
+            n_run = 1 if live else min(chunk, epochs - epoch, capacity, fit_state.epochs_before_save(cbs, epoch))
             if live:
                 cbs.on_epoch_begin(epoch)
                 carry = self._sync_lr(carry)
@@ -332,13 +350,14 @@ class Trainer:
             if shuffle:
                 for i in range(n_run):
                     orders[i, :n] = shuffle_rng.permutation(n)
-            carry, logs = run(carry, data, val_data, orders, base_key, np.int32(epoch), np.int32(n_run), n_real,
-                              n_val_real)
+            carry, logs = run(carry, data, val_data, orders, state.base_key, np.int32(epoch), np.int32(n_run),
+                              n_real, n_val_real)
             logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
             elapsed = time.perf_counter() - t0
             self._write_back({**carry[0], **carry[1]}, carry[3])
             self._opt_state = carry[2]
             self.optimizer.iterations = self.optimizer.get_state_iterations(carry[2])
+            state.at_epoch(epoch + n_run, shuffle_rng)  # what a backup made in on_epoch_end resumes from
             if hasattr(cbs, "set_epoch_time"):
                 cbs.set_epoch_time(elapsed / n_run)
             for i in range(n_run):
@@ -382,37 +401,52 @@ class Trainer:
         return self._prepare_data(vx, vy, vsw, validation=True)
 
     def _fit_per_batch(self, engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle):
-        """The path for callbacks with batch hooks: one compiled step per batch."""
+        """The path for callbacks with batch hooks: one compiled step per batch.
+
+        It draws the same randomness as the compiled epochs (the sample orders from the same generator,
+        each batch's key folded from the base key, the epoch and the batch), and keeps `self._fit_state`
+        current after every batch, so a backup made in `on_train_batch_end` resumes in the middle of an
+        epoch."""
+        import jax
+
         n = train.n
         step = engine.train_batch_fn()
+        names = engine.log_names
+        state, shuffle_rng = fit_state.begin(self, initial_epoch)
+        self.stop_training = False
+        cbs.on_train_begin()
+        state, shuffle_rng = fit_state.restored(self, state, shuffle_rng)
         tv, ntv = engine.split_values()
         opt_state = self._opt_state_for(engine, tv)
         states = self._states()
-        names = engine.log_names
-        self.stop_training = False
-        cbs.on_train_begin()
-        rng = np.random.default_rng(int(_random.numpy_rng().integers(2**31)))
         if val is not None:  # the validation data goes to the device once, not every epoch
             evaluate = engine.evaluate_fn(val_bs, val.batches)
             val_data, _ = padded_device_arrays(val, val_bs)
         last_logs = {}
-        for epoch in range(initial_epoch, epochs):
+        epoch = state.epoch
+        while epoch < epochs:
+            done = state.batch  # batches of this epoch already run (resuming in the middle of it)
             cbs.on_epoch_begin(epoch)
             opt_state = self.optimizer.set_state_learning_rate(opt_state, self.optimizer.learning_rate)
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            sums = np.zeros(len(names))
-            count = 0
+            order = shuffle_rng.permutation(n) if shuffle else np.arange(n)
+            sums = np.asarray(state.sums, np.float64) if done else np.zeros(len(names))
+            count = state.count if done else 0
+            epoch_key = jax.random.fold_in(state.base_key, epoch)
             for b, start in enumerate(range(0, n, bs)):
+                if b < done:
+                    continue
                 idx = order[start:start + bs]
                 cbs.on_train_batch_begin(b)
                 real = len(idx)
                 batch = data_mod.pad_batch(*train.rows(idx), bs)
-                tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch, _random.next_key())
+                tv, ntv, opt_state, states, logs = step(tv, ntv, opt_state, states, batch,
+                                                        jax.random.fold_in(epoch_key, b))
                 logs = np.asarray(logs)
                 sums += logs * real
                 count += real
                 self._write_back({**tv, **ntv}, states)
                 self._opt_state = opt_state
+                state.batch, state.sums, state.count = b + 1, sums.tolist(), count
                 cbs.on_train_batch_end(b, {k: float(v) for k, v in zip(names, logs)})
                 if self.stop_training:
                     break
@@ -423,8 +457,10 @@ class Trainer:
                 self._write_back(tv, states)
                 row.update({f"val_{k}": float(v) for k, v in zip(names, np.asarray(vlogs))})
             row = _keras_order(row)
+            state.at_epoch(epoch + 1, shuffle_rng)
             cbs.on_epoch_end(epoch, row)
             last_logs = row
+            epoch += 1
             if self.stop_training:
                 break
         self._finalize_ema(engine)
