@@ -1,0 +1,264 @@
+"""`PanelForecaster`: many series at once (stores x products, sensors, countries).
+
+    from lstmkit.forecasting import PanelForecaster
+
+    p = PanelForecaster()                                   # settings as Forecaster's
+    result = p.backtest(frame, id="series", target="value", time="date")
+    result.scores                                           # MASE etc. per series, and their mean
+    p.fit(frame, id="series", target="value", time="date").predict(intervals=result)
+
+The data is long (one row per series and time: an id column, a time column, the target and any
+covariates) or wide (`PanelForecaster.from_wide`: one column per series). Every series gets the
+same window, horizon and season (chosen from a typical series unless given), its own scalers,
+and its own backtest folds at its own end. Two strategies:
+
+- 'local': one model per series, all trained together in one compiled call (`fit_many`), each
+  exactly as `Forecaster.fit` would train it alone;
+- 'global': one model trained on the windows of every series (each scaled separately), which
+  suits many short series.
+'auto' takes 'global' from 20 series on, or when the typical series has fewer than 50
+training windows, else 'local'. A series too short for the window, horizon and folds is left
+out and named in `skipped_`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmkit.forecasting.backtest import fold_origins, score_folds
+from lstmkit.forecasting.forecaster import Forecaster
+from lstmkit.forecasting.series import infer_freq, to_frame
+from lstmkit.forecasting.together import fit_forecasters
+
+__all__ = ["PanelBacktest", "PanelForecaster"]
+
+STRATEGIES = ("auto", "local", "global")
+GLOBAL_FROM_SERIES = 20
+GLOBAL_BELOW_WINDOWS = 50
+
+
+def split_panel(frame, id, target, time=None, covariates=None) -> dict:
+    """{series id: DataFrame of the target (and covariates), indexed by time}, in order of appearance."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"A panel must be a pandas DataFrame in long format; received {type(frame).__name__}.")
+    columns = [c for c in [id, time, target, *(covariates or [])] if c is not None]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"Column(s) {missing} not found; columns are {list(frame.columns)}.")
+    out = {}
+    for key, group in frame.groupby(id, sort=False):
+        part = group[[target, *(covariates or [])]]
+        if time is not None:
+            stamps = pd.to_datetime(group[time], errors="coerce")
+            if stamps.isna().any():
+                raise ValueError(f"Series {key!r}: column {time!r} has values that are not dates, e.g. "
+                                 f"{group[time][stamps.isna()].iloc[0]!r}.")
+            if stamps.duplicated().any():
+                raise ValueError(f"Series {key!r}: the time {stamps[stamps.duplicated()].iloc[0]} appears twice.")
+            part = part.set_axis(pd.DatetimeIndex(stamps), axis=0).sort_index()
+            if part.index.freq is None and len(part) > 2:
+                freq = infer_freq(part.index)
+                if freq is not None:
+                    part = part.asfreq(freq)
+        else:
+            part = part.reset_index(drop=True)
+        out[key] = part
+    if not out:
+        raise ValueError("The panel has no rows.")
+    return out
+
+
+@dataclass
+class PanelBacktest:
+    """What `PanelForecaster.backtest` returns.
+
+    Attributes:
+        results: {series id: `BacktestResult`} (each series' folds, baselines and intervals).
+        scores: DataFrame indexed by (series, forecaster) with MAE/RMSE/MAPE/sMAPE/MASE.
+        mean_scores: DataFrame, one row per forecaster: the mean over series.
+        coverage: {level: share of backtest actuals inside the intervals, over all series}.
+        skipped: {series id: why it was left out}.
+        strategy: 'local' or 'global'.
+    """
+
+    results: dict
+    scores: object
+    mean_scores: object
+    coverage: dict | None
+    skipped: dict = field(default_factory=dict)
+    strategy: str = "local"
+
+    def to_dict(self) -> dict:
+        from lstmkit.forecasting.intervals import level_name
+
+        return {
+            "strategy": self.strategy,
+            "series": {str(k): r.to_dict() for k, r in self.results.items()},
+            "mean_scores": {name: {k: float(v) for k, v in row.items()} for name, row in self.mean_scores.iterrows()},
+            "coverage": None if self.coverage is None else {level_name(k): v for k, v in self.coverage.items()},
+            "skipped": {str(k): v for k, v in self.skipped.items()},
+        }
+
+
+class PanelForecaster:
+    """Forecast a panel of series; `settings` are `Forecaster`'s (window, horizon, units, epochs, ...).
+
+    strategy: 'local' (a model per series, trained together), 'global' (one model for all) or
+        'auto' (see the module docstring).
+    """
+
+    def __init__(self, strategy="auto", **settings):
+        if strategy not in STRATEGIES:
+            raise ValueError(f"`strategy` must be one of {STRATEGIES}; received {strategy!r}.")
+        self.strategy = strategy
+        self.template = Forecaster(**settings)
+        self.forecasters_ = None
+
+    # ------------------------------------------------------------ settings
+    def _plan(self, panel, folds):
+        """Resolve window/horizon/season on a typical series; returns (settings, kept ids, skipped)."""
+        lengths = {k: len(v) for k, v in panel.items()}
+        typical = sorted(panel, key=lambda k: lengths[k])[len(panel) // 2]
+        values, index, _ = to_frame(panel[typical], panel[typical].columns[0],
+                                    list(panel[typical].columns[1:]) or None)
+        probe = self.template.clone()
+        probe._resolve(index, values, folds)
+        window, horizon = probe.window_, probe.horizon_
+        need = probe.min_rows(window, horizon) + folds * horizon
+        kept, skipped = [], {}
+        for k in panel:
+            if lengths[k] < need:
+                what = f"window {window}, horizon {horizon}" + (f" and {folds} backtest fold(s)" if folds else "")
+                skipped[k] = f"{lengths[k]} rows; {what} need at least {need}"
+            else:
+                kept.append(k)
+        if not kept:
+            raise ValueError(f"Every series is too short: {skipped}.")
+        strategy = self.strategy
+        if strategy == "auto":
+            windows = lengths[typical] - window - horizon + 1
+            strategy = "global" if len(kept) >= GLOBAL_FROM_SERIES or windows < GLOBAL_BELOW_WINDOWS else "local"
+        settings = dict(window=window, horizon=horizon, season=probe.season_)
+        return settings, kept, skipped, strategy
+
+    # ------------------------------------------------------------ training
+    def _train(self, pairs, strategy, target, covariates, groups=None):
+        """Fit (forecaster, data) pairs: each alone ('local', together in one call), or one model per
+        group of pairs ('global': `groups` lists the pair indices that share a model)."""
+        if strategy == "local":
+            return fit_forecasters(pairs, target, covariates)
+        from lstmkit.training.many import CannotTrainTogether, fit_many
+        from lstmkit.utils import set_random_seed
+
+        groups = groups or [list(range(len(pairs)))]
+        jobs = [f._prepare_fit(data, target, covariates) for f, data in pairs]
+        datasets, validation = [], []
+        for members in groups:
+            datasets.append((np.concatenate([jobs[i].x for i in members]),
+                             np.concatenate([jobs[i].y for i in members])))
+            vals = [jobs[i].fit_args["validation_data"] for i in members if jobs[i].fit_args["validation_data"]]
+            validation.append((np.concatenate([v[0] for v in vals]), np.concatenate([v[1] for v in vals]))
+                              if vals else None)
+        first, args = pairs[0][0], jobs[0].fit_args
+        build = lambda: first._new_model(jobs[0].n_features, jobs[0].span)  # noqa: E731
+        models = None
+        if len(groups) > 1:
+            try:
+                result = fit_many(build, datasets=datasets, epochs=args["epochs"], batch_size=args["batch_size"],
+                                  shuffle=True, callbacks=args["callbacks"],
+                                  validation_data=validation if validation[0] is not None else None,
+                                  seed=[first.seed] * len(groups), verbose=1 if first.verbose else 0)
+                models, histories = result.models, result.histories
+            except CannotTrainTogether:
+                models = None
+        if models is None:
+            models, histories = [], []
+            for (x, y), val in zip(datasets, validation):
+                set_random_seed(first.seed)
+                model = build()
+                histories.append(model.fit(x, y, validation_data=val, verbose=first.verbose, **{
+                    k: v for k, v in args.items() if k != "validation_data"}))
+                models.append(model)
+        for members, model, history in zip(groups, models, histories):
+            for i in members:
+                pairs[i][0]._finish_fit(jobs[i], model, history)
+        return [f for f, _ in pairs]
+
+    # ------------------------------------------------------------ API
+    def fit(self, frame, id, target, time=None, covariates=None):
+        """Train on every long-enough series of the long-format `frame`. Returns self."""
+        panel = split_panel(frame, id, target, time, covariates)
+        settings, kept, self.skipped_, self.strategy_ = self._plan(panel, 0)
+        pairs = [(self.template.clone(**settings), panel[k]) for k in kept]
+        fitted = self._train(pairs, self.strategy_, target, covariates)
+        self.forecasters_ = dict(zip(kept, fitted))
+        self.id_, self.target_ = id, target
+        return self
+
+    def predict(self, intervals=None):
+        """Long DataFrame: the id, the time, `forecast` (and `lower_<level>` / `upper_<level>` with
+        `intervals`, a `PanelBacktest` of the same settings), `horizon` rows per series."""
+        import pandas as pd
+
+        if self.forecasters_ is None:
+            raise ValueError("This PanelForecaster is not fitted yet; call fit(frame, id=..., target=...) first.")
+        parts = []
+        for key, f in self.forecasters_.items():
+            if intervals is not None:
+                result = intervals.results.get(key) if isinstance(intervals, PanelBacktest) else None
+                if result is None:
+                    raise ValueError(f"predict(intervals=...) needs a PanelBacktest that covers series {key!r}.")
+                part = f.predict(intervals=result)
+            else:
+                part = f.predict().to_frame("forecast")
+            part.index.name = "time"
+            part = part.reset_index()
+            part.insert(0, self.id_, key)
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True)
+
+    def backtest(self, frame, id, target, time=None, covariates=None, *, folds=3, intervals=(80, 95)):
+        """Rolling-origin backtest of every series on its own last `folds` x horizon rows, against the
+        baselines on the same folds. Returns a `PanelBacktest`."""
+        import pandas as pd
+
+        panel = split_panel(frame, id, target, time, covariates)
+        settings, kept, skipped, strategy = self._plan(panel, folds)
+        horizon = settings["horizon"]
+        origins = {k: fold_origins(len(panel[k]), horizon, folds) for k in kept}
+        pairs, groups = [], [[] for _ in range(folds)]
+        for k in kept:
+            for j, origin in enumerate(origins[k]):
+                groups[j].append(len(pairs))
+                pairs.append((self.template.clone(**settings), panel[k].iloc[:origin]))
+        fitted = self._train(pairs, strategy, target, covariates, groups)
+        results, rows = {}, []
+        for s, k in enumerate(kept):
+            values, index, _ = to_frame(panel[k], target, covariates)
+            models = fitted[s * folds:(s + 1) * folds]
+            result = score_folds(models, values, index, origins[k], horizon, settings["season"] or 1,
+                                 settings["window"], True, intervals)
+            results[k] = result
+            for name, row in result.scores.iterrows():
+                rows.append({"series": k, "forecaster": name, **row.to_dict()})
+        scores = pd.DataFrame(rows).set_index(["series", "forecaster"])
+        mean_scores = scores.groupby(level="forecaster", sort=False).mean()
+        coverage = None
+        if intervals is not None and all(r.intervals.coverage is not None for r in results.values()):
+            levels = next(iter(results.values())).intervals.levels
+            coverage = {lv: float(np.mean([r.intervals.coverage[lv] for r in results.values()])) for lv in levels}
+        return PanelBacktest(results, scores, mean_scores, coverage, skipped, strategy)
+
+    @staticmethod
+    def from_wide(frame, id_name="series", value_name="value", time_name="time"):
+        """A long-format panel from a wide one (one column per series, the index as time)."""
+        long = frame.rename_axis(time_name).reset_index().melt(id_vars=time_name, var_name=id_name,
+                                                               value_name=value_name)
+        return long.dropna(subset=[value_name])
+
+    def __repr__(self):
+        return f"PanelForecaster(strategy={self.strategy!r}, {self.template!r})"

@@ -1,0 +1,77 @@
+"""PanelForecaster: many series, a model per series trained together ('local') or one for all ('global')."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmkit.forecasting import Forecaster, PanelForecaster
+
+RNG = np.random.default_rng(0)
+DATES = pd.date_range("2000-01-01", periods=60, freq="MS")
+SETTINGS = dict(window=6, horizon=3, season=1, epochs=4, units=4, batch_size=8)
+
+
+def _panel(short=True):
+    parts = []
+    for i in range(3):
+        t = np.arange(60)
+        v = 10 + i + np.sin(t / (2 + i)) + RNG.normal(0, 0.1, 60)
+        parts.append(pd.DataFrame({"store": f"s{i}", "date": DATES, "sales": v}))
+    if short:
+        parts.append(pd.DataFrame({"store": "new", "date": DATES[:8], "sales": np.arange(8.0)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_local_models_equal_separate_forecaster_fits():
+    frame = _panel()
+    p = PanelForecaster(strategy="local", **SETTINGS).fit(frame, id="store", target="sales", time="date")
+    assert p.strategy_ == "local"
+    assert list(p.forecasters_) == ["s0", "s1", "s2"]
+    assert "new" in p.skipped_ and "8 rows" in p.skipped_["new"]
+    for key, f in p.forecasters_.items():
+        series = frame[frame.store == key].set_index("date")["sales"].asfreq("MS")
+        alone = Forecaster(**SETTINGS).fit(series)
+        np.testing.assert_allclose(f.predict().to_numpy(), alone.predict().to_numpy(), rtol=1e-5)
+    out = p.predict()
+    assert list(out.columns) == ["store", "time", "forecast"] and len(out) == 9
+    assert set(out.store) == {"s0", "s1", "s2"}
+
+
+def test_global_model_and_panel_backtest_with_intervals():
+    frame = _panel()
+    p = PanelForecaster(strategy="global", **SETTINGS)
+    result = p.backtest(frame, id="store", target="sales", time="date", folds=2)
+    assert result.strategy == "global" and set(result.results) == {"s0", "s1", "s2"}
+    assert "new" in result.skipped
+    assert result.scores.index.names == ["series", "forecaster"]
+    assert set(result.mean_scores.index) >= {"lstmkit", "naive"}
+    np.testing.assert_allclose(result.mean_scores.loc["lstmkit", "MASE"],
+                               result.scores.xs("lstmkit", level="forecaster")["MASE"].mean())
+    assert set(result.coverage) == {80.0, 95.0}
+    p.fit(frame, id="store", target="sales", time="date")
+    models = {id(f.model_) for f in p.forecasters_.values()}
+    assert len(models) == 1  # one model for every series
+    out = p.predict(intervals=result)
+    assert list(out.columns) == ["store", "time", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert (out.lower_95 <= out.lower_80).all() and (out.upper_80 <= out.upper_95).all()
+    assert result.to_dict()["skipped"]["new"].startswith("8 rows")
+
+
+def test_auto_strategy_wide_format_and_errors():
+    wide = pd.DataFrame({"a": np.sin(np.arange(40.0)), "b": np.cos(np.arange(40.0))},
+                        index=pd.date_range("2001-01-01", periods=40, freq="D"))
+    long = PanelForecaster.from_wide(wide, id_name="sensor", value_name="reading", time_name="day")
+    assert list(long.columns) == ["day", "sensor", "reading"] and len(long) == 80
+    p = PanelForecaster(**SETTINGS).fit(long, id="sensor", target="reading", time="day")
+    assert p.strategy_ == "global"  # few training windows per series
+    with pytest.raises(ValueError, match="strategy"):
+        PanelForecaster(strategy="both")
+    with pytest.raises(ValueError, match=r"\['shop'\] not found"):
+        PanelForecaster(**SETTINGS).fit(long, id="shop", target="reading")
+    dup = pd.concat([long, long.iloc[:1]])
+    with pytest.raises(ValueError, match="appears twice"):
+        PanelForecaster(**SETTINGS).fit(dup, id="sensor", target="reading", time="day")
+    with pytest.raises(ValueError, match="too short"):
+        PanelForecaster(**SETTINGS).fit(long[long.day < "2001-01-05"], id="sensor", target="reading", time="day")
+    with pytest.raises(ValueError, match="not fitted"):
+        PanelForecaster().predict()
