@@ -473,6 +473,7 @@ def predict_chunk(model, values, states, xs):
         outs, _, new_states, _, _ = model.apply_flat(values, states, xb, training=False, rng=None)
         return new_states, outs
 
+    return jax.lax.scan(body, states, xs)
 
 
 def inference_cache(model) -> dict:
@@ -560,7 +561,9 @@ def padded_device_arrays(data, bs):
     batches of `bs` (the rows past `data.n` are marked padding by the program); other data as they are."""
     arrays = data.device_arrays()
     if not isinstance(data.batches, ArrayBatches):
+        return jax.device_put(arrays), data.n
     n_pad = padded_rows(data.n, bs)
+    return jax.device_put(pad_rows(arrays, n_pad)), n_pad
 
 
 def pad_to_batches(arrays, bs, steps):
