@@ -92,14 +92,7 @@ def _simple_cell(b, layer, weights, x_t, state, where):
     return h_new, (h_new,)
 
 
-def _cell_function(layer):
-    from lstmkit.layers import gru, lstm
-
-    if isinstance(layer, lstm.LSTM):
-        return _lstm_cell
-    if isinstance(layer, gru.GRU):
-        return _gru_cell
-    return _simple_cell
+_CELLS = {"lstm": _lstm_cell, "gru": _gru_cell, "rnn": _simple_cell}
 
 
 def _input_bias(layer, bias):
@@ -108,8 +101,9 @@ def _input_bias(layer, bias):
     return bias[0] if bias.ndim == 2 else bias  # GRU reset_after: (input bias, recurrent bias)
 
 
-def scan_recurrence(b, layer, weights, x, mask, states, where):
-    """(last output, outputs (batch, time, units) or None, final states) of `layer` over `x`."""
+def scan_recurrence(b, layer, family, weights, x, mask, states, where):
+    """(last output, outputs (batch, time, units) or None, final states) of `layer` (of `family`: 'lstm',
+    'gru' or 'rnn') over `x`."""
     kernel, _, bias = weights
     u, n_states = layer.units, len(layer._state_names)
     mode = layer._masked_output_mode()
@@ -131,7 +125,7 @@ def scan_recurrence(b, layer, weights, x, mask, states, where):
         body.inputs.append(body.value_info(name, np.float32, None))
     if keep is not None:
         body.inputs.append(body.value_info(keep, np.bool_, None))
-    out, new_states = _cell_function(layer)(body, layer, weights, x_t, state_in, where)
+    out, new_states = _CELLS[family](body, layer, weights, x_t, state_in, where)
     if keep is not None:  # a masked step holds the state; its output follows lstmkit's masked-step rule
         new_states = tuple(body.op("Where", [keep, s, old], "held") for s, old in zip(new_states, state_in))
         fill = {"state": state_in[0], "previous": prev_out}.get(mode)

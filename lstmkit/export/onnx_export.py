@@ -168,7 +168,7 @@ def emit_node(b, node, values, states):
 
 def _emit_inner_model(b, model, inputs, states, where):
     """A model used as a layer: its own graph, fed with the outer values."""
-    if not getattr(model, "_graph_ready", False) or not hasattr(model, "_nodes"):
+    if not getattr(model, "_graph_ready", False) or _subclassed(model):
         raise ExportError(f"{where}: a subclassed model (its own `call`) cannot be exported to ONNX; build it with "
                           "Sequential or the functional API.")
     if len(inputs) != len(model._flat_inputs):
@@ -201,9 +201,15 @@ def _check_model(model):
     if not getattr(model, "_graph_ready", False):
         raise ValueError(f"Model '{model.name}' has not been built yet: give it an input shape (Input(...), "
                          "build(), or one call on data) before export().")
-    if not hasattr(model, "_nodes"):
+    if _subclassed(model):
         raise ExportError(f"Model '{model.name}' is a subclassed model (its own `call`): ONNX export takes "
                           "Sequential and functional models.")
+
+
+def _subclassed(model) -> bool:
+    from lstmkit.models import subclassed
+
+    return not hasattr(model, "_nodes") or subclassed.is_subclassed(model)
 
 
 def _input_specs(model, input_signature):

@@ -22,9 +22,27 @@ from lstmkit.export.onnx_builder import ExportError
 from lstmkit.export.onnx_cells import scan_recurrence
 from lstmkit.export.onnx_layers import as_float
 from lstmkit.export.onnx_rules import rule
-from lstmkit.layers import bidirectional, gru, lstm, simple_rnn
+from lstmkit.layers import bidirectional, gru, lstm, rnn, simple_rnn
 
+#: The recurrent layers and stock cells that export, by family (exact classes: a subclass may change `call`).
+FAMILIES = {lstm.LSTM: "lstm", gru.GRU: "gru", simple_rnn.SimpleRNN: "rnn",
+            lstm.LSTMCell: "lstm", gru.GRUCell: "gru", simple_rnn.SimpleRNNCell: "rnn"}
 RECURRENT = (lstm.LSTM, gru.GRU, simple_rnn.SimpleRNN)
+
+
+class _RNNOfCell:
+    """`RNN(cell)` over a stock cell, seen as the recurrent layer it computes: the RNN's name and sequence
+    options, the cell's weights, activations and equations."""
+
+    def __init__(self, rnn):
+        self._cell = rnn.cell
+        self.name = rnn.name
+        for attr in ("stateful", "go_backwards", "return_sequences", "return_state", "unroll"):
+            setattr(self, attr, getattr(rnn, attr))
+        self._masked_output_mode = rnn._masked_output_mode
+
+    def __getattr__(self, name):
+        return getattr(self._cell, name)
 
 
 def _weights(layer):
@@ -36,20 +54,18 @@ def _weights(layer):
     return get("kernel"), get("recurrent_kernel"), get("bias") if layer.use_bias else None
 
 
-def _family(layer):
-    if isinstance(layer, lstm.LSTM):
-        return "lstm"
-    if isinstance(layer, gru.GRU):
-        return "gru"
-    return "rnn"
+def family(layer):
+    """'lstm', 'gru' or 'rnn' for a layer (or `RNN(cell)` view) that exports, else None."""
+    cls = type(layer._cell) if isinstance(layer, _RNNOfCell) else type(layer)
+    return FAMILIES.get(cls)
 
 
 def _activations(layer):
     """The layer's activations in the order of ONNX's activation list for its operator."""
-    family = _family(layer)
-    if family == "lstm":
+    kind = family(layer)
+    if kind == "lstm":
         return [layer.recurrent_activation, layer.activation, layer.activation]  # f (gates), g, h
-    if family == "gru":
+    if kind == "gru":
         return [layer.recurrent_activation, layer.activation]  # f (gates), g
     return [layer.activation]
 
@@ -71,16 +87,16 @@ def _initial_states(call, layer, given):
 def run_recurrent(call, layer, x, mask, given_states):
     """(last output, outputs or None, final states) of one recurrent layer on the value `x`."""
     where = f"layer {layer.name!r} ({type(layer).__name__})"
-    if type(layer) not in RECURRENT:
+    if family(layer) is None:
         raise ExportError(f"{where} cannot be exported to ONNX: the recurrent layers that export are "
-                          f"{[c.__name__ for c in RECURRENT]}.")
+                          f"{[c.__name__ for c in RECURRENT]} and RNN over {['LSTMCell', 'GRUCell', 'SimpleRNNCell']}.")
     states = _initial_states(call, layer, given_states)
     native = (mask is None and not getattr(layer, "coupled_gates", False)
               and all(fn in RNN_ACTIVATIONS for fn in _activations(layer)))
     if native:
         last, seq, final = _onnx_operator(call.b, layer, x, states, where)
     else:
-        last, seq, final = scan_recurrence(call.b, layer, _weights(layer), x, mask, states, where)
+        last, seq, final = scan_recurrence(call.b, layer, family(layer), _weights(layer), x, mask, states, where)
     if layer.stateful:
         for name, value in zip(layer._state_names, final):
             call.states.append((value, f"{layer.name}_state_{name}_out", (None, layer.units)))
@@ -94,13 +110,13 @@ def _lstm_blocks(array, axis=-1):
 
 
 def _onnx_operator(b, layer, x, states, where):
-    family, u = _family(layer), layer.units
+    kind, u = family(layer), layer.units
     kernel, recurrent, bias = _weights(layer)
-    if family == "lstm":
+    if kind == "lstm":
         kernel, recurrent = _lstm_blocks(kernel), _lstm_blocks(recurrent)
         bias = np.zeros(4 * u, np.float32) if bias is None else _lstm_blocks(bias)
         bias = np.concatenate([bias, np.zeros(4 * u, np.float32)])
-    elif family == "gru":
+    elif kind == "gru":
         if bias is None:
             bias = np.zeros(6 * u, np.float32)
         elif layer.reset_after:  # (input bias, recurrent bias): ONNX's Wb then Rb
@@ -117,8 +133,8 @@ def _onnx_operator(b, layer, x, states, where):
     if getattr(layer, "peephole", False):
         p_i, p_f, p_o = (np.asarray(getattr(layer, lstm.PEEPHOLE_NAMES[g]).numpy(), np.float32) for g in "ifo")
         inputs.append(b.const(np.concatenate([p_i, p_o, p_f])[None], f"{layer.name}/P"))
-    op_type = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[family]
-    extra = {"linear_before_reset": int(layer.reset_after)} if family == "gru" else {}
+    op_type = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[kind]
+    extra = {"linear_before_reset": int(layer.reset_after)} if kind == "gru" else {}
     outs = b.op(op_type, inputs, layer.name, outputs=1 + len(layer._state_names), hidden_size=u,
                 direction="reverse" if layer.go_backwards else "forward", activations=names,
                 activation_alpha=alphas, activation_beta=betas, **extra)
@@ -131,9 +147,14 @@ def _onnx_operator(b, layer, x, states, where):
     return finals[0], seq, finals
 
 
-@rule(*RECURRENT, masks=True)
+@rule(*RECURRENT, rnn.RNN, masks=True)
 def recurrent_layer(call):
     layer = call.layer
+    if isinstance(layer, rnn.RNN):
+        if type(layer.cell) not in FAMILIES:
+            raise ExportError(f"{call.where}: RNN over a {type(layer.cell).__name__} cannot be exported to ONNX; "
+                              "RNN over LSTMCell, GRUCell or SimpleRNNCell can.")
+        layer = _RNNOfCell(layer)
     if len(call.inputs) != 1:
         raise ExportError(f"{call.where}: takes one input; received {len(call.inputs)}.")
     last, seq, final = run_recurrent(call, layer, as_float(call), call.mask, call.initial_state)

@@ -12,10 +12,11 @@ ort = pytest.importorskip("onnxruntime")
 from lstmkit import Input  # noqa: E402
 from lstmkit import activations  # noqa: E402
 from lstmkit.export import ExportError  # noqa: E402
-from lstmkit.layers import (GRU, LSTM, Activation, Add, AveragePooling1D, BatchNormalization,  # noqa: E402
-                            Bidirectional, Concatenate, Conv1D, Dense, Dropout, Embedding, Flatten,
-                            GlobalAveragePooling1D, LayerNormalization, Masking, MaxPooling1D, RepeatVector, Reshape,
-                            SimpleRNN, TimeDistributed)
+from lstmkit.layers import (ELU, GRU, LSTM, RNN, Activation, Add, AveragePooling1D,  # noqa: E402
+                            BatchNormalization, Bidirectional, Concatenate, Conv1D, Dense, Dropout, Embedding,
+                            Flatten, GlobalAveragePooling1D, GRUCell, LayerNormalization, LeakyReLU, LSTMCell,
+                            Masking, MaxPooling1D, ReLU, RepeatVector, Reshape, SimpleRNN, SimpleRNNCell,
+                            TimeDistributed)
 from lstmkit.models import Model, Sequential  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -71,11 +72,15 @@ CASES = {
                                            recurrent_activation=activations.hard_sigmoid_keras2)),
     "simple_rnn_relu": lambda: _seq(SimpleRNN(5, activation="relu", return_sequences=True)),
     "simple_rnn_backwards": lambda: _seq(SimpleRNN(5, go_backwards=True)),
+    "rnn_of_cells": lambda: _seq(RNN(LSTMCell(3, recurrent_activation="hard_sigmoid"), return_sequences=True,
+                                     go_backwards=True), RNN(GRUCell(3, reset_after=False))),
     "bidirectional_concat": lambda: _seq(Bidirectional(LSTM(4, return_sequences=True))),
     "bidirectional_gru_sum": lambda: _seq(Bidirectional(GRU(4), merge_mode="sum")),
     "bidirectional_ave_mul": lambda: _seq(Bidirectional(SimpleRNN(3, return_sequences=True), merge_mode="ave"),
                                           Bidirectional(LSTM(3), merge_mode="mul")),
     "time_distributed_dense": lambda: _seq(LSTM(4, return_sequences=True), TimeDistributed(Dense(2, "tanh"))),
+    "activation_layers": lambda: _seq(ReLU(max_value=0.5), Dense(3), LeakyReLU(0.1), ELU(0.7), Dense(3, "hard_sigmoid"),
+                                      Dense(3, "selu"), Dense(2, "softplus")),
     "dense_dropout_activation": lambda: _seq(Dense(4, "relu"), Dropout(0.5), Dense(2), Activation("softmax")),
     "conv_pool": lambda: _seq(Conv1D(4, 2, padding="causal", dilation_rate=2, activation="relu"),
                               Conv1D(3, 3, padding="same", strides=2), MaxPooling1D(2, padding="same"),
@@ -121,9 +126,9 @@ IDS = np.array([[0, 0, 3, 5, 2], [4, 1, 0, 0, 0], [2, 0, 6, 0, 1]], np.float32) 
     lambda: LSTM(4), lambda: LSTM(4, return_sequences=True, go_backwards=True),
     lambda: GRU(4, reset_after=False, return_sequences=True), lambda: SimpleRNN(3, go_backwards=True),
     lambda: LSTM(3, unroll=True, return_sequences=True),
-    lambda: Bidirectional(GRU(3, return_sequences=True)),
+    lambda: Bidirectional(GRU(3, return_sequences=True)), lambda: RNN(SimpleRNNCell(3), return_sequences=True),
 ], ids=["lstm", "lstm_backwards_sequences", "gru_reset_before", "simple_rnn_backwards", "lstm_unroll",
-        "bidirectional"])
+        "bidirectional", "rnn_of_cell"])
 def test_masked_sequences(layer, tmp_path):
     model = _randomize(Sequential([Input((5,)), Embedding(7, 3, mask_zero=True), layer(), Dense(2)]))
     _check(model, IDS, tmp_path)
@@ -234,6 +239,21 @@ def test_unsupported_layer_names_itself(tmp_path):
     with pytest.raises(ExportError, match=r"'doubler' \(Lambda\).*LSTM"):
         model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_subclassed_model_is_refused(tmp_path):
+    class Doubled(Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = Dense(1)
+
+        def call(self, x):
+            return self.dense(x) * 2.0
+
+    model = Doubled()
+    model(np.zeros((1, 3), np.float32))
+    with pytest.raises(ExportError, match="subclassed model"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
 
 
 def test_unsupported_activation_names_layer_and_option(tmp_path):
