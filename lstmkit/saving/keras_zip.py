@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import warnings
 import zipfile
 
 import h5py
@@ -15,6 +16,7 @@ import numpy as np
 
 from lstmkit.saving import weights as weights_mod
 from lstmkit.saving.atomic import atomic_write_path
+from lstmkit.training.fit_state import METADATA_KEY, FitState
 
 #: The `keras_version` lstmkit writes: the Keras 3 release whose file format it was checked against.
 KERAS3_FORMAT_VERSION = "3.15.1"
@@ -54,6 +56,9 @@ def save_keras_zip(model, filepath, include_optimizer=True):
     metadata = {"keras_version": KERAS3_FORMAT_VERSION,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "lstmkit_version": __version__}
+    fit_state = getattr(model, "_fit_state", None)
+    if fit_state is not None:  # lstmkit's extension (Keras ignores the key): resuming with fit(initial_epoch=...)
+        metadata[METADATA_KEY] = fit_state.to_dict(include_global=False)
     weights = _weights_bytes(model, include_optimizer)
     with atomic_write_path(filepath) as tmp:
         # Stored, not deflated: as Keras writes it (h5py reads the weights through the archive member).
@@ -101,4 +106,10 @@ def load_keras_zip(path, custom_objects=None, compile=True):
             if group is not None:
                 keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
                 restore_optimizer_variables(model, [np.asarray(group[k]) for k in keys], where=path)
+    if isinstance(metadata, dict) and METADATA_KEY in metadata:
+        try:
+            model._fit_state = FitState.from_dict(metadata[METADATA_KEY], path)
+        except ValueError as e:  # the model itself is fine: it loads, without the means to resume bitwise
+            warnings.warn(f"{e} It is ignored: a fit(initial_epoch=...) draws new shuffle orders and dropout keys.",
+                          stacklevel=3)
     return model

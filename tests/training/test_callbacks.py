@@ -773,7 +773,7 @@ def test_progbar_verbose0_and_no_epochs_print_nothing(clock, capsys):
 
 def test_public_api():
     assert set(cb_mod.__all__) == {
-        "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+        "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
         "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
     }
-    assert not hasattr(cb_mod, "TensorBoard") and not hasattr(cb_mod, "BackupAndRestore")
+    assert not hasattr(cb_mod, "TensorBoard")
