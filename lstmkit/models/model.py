@@ -303,6 +303,13 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export the model for inference, as Keras 3's `Model.export`; lstmkit writes `format="onnx"` only
+        (`opset_version=` as Keras's). Needs `pip install lstmkit[onnx]`. See `lstmkit.export`."""
+        from lstmkit.export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs):
         """The model's architecture (and compile settings) as Keras 3's JSON; `kwargs` go to `json.dumps`."""
         from lstmkit.saving.api import model_to_json
