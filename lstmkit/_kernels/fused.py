@@ -200,19 +200,33 @@ def _projection_bwd(residuals, dz):
 _projection.defvjp(_projection_fwd, _projection_bwd)
 
 
+def _with_ones(x_tm):
+    """Time-major inputs with a column of ones appended, so the bias is one more row of the kernel."""
+    return jnp.concatenate([x_tm, jnp.ones(x_tm.shape[:-1] + (1,), x_tm.dtype)], axis=-1)
+
+
 @jax.custom_vjp
 def _projection_with_bias(inputs, kernel, bias):
-    return _projection(inputs, kernel) + bias
+    return _projection_with_bias_fwd(inputs, kernel, bias)[0]
 
 
 def _projection_with_bias_fwd(inputs, kernel, bias):
-    z, residuals = _projection_fwd(inputs, kernel)
-    return z + bias, residuals
+    # The bias rides in the matmul as a row of the kernel against a column of ones: one buffer of
+    # (time, batch, gates·units) is written. A bias added after the matmul keeps a second one alive
+    # (XLA:CPU does not add in place), 4 units of memory per sample and step for the LSTM.
+    x_tm = _with_ones(jnp.swapaxes(inputs, 0, 1))
+    kernel_b = jnp.concatenate([kernel, bias.reshape(1, -1).astype(kernel.dtype)], axis=0)
+    return x_tm @ kernel_b, (x_tm, kernel, bias)
 
 
 def _projection_with_bias_bwd(residuals, dz):
-    d_x, d_kernel = _projection_bwd(residuals, dz)
-    return d_x, d_kernel, jnp.sum(dz, axis=(0, 1))
+    x_tm, kernel, bias = residuals
+    features, width = kernel.shape
+    dz2 = dz.reshape(-1, width)
+    # The kernel's and the bias's gradients in one matmul (the ones column sums dz for the bias).
+    d_kernel_b = jax.lax.optimization_barrier(x_tm.reshape(-1, features + 1).T) @ dz2
+    d_x = (dz2 @ jax.lax.optimization_barrier(kernel.T)).reshape(x_tm.shape[:-1] + (features,))
+    return jnp.swapaxes(d_x, 0, 1), d_kernel_b[:features], d_kernel_b[features].reshape(bias.shape)
 
 
 _projection_with_bias.defvjp(_projection_with_bias_fwd, _projection_with_bias_bwd)
@@ -238,12 +252,20 @@ def fused_rnn_scan(cell: Cell, inputs, initial_state, recurrent_kernel, *, recur
     cell_params = tuple(cell_params)
     if cell_params and cell.params_grad is None:
         raise ValueError("fused_rnn_scan: `cell_params` given for a cell without `params_grad`.")
-    ys, final_state = _recurrence(cell, bool(go_backwards), masked_output, zx, tuple(initial_state),
-                                  recurrent_kernel, recurrent_bias, recurrent_dropout_masks, keep, cell_params)
-    last = ys[0] if go_backwards else ys[-1]  # the last step processed
+    ys, final_state = _recurrence(cell, bool(go_backwards), masked_output, bool(return_sequences), zx,
+                                  tuple(initial_state), recurrent_kernel, recurrent_bias, recurrent_dropout_masks, keep,
+                                  cell_params)
     outputs = None
     if return_sequences:
+        last = ys[0] if go_backwards else ys[-1]  # the last step processed
         outputs = jnp.swapaxes(jnp.flip(ys, 0) if go_backwards else ys, 0, 1)  # processing order, as Keras
+    else:
+        # Only the last output: no (time, batch, units) stack of outputs, nor of their zero gradients.
+        # It is the final h (a masked step holds h and, with "state", outputs it), or zeros where the
+        # last step processed was masked and masked steps output zeros.
+        last = final_state[0]
+        if keep is not None and masked_output == "zero":
+            last = jnp.where(keep[0] if go_backwards else keep[-1], last, jnp.zeros_like(last))
     return last, outputs, final_state
 
 
@@ -251,7 +273,7 @@ def fused_rnn_scan(cell: Cell, inputs, initial_state, recurrent_kernel, *, recur
 
 UNROLL_STEPS = 8  # inference unrolls sequences up to this length
 
-def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params, save):
+def _forward(cell, reverse, masked_output, with_outputs, zx, state0, kernel, bias, rec_masks, keep, params, save):
     def body(state, xs):
         zx_t, keep_t = xs
         zh_t = recurrent_projection(state[0], kernel, rec_masks)
@@ -262,7 +284,7 @@ def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, 
         if keep_t is not None:  # Keras's masking: hold the state; output h or zeros
             new_state = hold_masked(keep_t, tuple(new_state), state)
             out = masked_step_output(keep_t, out, state, None, masked_output)
-        return new_state, (out, (saved, state) if save else None)
+        return new_state, (out if with_outputs else None, (saved, state) if save else None)
 
     # Inference on a short sequence runs unrolled: XLA fuses across the steps and skips the loop's
     # per-step overhead (a third of a one-sample predict). Training keeps the loop, which compiles
@@ -272,42 +294,51 @@ def _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, 
     return ys, final_state, residuals
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
-def _recurrence(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params):
-    ys, final_state, _ = _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params,
-                                  False)
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
+def _recurrence(cell, reverse, masked_output, with_outputs, zx, state0, kernel, bias, rec_masks, keep, params):
+    """(ys or None, final_state): every step's output (time, batch, units) only `with_outputs`."""
+    ys, final_state, _ = _forward(cell, reverse, masked_output, with_outputs, zx, state0, kernel, bias, rec_masks,
+                                  keep, params, False)
     return ys, final_state
 
 
-def _recurrence_fwd(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks, keep, params):
-    ys, final_state, residuals = _forward(cell, reverse, masked_output, zx, state0, kernel, bias, rec_masks,
-                                          keep, params, True)
-    return (ys, final_state), (residuals, kernel, bias, rec_masks, keep, params)
+def _recurrence_fwd(cell, reverse, masked_output, with_outputs, zx, state0, kernel, bias, rec_masks, keep, params):
+    ys, final_state, residuals = _forward(cell, reverse, masked_output, with_outputs, zx, state0, kernel, bias,
+                                          rec_masks, keep, params, True)
+    # zx is kept only as the memory its gradient is written into (see _recurrence_bwd).
+    return (ys, final_state), (residuals, zx, kernel, bias, rec_masks, keep, params)
 
 
-def _recurrence_bwd(cell, reverse, masked_output, residuals, cotangents):
-    (saved, prev_states), kernel, bias, rec_masks, keep, params = residuals
+def _recurrence_bwd(cell, reverse, masked_output, with_outputs, residuals, cotangents):
+    (saved, prev_states), zx, kernel, bias, rec_masks, keep, params = residuals
     d_ys, d_final = cotangents
     kernel_t = _transposed_kernel(kernel, rec_masks)
 
-    def body(d_state, xs):
-        saved_t, state, dy_t, keep_t = xs
+    def body(carry, xs):
+        d_state, dzx_all = carry
+        t, saved_t, state, dy_t, keep_t = xs
+        d_h = d_state[0] if dy_t is None else d_state[0] + dy_t  # no dy_t: only the last output was used
         if keep_t is None:
-            d_new = (d_state[0] + dy_t, *d_state[1:])
+            d_new = (d_h, *d_state[1:])
             passed = None
         else:  # a masked step passes the error straight to the held state (and to h if it was the output)
-            k = keep_t.astype(dy_t.dtype)
-            d_new = (k * (d_state[0] + dy_t), *(k * d for d in d_state[1:]))
-            held_out = dy_t if masked_output == "state" else jnp.zeros_like(dy_t)
-            passed = ((1.0 - k) * (d_state[0] + held_out), *((1.0 - k) * d for d in d_state[1:]))
+            k = keep_t.astype(d_h.dtype)
+            d_new = (k * d_h, *(k * d for d in d_state[1:]))
+            held = d_h if masked_output == "state" else d_state[0]
+            passed = ((1.0 - k) * held, *((1.0 - k) * d for d in d_state[1:]))
         dzx, dzh, d_prev = cell.backward(saved_t, state, d_new, params)
         dzh_t = dzx if dzh is None else dzh
         d_prev = (d_prev[0] + _recurrent_input_grad(dzh_t, kernel, rec_masks, kernel_t), *d_prev[1:])
         if passed is not None:
             d_prev = tuple(a + b for a, b in zip(d_prev, passed))
-        return d_prev, (dzx, dzh)
+        dzx_all = jax.lax.dynamic_update_index_in_dim(dzx_all, dzx.astype(dzx_all.dtype), t, 0)
+        return (d_prev, dzx_all), dzh
 
-    d_state0, (dzx, dzh) = jax.lax.scan(body, tuple(d_final), (saved, prev_states, d_ys, keep),
+    # The error signals of the projected inputs overwrite zx step by step, in place: zx is dead once the
+    # forward scan has read it, and a fresh (time, batch, gates·units) buffer for them would be allocated
+    # (zeroed) before the forward scan, holding twice that memory through it.
+    steps = jnp.arange(zx.shape[0], dtype=jnp.int32)
+    (d_state0, dzx), dzh = jax.lax.scan(body, (tuple(d_final), zx), (steps, saved, prev_states, d_ys, keep),
                                         reverse=not reverse)
     if dzh is None:
         dzh = dzx

@@ -27,6 +27,8 @@ import json
 
 import numpy as np
 
+from lstmkit.training import memory
+
 # How many architectures keep their programs (a grid search over sizes makes many; each holds
 # compiled XLA executables, a few MB at most).
 MAX_ARCHITECTURES = 64
@@ -59,6 +61,9 @@ class Programs:
     def __init__(self):
         self.jitted: dict = {}
         self.active = None  # the Engine whose call is running (its model's layers trace the program)
+        # Whether a program may trace now. A trace outside `_compiled` (a first run with these shapes)
+        # raises memory.FirstRun, so that `call` compiles, checks the memory, and only then runs.
+        self.may_trace = False
 
 
 _CACHE: "collections.OrderedDict[object, Programs]" = collections.OrderedDict()
@@ -315,6 +320,8 @@ def program(owner, key, build):
         kind = key[0] if isinstance(key, tuple) else key
 
         def body(*args):
+            if not progs.may_trace:
+                raise memory.FirstRun  # before anything is traced: the caller checks memory first
             _TRACE_COUNT[kind] += 1
             active = progs.active
             return active.binding.program(build(active)(*active.binding.model(args)))
@@ -322,20 +329,78 @@ def program(owner, key, build):
         fn = progs.jitted[key] = jax.jit(body, compiler_options=compiler_options(owner.model))
     binding = owner.binding
 
+    def run(args):
+        return fn(*binding.program(args))
+
     def call(*args):
         previous, progs.active = progs.active, owner
         try:
-            return binding.model(fn(*binding.program(args)))
+            try:
+                return binding.model(run(args))
+            except memory.FirstRun:
+                pass
+            # The first run with these shapes: compiled ahead of the run (the run reuses the executable),
+            # so that a program too large for the memory is a clear error before anything is allocated.
+            pargs = binding.program(args)
+            inside_trace = memory.has_tracers(pargs)  # called while another program traces: nothing runs now
+            if not (inside_trace or memory.check_disabled()):
+                try:
+                    memory.check(_compiled(progs, fn, pargs), key, pargs)
+                except memory.ResourceExhaustedError:
+                    fn.clear_cache()  # so that the same call again is checked again, not run from the cache
+                    raise
+            with _tracing_allowed(progs):
+                out = run(args)
+            if not inside_trace:
+                # A failed allocation shows where the results are read; the first run waits for them, so
+                # that it is reported here, as the error below.
+                jax.block_until_ready(out)
+            return binding.model(out)
+        except jax.errors.JaxRuntimeError as error:
+            if not memory.is_exhausted(error):
+                raise
+            pargs = binding.program(args)
+            clear = memory.exhausted(error, key, pargs, _figures(progs, fn, pargs))
+            fn.clear_cache()  # the next call is checked again
+            raise clear from None
         finally:
             progs.active = previous
 
     def lower(*args):  # jax.jit's ahead-of-time lowering (memory analysis in tests)
         previous, progs.active = progs.active, owner
         try:
-            return fn.lower(*binding.program(args))
+            with _tracing_allowed(progs):
+                return fn.lower(*binding.program(args))
         finally:
             progs.active = previous
 
     call.lower = lower
     owner.calls[key] = call
     return call
+
+
+class _tracing_allowed:
+    """Within: the programs of `progs` may trace (see `Programs.may_trace`)."""
+
+    def __init__(self, progs):
+        self.progs = progs
+
+    def __enter__(self):
+        self.was, self.progs.may_trace = self.progs.may_trace, True
+
+    def __exit__(self, *exc):
+        self.progs.may_trace = self.was
+
+
+def _compiled(progs, fn, pargs):
+    """`fn` compiled for the program arguments `pargs` (jax.jit keeps it: the call that follows reuses it)."""
+    with _tracing_allowed(progs):
+        return fn.lower(*pargs).compile()
+
+
+def _figures(progs, fn, pargs):
+    """The memory estimate of the program that just failed to allocate (None when it cannot be had)."""
+    try:
+        return memory.estimate(_compiled(progs, fn, pargs))
+    except Exception:  # noqa: BLE001 - the error is reported without an estimate
+        return None
