@@ -57,6 +57,21 @@ def load_context(custom_objects=None, keras2_semantics=False, from_file=None):
         _context.state, _context.from_file = saved
 
 
+@contextlib.contextmanager
+def initial_value_hook(fn):
+    """Within the block, `fn(shape, dtype, name, layer_name)` sees each new weight's shape before its value
+    exists, and may return its first value (lstmkit.saving checks a file's claims with it)."""
+    from lstmkit.layers import weight_arguments
+
+    hooks = weight_arguments._load_hook
+    saved = getattr(hooks, "fn", None)
+    hooks.fn = fn
+    try:
+        yield fn
+    finally:
+        hooks.fn = saved
+
+
 def current_context():
     """(custom objects, Keras 2 semantics?) of the load in progress (or of no load)."""
     return getattr(_context, "state", None) or (registry.known_custom_objects(), False)
@@ -235,6 +250,8 @@ def deserialize(entry) -> Layer:
     try:
         layer = cls.from_config(config)
     except (TypeError, ValueError, NotImplementedError) as e:
+        if getattr(e, "keep_as_is", False):  # a loading limit's error (lstmkit.saving.limits) names it all
+            raise
         raise ValueError(f"Could not rebuild {where} from its config: {e}") from e
     if not isinstance(layer, Layer):
         raise ValueError(f"{where}: `{class_name}.from_config` returned {type(layer).__name__}, not an lstmkit Layer.")

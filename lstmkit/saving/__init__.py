@@ -19,7 +19,12 @@ the class registry sits below the layers (`lstmkit._object_registration`,
 `lstmkit.layers.serialization`), so saving imports no layer or model class. Modules: `compile_config`,
 `keras2` (Keras 2 configs, written), `weights` (weight file layouts), `optimizer_state` (the optax
 state <-> Keras's optimizer variables), `keras_zip`, `legacy_h5`, `atomic`, `api` (the entry
-points below).
+points below), `limits` and `h5_guard` (what a hostile file may claim, checked before anything is
+built or read).
+
+Every size a file declares is checked against limits before it is allocated: a model built from a
+file may hold 4 GiB of weights (`set_load_limits(max_weight_bytes=...)` or the `load_limits(...)`
+context raise it; Keras 3 has no such limit).
 """
 
 from lstmkit._object_registration import (
@@ -31,6 +36,7 @@ from lstmkit._object_registration import (
     register_keras_serializable,
 )
 from lstmkit.layers.serialization import deserialize_layer, serialize_layer
+from lstmkit.saving.limits import LoadLimits, load_limits, set_load_limits
 from lstmkit.saving.objects import deserialize_keras_object, serialize_keras_object
 from lstmkit.saving.api import (
     ModelFileNotFoundError,
@@ -43,8 +49,9 @@ from lstmkit.saving.api import (
 )
 
 __all__ = [
-    "CustomObjectScope", "ModelFileNotFoundError", "custom_object_scope", "deserialize_layer",
+    "CustomObjectScope", "LoadLimits", "ModelFileNotFoundError", "custom_object_scope", "deserialize_layer",
     "get_custom_objects", "get_registered_name", "get_registered_object", "load_model", "load_weights",
-    "model_from_config", "model_from_json", "register_keras_serializable", "save_model", "save_weights",
+    "load_limits", "model_from_config", "model_from_json", "register_keras_serializable", "save_model",
+    "save_weights", "set_load_limits",
     "serialize_layer", "serialize_keras_object", "deserialize_keras_object",
 ]

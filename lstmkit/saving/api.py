@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import stat
 import warnings
 import zipfile
 
@@ -57,6 +58,8 @@ def sniff(path) -> str:
     if os.path.isdir(path):
         raise ValueError(f"'{path}' is a directory; lstmkit loads model files (.keras, .h5, .json). A TensorFlow "
                          "SavedModel directory cannot be loaded (nor by Keras 3's load_model).")
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe or a device: reading it could wait forever
+        raise ValueError(f"'{path}' is not a regular file (a pipe, socket or device); lstmkit loads model files.")
     size = os.path.getsize(path)
     if size == 0:
         raise ValueError(f"'{path}' is empty (0 bytes): not a model file (an interrupted save?).")
@@ -115,9 +118,13 @@ def _warn_lstmkit_only(model, path):
                   "(lstmkit can load it).", UserWarning, stacklevel=3)
 
 
+_FILESYSTEM_ERRORS = (PermissionError, IsADirectoryError, NotADirectoryError, FileNotFoundError)
+
+
 @contextlib.contextmanager
 def _file_errors(path, action):
-    """Turn the low-level errors of a bad file into one ValueError naming the file."""
+    """Turn every error a bad file can cause into one ValueError naming the file (an OSError when the
+    filesystem refuses, e.g. no permission to read)."""
     try:
         yield
     except ModelFileNotFoundError:
@@ -125,11 +132,19 @@ def _file_errors(path, action):
     except ValueError as e:
         msg = str(e)
         raise ValueError(msg if path in msg else f"{action} '{path}': {msg}") from e
+    except _FILESYSTEM_ERRORS as e:
+        msg = f"{action} '{path}': {e.strerror or e}"
+        raise (type(e)(e.errno, msg) if e.errno is not None else type(e)(msg)) from e
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, UnicodeDecodeError) as e:
         raise ValueError(f"{action} '{path}': the file is damaged or truncated ({type(e).__name__}: {e}).") from e
-    except (KeyError, IndexError, TypeError, AttributeError) as e:
-        # Argument checks run before this block: here these come from content of an unexpected form.
-        raise ValueError(f"{action} '{path}': its model description is malformed ({type(e).__name__}: {e}).") from e
+    except RecursionError as e:
+        raise ValueError(f"{action} '{path}': its model description is nested too deeply ({e}).") from e
+    except MemoryError as e:
+        raise ValueError(f"{action} '{path}': it asks for more memory than there is ({e}).") from e
+    except Exception as e:  # noqa: BLE001 - h5py's RuntimeError/KeyError, a layer's NotImplementedError, ...
+        # Argument checks run before this block: here errors come from content of an unexpected form.
+        raise ValueError(f"{action} '{path}': its content is malformed or unsupported "
+                         f"({type(e).__name__}: {e}).") from e
 
 
 # ----------------------------------------------------------------------------------------------- models
@@ -215,6 +230,8 @@ def model_from_json(json_string, custom_objects=None):
         config = json.loads(json_string)
     except json.JSONDecodeError as e:
         raise ValueError(f"model_from_json(): the string is not valid JSON ({e}).") from None
+    except RecursionError:
+        raise ValueError("model_from_json(): the JSON is nested too deeply to be a model config.") from None
     return deserialize_model(config, custom_objects, where="model_from_json()", compile=True)
 
 
@@ -268,6 +285,7 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
     `by_name=True`)."""
     import h5py
 
+    from lstmkit.saving import h5_guard
     from lstmkit.saving import weights as weights_mod
     from lstmkit.saving.legacy_h5 import load_legacy_weights
 
@@ -281,15 +299,19 @@ def load_weights(model, filepath, skip_mismatch=False, **kwargs):
         if kind == "zip":
             if by_name is not None:
                 raise ValueError("`by_name` only supports loading legacy '.h5' or '.hdf5' files.")
+            from lstmkit.saving.keras_zip import read_member, weights_member_limit
+
             with zipfile.ZipFile(path) as zf:
                 if "model.weights.h5" not in zf.namelist():
                     raise ValueError("the archive has no 'model.weights.h5'.")
-                data = zf.read("model.weights.h5")
+                data = read_member(zf, "model.weights.h5", path, weights_member_limit())
+            h5_guard.check_heaps(data, path)
             with h5py.File(io.BytesIO(data), "r") as f:
                 weights_mod.assign(weights_mod.read_keras3_weights(f, model, path, skip_mismatch))
             return
         if kind != "hdf5":
             raise ValueError("not an HDF5 weights file or a '.keras' archive.")
+        h5_guard.check_heaps(path, path)
         with h5py.File(path, "r") as f:
             legacy = "layer_names" in f.attrs or "model_weights" in f
         if legacy:

@@ -14,13 +14,14 @@ import zipfile
 import h5py
 import numpy as np
 
+from lstmkit.saving import h5_guard, limits
 from lstmkit.saving import weights as weights_mod
 from lstmkit.saving.atomic import atomic_write_path
 from lstmkit.training.fit_state import METADATA_KEY, FitState
 
 #: The `keras_version` lstmkit writes: the Keras 3 release whose file format it was checked against.
 KERAS3_FORMAT_VERSION = "3.15.1"
-_MAX_JSON_BYTES = 256 << 20  # a model config is kilobytes; refuse to read absurd ones into memory
+_MAX_EXPANSION = 100  # a deflated member may expand this much (Keras 3's rule; Keras stores members uncompressed)
 
 
 def json_default(obj):
@@ -68,20 +69,43 @@ def save_keras_zip(model, filepath, include_optimizer=True):
             zf.writestr("model.weights.h5", weights)
 
 
+def read_member(zf, name, path, limit):
+    """An archive member's bytes, refused when it declares more than `limit` or expands like a zip bomb."""
+    infos = [i for i in zf.infolist() if i.filename == name]
+    if len(infos) > 1:
+        raise ValueError(f"{path}: the archive holds '{name}' {len(infos)} times; a model archive holds it once.")
+    info = infos[0]
+    if info.file_size > limit:
+        raise ValueError(f"{path}: '{name}' in the archive declares {limits.readable_size(info.file_size)}, over the "
+                         f"{limits.readable_size(limit)} lstmkit reads from a model file.")
+    if info.file_size > (1 << 20) and info.file_size > _MAX_EXPANSION * info.compress_size:
+        raise ValueError(f"{path}: '{name}' in the archive declares {limits.readable_size(info.file_size)} but only "
+                         f"{limits.readable_size(info.compress_size)} are stored: refusing a potential zip bomb.")
+    with zf.open(info) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path}: '{name}' in the archive holds more than the {info.file_size} bytes it declares.")
+    return data
+
+
 def read_json_member(zf, name, path):
-    info = zf.getinfo(name)
-    if info.file_size > _MAX_JSON_BYTES:
-        raise ValueError(f"{path}: '{name}' in the archive is {info.file_size} bytes, too large to be a model config.")
+    data = read_member(zf, name, path, limits.current().max_json_bytes)
     try:
-        return json.loads(zf.read(name).decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValueError(f"{path}: '{name}' in the archive is not valid JSON ({e}).") from None
+    except RecursionError:
+        raise ValueError(f"{path}: '{name}' in the archive is nested too deeply to be a model config.") from None
+
+
+def weights_member_limit() -> int:
+    # The weights, and an optimizer's slots (two per weight for Adam) beside them.
+    return 3 * limits.current().max_weight_bytes + (16 << 20)
 
 
 def load_keras_zip(path, custom_objects=None, compile=True):
     from lstmkit.saving.model_object import compile_loaded, deserialize_model
     from lstmkit.saving.keras2 import is_keras2_version
-    from lstmkit.saving.optimizer_state import restore_optimizer_variables
 
     with zipfile.ZipFile(path, "r") as zf:
         names = zf.namelist()
@@ -91,21 +115,29 @@ def load_keras_zip(path, custom_objects=None, compile=True):
         config = read_json_member(zf, "config.json", path)
         metadata = read_json_member(zf, "metadata.json", path) if "metadata.json" in names else {}
         keras2 = is_keras2_version(metadata.get("keras_version")) if isinstance(metadata, dict) else False
-        model = deserialize_model(config, custom_objects, keras2=keras2, where=path)
-        if "model.weights.h5" not in names:
-            if "model.weights.json" in names:
-                raise ValueError(f"{path}: the archive holds sharded weights (model.weights.json), which lstmkit "
-                                 "does not read; save the model unsharded.")
-            raise ValueError(f"{path}: the archive has no 'model.weights.h5'.")
-        data = zf.read("model.weights.h5")
+        data = read_member(zf, "model.weights.h5", path, weights_member_limit()) if "model.weights.h5" in names \
+            else None
+    if data is None:
+        try:  # the config's own errors first
+            deserialize_model(config, custom_objects, keras2=keras2, where=path, weights_follow=True, stored=0)
+        except limits.MoreWeightsThanStored:
+            pass
+        if "model.weights.json" in names:
+            raise ValueError(f"{path}: the archive holds sharded weights (model.weights.json), which lstmkit "
+                             "does not read; save the model unsharded.")
+        raise ValueError(f"{path}: the archive has no 'model.weights.h5'.")
+    h5_guard.check_heaps(data, path)
     with h5py.File(io.BytesIO(data), "r") as f:
-        weights_mod.assign(weights_mod.read_keras3_weights(f, model, path))
+        model = deserialize_model(config, custom_objects, keras2=keras2, where=path, weights_follow=True,
+                                  stored=weights_mod.stored_weight_count(f))
+        weights_mod.check_built_for(model, f, path)
+        values = weights_mod.read_keras3_weights(f, model, path, require_all=True)
+        weights_mod.assign_all(model, values, path)
         if compile and isinstance(config, dict) and config.get("compile_config"):
             compile_loaded(model, config["compile_config"], custom_objects, path)
             group = f.get("optimizer/vars")
             if group is not None:
-                keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
-                restore_optimizer_variables(model, [np.asarray(group[k]) for k in keys], where=path)
+                restore_keras3_optimizer(model, group, path)
     if isinstance(metadata, dict) and METADATA_KEY in metadata:
         try:
             model._fit_state = FitState.from_dict(metadata[METADATA_KEY], path)
@@ -113,3 +145,11 @@ def load_keras_zip(path, custom_objects=None, compile=True):
             warnings.warn(f"{e} It is ignored: a fit(initial_epoch=...) draws new shuffle orders and dropout keys.",
                           stacklevel=3)
     return model
+
+
+def restore_keras3_optimizer(model, group, path):
+    from lstmkit.saving.optimizer_state import restore_optimizer_variables
+
+    keys = sorted((k for k in group.keys() if k.isdigit()), key=int)
+    values = h5_guard.read_optimizer_datasets(group, keys, model, path)
+    restore_optimizer_variables(model, values, where=path)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 
 import h5py
-import numpy as np
 
+from lstmkit.saving import h5_guard
 from lstmkit.saving import keras2 as keras2_mod
 from lstmkit.saving import weights as weights_mod
 from lstmkit.saving.atomic import atomic_write_path
@@ -34,6 +34,8 @@ def _json_attr(f, name, path):
         return json.loads(_decode(raw))
     except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as e:
         raise ValueError(f"{path}: the '{name}' attribute is not valid JSON ({e}).") from None
+    except RecursionError:
+        raise ValueError(f"{path}: the '{name}' attribute is nested too deeply to be a model config.") from None
 
 
 def _flavour(model):
@@ -86,6 +88,7 @@ def load_legacy_h5(path, custom_objects=None, compile=True):
     from lstmkit.saving.model_object import compile_loaded, deserialize_model
     from lstmkit.saving.optimizer_state import restore_optimizer_variables
 
+    h5_guard.check_heaps(path, path)
     with h5py.File(path, "r") as f:
         model_config = _json_attr(f, "model_config", path)
         if model_config is None:
@@ -96,11 +99,14 @@ def load_legacy_h5(path, custom_objects=None, compile=True):
         version = _decode(f.attrs.get("keras_version"))
         # No version at all: Keras 1 or an early Keras 2 file.
         keras2 = version is None or keras2_mod.is_keras2_version(version)
-        model = deserialize_model(model_config, custom_objects, keras2=keras2, where=path)
+        stored = weights_mod.stored_weight_count(f["model_weights"], legacy=True) if "model_weights" in f else None
+        model = deserialize_model(model_config, custom_objects, keras2=keras2, where=path, weights_follow=True,
+                                  stored=stored)
         if "model_weights" not in f:
             raise ValueError(f"{path}: the file has a model config but no 'model_weights' group.")
+        weights_mod.check_built_for(model, f["model_weights"], path, legacy=True)
         values = weights_mod.read_legacy_weights(f["model_weights"], model, path, by_name=True, require_all=True)
-        weights_mod.assign(values)
+        weights_mod.assign_all(model, values, path)
         train_config = _json_attr(f, "training_config", path) if compile else None
         if train_config:
             compile_loaded(model, train_config, custom_objects, path)
@@ -110,7 +116,8 @@ def load_legacy_h5(path, custom_objects=None, compile=True):
                 missing = [n for n in names if n not in group]
                 if missing:
                     raise ValueError(f"{path}: optimizer weights {missing[:3]} are listed but missing.")
-                restore_optimizer_variables(model, [np.asarray(group[n]) for n in names], names=names, where=path)
+                values = h5_guard.read_optimizer_datasets(group, names, model, path)
+                restore_optimizer_variables(model, values, names=names, where=path)
     return model
 
 
@@ -123,6 +130,7 @@ def save_legacy_weights(model, filepath):
 
 
 def load_legacy_weights(model, path, by_name=False, skip_mismatch=False):
+    h5_guard.check_heaps(path, path)
     with h5py.File(path, "r") as f:
         group = f
         if "layer_names" not in f.attrs and "model_weights" in f:

@@ -96,48 +96,135 @@ def _find_group(h5file, path):
     return h5file[alt] if alt in h5file else None
 
 
-def read_keras3_weights(h5file, model, where, skip_mismatch=False) -> list:
+def _digit_keys(group) -> list:
+    return sorted((k for k in group.keys() if k.isdigit()), key=int)
+
+
+def _stored_weight_groups(h5file) -> list:
+    """Names of the groups of a Keras 3 weights file that hold weight datasets (the optimizer's aside)."""
+    import h5py
+
+    found = set()
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset) and name.rsplit("/", 1)[-1].isdigit():
+            found.add("/" + name.rsplit("/", 1)[0])
+
+    h5file.visititems(visit)
+    return sorted(g for g in found if not g.startswith("/optimizer") and "seed_generator" not in g)
+
+
+def read_keras3_weights(h5file, model, where, skip_mismatch=False, require_all=False) -> list:
     """Values for the model's variables from a Keras 3 weights file: [(variable, array)].
 
-    Checks every count and shape first, so a file that does not fit changes nothing. With
-    `skip_mismatch`, objects whose weights do not fit are left out (and listed in a warning).
+    Checks every count, shape, dtype and stored size first and reads only then, so a file that does
+    not fit changes nothing and allocates nothing. With `skip_mismatch`, objects whose weights do not fit
+    are left out (and listed in a warning). `require_all` (loading a whole model): weights in the file
+    that no part of the model takes are an error too.
     """
     import warnings
 
-    out, skipped = [], []
+    from lstmkit.saving import h5_guard
+
+    planned, skipped, used = [], [], set()
     for path, variables, _ in keras3_entries(model):
         if not variables:
             continue
         group = _find_group(h5file, path)
-        keys = sorted((k for k in group.keys() if k.isdigit()), key=int) if group is not None else []
+        keys = _digit_keys(group) if group is not None else []
         problem = None
         if group is None:
             problem = f"the file has no weights at '{path}'"
         elif len(keys) != len(variables):
             problem = f"'{path}' holds {len(keys)} weight(s) but the layer expects {len(variables)}"
-        values = []
+        datasets = []
         if problem is None:
+            used.add(group.name)
             for v, k in zip(variables, keys):
-                arr = np.asarray(group[k])
-                if tuple(arr.shape) != v.shape:
-                    problem = (f"weight '{v.path}' has shape {v.shape} in the model but {tuple(arr.shape)} in "
-                               f"the file ('{path}/{k}')")
+                dset = h5_guard.dataset(group, k, where)
+                problem = h5_guard.check_dataset(dset, where, v.shape, f"weight '{v.path}'")
+                if problem:
                     break
-                values.append((v, arr))
+                datasets.append((v, dset))
         if problem is not None:
             if skip_mismatch:
                 skipped.append(problem)
                 continue
             raise ValueError(f"{where}: the weights do not fit the model: {problem}.")
-        out.extend(values)
+        planned.extend(datasets)
+    extra = [g for g in _stored_weight_groups(h5file) if g not in used]
+    if extra:
+        problem = (f"the file holds weights at {extra[:3]}{'...' if len(extra) > 3 else ''} that no layer of the "
+                   "model takes (the config and the weights disagree)")
+        if require_all and not skip_mismatch:
+            raise ValueError(f"{where}: the weights do not fit the model: {problem}.")
+        skipped.append(problem)
     if skipped:
         warnings.warn(f"{where}: skipped loading weights that do not fit the model: {'; '.join(skipped)}.", stacklevel=3)
-    return out
+    return [(v, np.asarray(dset[()])) for v, dset in planned]
 
 
 def assign(values):
     for v, arr in values:
         v.assign(arr)
+
+
+def stored_weight_count(h5file, legacy=False) -> int:
+    """How many weight values (elements) a weights file holds in all, from its datasets' shapes (nothing read)."""
+    import math
+
+    import h5py
+
+    total = 0
+    if legacy:
+        for layer in read_attr_list(h5file, "layer_names"):
+            group = h5file.get(layer)
+            if not isinstance(group, h5py.Group):
+                continue
+            for name in read_attr_list(group, "weight_names"):
+                obj = group.get(name)
+                if isinstance(obj, h5py.Dataset) and obj.shape is not None:
+                    total += math.prod(obj.shape)
+        return total
+
+    def visit(name, obj):
+        nonlocal total
+        if isinstance(obj, h5py.Dataset) and not name.startswith("optimizer") and obj.shape is not None:
+            total += math.prod(obj.shape)
+
+    h5file.visititems(visit)
+    return total
+
+
+def unbuilt_error(model, where):
+    """The error for a model whose config gives no input shape while its file holds weights."""
+    return ValueError(f"{where}: the model config does not give the model's input shape (no InputLayer, no "
+                      "`build_config`, no `batch_input_shape`), so its layers cannot be built to take the weights "
+                      "the file holds (Keras refuses such a file too).")
+
+
+def check_built_for(model, h5file, where, legacy=False):
+    """Refuse an unbuilt model (no input shape in its config) whose file holds weights."""
+    if model._graph_ready:
+        return
+    if legacy:
+        holds = any(read_attr_list(h5file[n], "weight_names") for n in read_attr_list(h5file, "layer_names")
+                    if n in h5file)
+    else:
+        holds = bool(_stored_weight_groups(h5file))
+    if holds:
+        raise unbuilt_error(model, where)
+
+
+def assign_all(model, values, where):
+    """Assign the values of a whole model's load; every weight of the model must have one (a model built
+    from a file starts with placeholder zeros, which must not survive as if they were its weights)."""
+    given = {v.key for v, _ in values}
+    missing = [v.path for v in model.weights if v.key not in given]
+    if missing:
+        raise ValueError(f"{where}: the weights do not fit the model: the file has no values for "
+                         f"{missing[:3]}{'...' if len(missing) > 3 else ''}.")
+    assign(values)
 
 
 # ----------------------------------------------------------------------------------------------- legacy layout
@@ -184,31 +271,44 @@ def read_attr_list(group, name) -> list:
     return [x.decode("utf8") if isinstance(x, bytes) else str(x) for x in raw]
 
 
-def _group_values(group, where) -> list:
+def _group_datasets(group, where) -> list:
+    from lstmkit.saving import h5_guard
+
     out = []
     for name in read_attr_list(group, "weight_names"):
         if name not in group:
             raise ValueError(f"{where}: weight '{name}' is listed in the file but missing from it.")
-        out.append(np.asarray(group[name]))
+        out.append(h5_guard.dataset(group, name, where))
     return out
 
 
 def read_legacy_weights(group, model, where, by_name=False, skip_mismatch=False, require_all=False) -> list:
     """[(variable, array)] from legacy `model_weights`. Positional over layers with weights (Keras's
-    rule), or matched by layer name with `by_name` (`require_all`: every layer must be in the file)."""
+    rule), or matched by layer name with `by_name` (`require_all`, loading a whole model: every layer
+    must be in the file, and every layer of the file with weights in the model). Shapes, dtypes and
+    stored sizes are checked before anything is read."""
     import warnings
+
+    from lstmkit.saving import h5_guard
 
     layer_names = read_attr_list(group, "layer_names")
     for name in layer_names:
         if name not in group:
             raise ValueError(f"{where}: layer '{name}' is listed in the file but has no weights group.")
-    saved = [(n, _group_values(group[n], where)) for n in layer_names]
+    saved = [(n, _group_datasets(group[n], where)) for n in layer_names]
     layers = [l for l in model.keras_layers() if legacy_weights(l)]
     if by_name:
         by = dict(saved)
         missing = [l.name for l in layers if l.name not in by]
         if require_all and missing:
             raise ValueError(f"{where}: the file has no weights for layer(s) {missing}.")
+        if require_all:
+            known = {l.name for l in layers}
+            extra = [n for n, datasets in saved if datasets and n not in known]
+            if extra:
+                raise ValueError(f"{where}: the weights do not fit the model: the file holds weights for layer(s) "
+                                 f"{extra} that the model config does not have (the config and the weights "
+                                 "disagree).")
         pairs = [(l, by[l.name], l.name) for l in layers if l.name in by]
     else:
         saved = [(n, vals) for n, vals in saved if vals]
@@ -216,25 +316,24 @@ def read_legacy_weights(group, model, where, by_name=False, skip_mismatch=False,
             raise ValueError(f"{where}: layer count mismatch: the model has {len(layers)} layers with weights "
                              f"({[l.name for l in layers]}), the file {len(saved)} ({[n for n, _ in saved]}).")
         pairs = [(l, vals, n) for l, (n, vals) in zip(layers, saved)]
-    out, skipped = [], []
-    for layer, values, saved_name in pairs:
+    planned, skipped = [], []
+    for layer, datasets, saved_name in pairs:
         weights = legacy_weights(layer)
         problem = None
-        if len(values) != len(weights):
+        if len(datasets) != len(weights):
             problem = (f"layer '{layer.name}' expects {len(weights)} weight(s), the file's '{saved_name}' holds "
-                       f"{len(values)}")
+                       f"{len(datasets)}")
         else:
-            for v, arr in zip(weights, values):
-                if tuple(arr.shape) != v.shape:
-                    problem = (f"weight '{v.path}' has shape {v.shape} in the model but {tuple(arr.shape)} in the "
-                               f"file (layer '{saved_name}')")
+            for v, dset in zip(weights, datasets):
+                problem = h5_guard.check_dataset(dset, where, v.shape, f"weight '{v.path}' (layer '{saved_name}')")
+                if problem:
                     break
         if problem is not None:
             if skip_mismatch:
                 skipped.append(problem)
                 continue
             raise ValueError(f"{where}: the weights do not fit the model: {problem}.")
-        out.extend(zip(weights, values))
+        planned.extend(zip(weights, datasets))
     if skipped:
         warnings.warn(f"{where}: skipped loading weights that do not fit the model: {'; '.join(skipped)}.", stacklevel=3)
-    return out
+    return [(v, np.asarray(dset[()])) for v, dset in planned]
