@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import threading
 
 import jax
 import numpy as np
@@ -76,8 +77,19 @@ def weight_dtype(dtype, layer_name) -> str:
                          f"'float32' or 'int32'; received {dtype!r}.") from None
 
 
+# Set by lstmkit.saving while it builds a model from a file: `fn(shape, dtype, name, layer_name)` sees each
+# weight's shape before its value exists (a size budget), and may return the first value (zeros, when the
+# file's values follow).
+_load_hook = threading.local()
+
+
 def initial_value(initializer, shape, dtype, name, layer_name):
     """A weight's first value, as NumPy, from an initializer name/object/callable or an array."""
+    hook = getattr(_load_hook, "fn", None)
+    if hook is not None:
+        value = hook(shape, dtype, name, layer_name)
+        if value is not None:
+            return value
     if isinstance(initializer, (np.ndarray, jax.Array)):
         value = np.asarray(initializer)
     else:
