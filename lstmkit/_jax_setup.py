@@ -1,16 +1,17 @@
-"""JAX settings lstmkit applies at import.
+"""JAX settings lstmkit applies before any of its code uses JAX.
 
 The persistent compilation cache is on by default, in a per-user directory, so a
 second run of the same script does not compile again. `LSTMKIT_CACHE_DIR` moves
 it; setting it to an empty string, '0' or 'off' disables it. A cache directory
 the user already configured for JAX is left alone.
+
+`configure()` runs when the public API is first imported (see `lstmkit._deferred_import`),
+not at `import lstmkit`, which must stay cheap: it imports JAX itself only when called.
 """
 
 from __future__ import annotations
 
 import os
-
-import jax
 
 
 def _default_cache_dir() -> str:
@@ -19,6 +20,8 @@ def _default_cache_dir() -> str:
 
 
 def configure() -> None:
+    import jax
+
     setting = os.environ.get("LSTMKIT_CACHE_DIR")
     if setting is not None and setting.strip().lower() in ("", "0", "off", "false", "none"):
         return

@@ -107,3 +107,43 @@ def test_no_module_outside_a_layer_knows_particular_layers():
     found = [f"{p.name}:{i}" for p in paths for i, line in enumerate(p.read_text().splitlines(), 1)
              if pattern.search(line)]
     assert not found, found
+
+
+# --- `import lstmkit` is light; the public API arrives whole on first use (the CLI's speed, issue 15) ---
+
+def _fresh(code, tmp_path):
+    """Run `code` in a new interpreter with the cache directory under tmp_path; its stdout as JSON."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "LSTMKIT_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # not the working folder: its lstmkit/ would shadow ours
+    proc = subprocess.run([sys.executable, "-c", "import json, sys\n" + code], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_import_lstmkit_and_the_cli_parser_import_no_jax(tmp_path):
+    loaded = _fresh("import lstmkit, lstmkit.cli\n"
+                    "lstmkit.cli.build_parser()\n"
+                    "print(json.dumps(sorted(m for m in sys.modules if m == 'jax' or m == 'numpy'\n"
+                    "                        or m.startswith(('lstmkit.layers', 'lstmkit.models')))))", tmp_path)
+    assert loaded == []
+
+
+def test_the_public_api_and_the_cache_setting_arrive_on_first_use(tmp_path):
+    cache = str(tmp_path / "cache" / "lstmkit" / "jax")
+    for first in ("from lstmkit.layers import LSTM", "import lstmkit.ops",  # a module that uses JAX, alone
+                  "import jax; from lstmkit import Sequential"):  # JAX imported first: configured all the same
+        found = _fresh(first + "\n"
+                       "import jax, lstmkit\n"
+                       "names = [n for n in lstmkit.__all__ if not hasattr(lstmkit, n)]\n"
+                       "print(json.dumps([jax.config.jax_compilation_cache_dir, names,\n"
+                       "                  sorted(set(lstmkit.__all__) - set(dir(lstmkit))),\n"
+                       "                  lstmkit.layers.LSTM is sys.modules['lstmkit.layers.lstm'].LSTM,\n"
+                       "                  'lstmkit.engine.training' in sys.modules]))", tmp_path)
+        assert found == [cache, [], [], True, True], first
+

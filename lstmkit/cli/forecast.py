@@ -15,13 +15,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 
-import numpy as np
-
+from lstmkit._paths import PathProblem, check_output_dir, check_regular_file
 from lstmkit.cli import UsageError
 
 DEFAULTS = dict(model="lstm", units=32, layers=1, epochs=200, folds=3, seed=0, patience=20, validation_split=0.15)
+# The choices of --model and --fill, written out here so that parsing the arguments imports nothing
+# heavy; tests/cli/test_forecast.py keeps them equal to lstmkit.forecasting's KINDS and FILL_METHODS.
+MODEL_KINDS = ("lstm", "gru", "encoder_decoder")
+FILL_METHODS = ("linear", "ffill", "bfill", "zero")
+# Reading and preparing a file larger than this prints one line per stage on stderr.
+LARGE_FILE = 20 * 1024 * 1024
 
 
 def _int_at_least(minimum, expected):
@@ -44,9 +50,6 @@ _non_negative = _int_at_least(0, "an integer >= 0")
 
 
 def add_parser(subparsers):
-    from lstmkit.forecasting.architectures import KINDS
-    from lstmkit.forecasting.reading import FILL_METHODS
-
     p = subparsers.add_parser(
         "forecast", help="backtest an LSTM forecaster against baselines and forecast a series",
         description="Backtest an LSTM forecaster against naive baselines on a series, then forecast its "
@@ -57,7 +60,7 @@ def add_parser(subparsers):
     p.add_argument("--covariates", help="comma-separated columns whose past values are also inputs")
     p.add_argument("--window", type=_positive, help="timesteps per input window (default: two seasons)")
     p.add_argument("--horizon", type=_positive, help="steps to forecast (default: one season)")
-    p.add_argument("--model", choices=KINDS, help=f"network (default: {DEFAULTS['model']})")
+    p.add_argument("--model", choices=MODEL_KINDS, help=f"network (default: {DEFAULTS['model']})")
     p.add_argument("--units", type=_positive, help=f"units per recurrent layer (default: {DEFAULTS['units']})")
     p.add_argument("--layers", type=_positive, help=f"recurrent layers (default: {DEFAULTS['layers']})")
     p.add_argument("--epochs", type=_positive, help=f"most epochs per fit (default: {DEFAULTS['epochs']}, "
@@ -70,20 +73,58 @@ def add_parser(subparsers):
     return p
 
 
-def _load(args):
-    from lstmkit.data import list_datasets, load_dataset
-    from lstmkit.forecasting.reading import SeriesInputError, read_series
+def _covariates(args):
+    return [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
 
-    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
+
+def _check_paths(args):
+    """The CSV and --out, before anything is read or imported: a missing or unreadable file, a named
+    pipe or a device, and an --out that cannot be written are reported at once, not after training."""
     if args.csv is None:
-        if args.column or args.date_column or covariates or args.fill:
+        if args.column or args.date_column or _covariates(args) or args.fill:
             raise UsageError("--column, --date-column, --covariates and --fill need a CSV file")
+        size = 0
+    else:
+        try:
+            size = check_regular_file(args.csv)
+        except PathProblem as problem:
+            raise UsageError(_csv_message(problem, args.csv)) from None
+    try:
+        check_output_dir(args.out)
+    except PathProblem as problem:
+        raise UsageError(f"--out {problem}") from None
+    return size
+
+
+def _csv_message(problem, path):
+    return {"missing": f"file not found: {path}", "directory": f"{path} is a directory, not a CSV file",
+            "special": f"{problem}; give a CSV file"}.get(problem.reason, str(problem))
+
+
+def _status(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def _megabytes(size):
+    return f"{size / 1e6:,.0f} MB" if size >= 1e6 else f"{size / 1e3:,.0f} kB"
+
+
+def _load(args, size):
+    covariates = _covariates(args)
+    if args.csv is None:
+        from lstmkit.data import list_datasets, load_dataset
+
         series = load_dataset("airline")
         print(f"No CSV given: using the bundled dataset 'airline' ({list_datasets()['airline']}).")
         return series.to_frame(), series.name, [], "MS", []
+    from lstmkit.forecasting.reading import SeriesInputError, read_series
+
+    log = _status if size > LARGE_FILE else None
+    if log:
+        log(f"Reading {args.csv} ({_megabytes(size)})...")
     try:
         data = read_series(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
-                           fill=args.fill)
+                           fill=args.fill, log=log)
     except SeriesInputError as error:
         raise UsageError(str(error)) from None
     cols = f"column '{data.target}'" + (f" with covariates {', '.join(data.covariates)}" if data.covariates else "")
@@ -93,8 +134,10 @@ def _load(args):
 
 
 def _check_series(frame, target, window, horizon):
+    import numpy as np
+
     y = frame[target].to_numpy(dtype=float)
-    if np.ptp(y) == 0:
+    if len(y) and np.ptp(y) == 0:
         raise UsageError(f"column '{target}' is constant ({y[0]:g}): there is nothing to forecast")
     if len(y) < window + horizon:
         raise UsageError(f"the series has {len(y)} rows, shorter than window {window} + horizon {horizon}; "
@@ -112,14 +155,8 @@ def _table(scores, holdout):
 def run(args) -> int:
     started = time.perf_counter()
     out_dir = args.out
-    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
-        raise UsageError(f"--out {out_dir} exists and is not a directory")
-    frame, target, covariates, freq, notes = _load(args)
-    from lstmkit.forecasting import Forecaster
-    from lstmkit.forecasting.architectures import build_model
-    from lstmkit.forecasting.backtest import backtest
-    from lstmkit.forecasting.series import choose_defaults
-
+    size = _check_paths(args)
+    frame, target, covariates, freq, notes = _load(args, size)
     y = frame[target]
     span = f"{y.index[0]} to {y.index[-1]}" if freq is None else f"{y.index[0].date()} to {y.index[-1].date()}"
     print(f"  {len(y)} rows, {span}, frequency: {freq or 'none (row numbers)'}")
@@ -128,12 +165,23 @@ def run(args) -> int:
     if len(y) < 3:
         raise UsageError(f"the series has {len(y)} rows; forecasting needs many more")
     _check_series(frame, target, args.window or 1, args.horizon or 1)
+    if size > LARGE_FILE:
+        _status("Loading lstmkit and JAX...")
+    import numpy as np
+
+    from lstmkit.forecasting import Forecaster
+    from lstmkit.forecasting.architectures import build_model
+    from lstmkit.forecasting.backtest import backtest
+    from lstmkit.forecasting.series import choose_defaults
+
     folds = args.folds or DEFAULTS["folds"]
     model_kind = args.model or DEFAULTS["model"]
     settings = dict(model=model_kind, units=args.units or DEFAULTS["units"], layers=args.layers or DEFAULTS["layers"],
                     epochs=args.epochs or DEFAULTS["epochs"], seed=DEFAULTS["seed"] if args.seed is None else args.seed,
                     patience=DEFAULTS["patience"], validation_split=DEFAULTS["validation_split"])
     probe = Forecaster(model_kind, validation_split=settings["validation_split"])  # for min_rows only
+    if size > LARGE_FILE:
+        _status(f"Detecting the season of {len(y):,} rows and choosing the window...")
     defaults = choose_defaults(y.index, frame[[target, *covariates]].to_numpy(dtype=float), args.window,
                                args.horizon, None, folds, min_rows=probe.min_rows)
     window, horizon, season, fitting = defaults.window, defaults.horizon, defaults.season, defaults.folds
@@ -268,6 +316,8 @@ def _preprocessing(final):
 
 def _plain(value):
     """JSON-safe: numpy numbers to Python, NaN to null, containers recursively."""
+    import numpy as np
+
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

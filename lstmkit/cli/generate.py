@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
+from lstmkit._paths import PathProblem, check_output_dir, check_regular_file
 from lstmkit.cli import UsageError
 
 EMBEDDING_DIM = 32
@@ -72,6 +73,23 @@ def _check_args(args):
                              "cannot be used with it")
 
 
+def _check_paths(args):
+    """The text file and --out, before JAX is imported or anything is trained."""
+    if args.model is not None:
+        return
+    if args.text_file is not None:
+        try:
+            check_regular_file(args.text_file)
+        except PathProblem as problem:
+            if problem.reason == "missing":
+                raise UsageError(f"text file {args.text_file!r} does not exist") from None
+            raise UsageError(str(problem)) from None
+    try:
+        check_output_dir(args.out or DEFAULT_OUT)
+    except PathProblem as problem:
+        raise UsageError(f"--out {problem}") from None
+
+
 def _log(line):
     print(line, file=sys.stderr, flush=True)
 
@@ -94,6 +112,9 @@ def _train(args, gen):
     except (OSError, ValueError) as error:
         raise UsageError(str(error)) from None
     vocab = gen.Vocabulary.from_text(text)
+    if len(vocab) < 2:
+        raise UsageError(f"{args.text_file or 'the text'!r} has only one distinct character ({text[0]!r}): there "
+                         "is nothing to learn about which character comes next; give a text with at least two")
     need = BATCH_SIZE * (SEQ_LENGTH + 1)
     if len(text) < need:
         raise UsageError(f"{args.text_file!r} has {len(text):,} characters; training needs at least {need:,} "
@@ -125,6 +146,7 @@ def _train(args, gen):
 
 def run(args) -> int:
     _check_args(args)
+    _check_paths(args)
     from lstmkit import generation as gen
 
     if args.model is not None:

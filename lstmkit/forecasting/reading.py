@@ -6,17 +6,20 @@ filling gaps. What `lstmkit forecast FILE` does, as a function:
     data.frame                                  # DataFrame indexed by date, target first
 
 Every problem is a `SeriesInputError` (a ValueError) with one line saying what and where.
+The file must be a regular file (a named pipe or a device is refused before it is read); its
+delimiter (comma, semicolon, tab or bar) is found from its first lines.
 """
 
 from __future__ import annotations
 
-import os
+import csv
 import re
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstmkit._paths import PathProblem, open_regular_file
 from lstmkit.forecasting.series import infer_freq
 
 __all__ = ["FILL_METHODS", "SeriesData", "SeriesInputError", "read_series", "regular_frequency"]
@@ -75,35 +78,73 @@ def _int_dates(col, name):
         return None
     if not (_DATE_NAME.search(str(name)) or (_saved_index(name) and col.is_monotonic_increasing)):
         return None
-    digits = {len(str(abs(int(v)))) for v in col.to_numpy()}
+    magnitude = np.abs(col.to_numpy(dtype=np.int64))
+    # Every value has as many digits as the smallest and the largest: compare those two (no loop over rows).
+    digits = {len(str(int(magnitude.min()))), len(str(int(magnitude.max())))}
     fmt = _INT_DATE_FORMATS.get(digits.pop()) if len(digits) == 1 else None
     if fmt is None or (fmt == "%Y" and not (col.min() >= 1000 and col.max() <= 2999)):
         return None
     return pd.DatetimeIndex(pd.to_datetime(col.astype(str), format=fmt, errors="coerce"))
 
 
+# Text dates are read with the format of the first row; rows in other formats get up to this many
+# more formats (each inferred from the first row still unread), then one-by-one parsing of at most
+# _MIXED_ROWS rows (slow: a few microseconds a row).
+_MORE_FORMATS = 3
+_MIXED_ROWS = 200_000
+
+
+@dataclass
+class _Dates:
+    index: object  # DatetimeIndex, NaT where a row did not parse
+    other_format: int = 0  # rows that did not match the first row's format but parsed in another one
+    example: int | None = None  # position of the first such row
+
+
 def _parse_dates(col, name):
-    """Dates from a column: datetimes, integer dates (see `_int_dates`) or text; None when the
-    column holds other numbers."""
+    """Dates from a column (a `_Dates`): datetimes, integer dates (see `_int_dates`) or text; None
+    when the column holds other numbers."""
     import pandas as pd
 
     if pd.api.types.is_datetime64_any_dtype(col):
-        return pd.DatetimeIndex(col)
+        return _Dates(pd.DatetimeIndex(col))
     if pd.api.types.is_numeric_dtype(col):
-        return _int_dates(col, name)
-    text = col.astype("string")
+        dates = _int_dates(col, name)
+        return None if dates is None else _Dates(dates)
+    text = col.astype("string").reset_index(drop=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        parsed = pd.to_datetime(text, errors="coerce")
-    return pd.DatetimeIndex(parsed)
+        parsed = pd.Series(pd.to_datetime(text, errors="coerce"))
+        failed = parsed.isna() & text.notna()
+        first_failed = int(np.flatnonzero(failed.to_numpy())[0]) if failed.any() else None
+        initially = int(failed.sum())
+        # Other formats only for a column that has dates in the first format: not for a text column.
+        for _ in range(_MORE_FORMATS if parsed.notna().any() else 0):
+            if not failed.any():
+                break
+            again = pd.to_datetime(text[failed], errors="coerce")  # the format of the first row still unread
+            if not again.notna().any() or getattr(again.dtype, "tz", None) != getattr(parsed.dtype, "tz", None):
+                break
+            parsed[failed] = again
+            failed = parsed.isna() & text.notna()
+        if failed.any() and parsed.notna().any() and failed.sum() <= _MIXED_ROWS:
+            again = pd.to_datetime(text[failed], errors="coerce", format="mixed")
+            if getattr(again.dtype, "tz", None) == getattr(parsed.dtype, "tz", None):
+                parsed[failed] = again
+                failed = parsed.isna() & text.notna()
+    other = initially - int(failed.sum())
+    return _Dates(pd.DatetimeIndex(parsed), other, first_failed)
 
 
 def _find_date_column(frame, date_column):
+    """``(name, dates, near)``: the date column and its parsed `_Dates` (None, None when there is
+    none), and for a file without one, a column that nearly was: ``(name, parsed rows, rows,
+    first position that did not parse)`` or None."""
     if date_column is not None:
         if date_column not in frame.columns:
             raise SeriesInputError(f"date column {date_column!r} not found; columns: {', '.join(map(str, frame.columns))}")
-        return date_column
-    candidates = []
+        return date_column, _parse_dates(frame[date_column], date_column), None
+    candidates, near = {}, None
     for name in frame.columns:
         col = frame[name]
         named = _DATE_NAME.search(str(name)) is not None
@@ -112,17 +153,22 @@ def _find_date_column(frame, date_column):
         parsed = _parse_dates(col, name)
         if parsed is None:
             continue
-        share = parsed.notna().sum() / col.notna().sum()
+        present = int(col.notna().sum())
+        good = int(parsed.index.notna().sum())
         # A date-named column with a few bad cells is still the date column: reading it reports them.
-        if share == 1 or (named and share >= 0.5):
-            candidates.append(name)
-    if len(candidates) > 1:
-        named = [c for c in candidates if _DATE_NAME.search(str(c))]
-        candidates = named if len(named) == 1 else candidates
-    if len(candidates) > 1:
-        raise SeriesInputError(f"several columns look like dates ({', '.join(map(str, candidates))}); "
+        if good == present or (named and good >= 0.5 * present):
+            candidates[name] = parsed
+        elif good >= 0.5 * present and (near is None or good > near[1]):
+            bad = np.flatnonzero(parsed.index.isna() & col.notna().to_numpy())
+            near = (name, good, present, int(bad[0]))
+    names = list(candidates)
+    if len(names) > 1:
+        named = [c for c in names if _DATE_NAME.search(str(c))]
+        names = named if len(named) == 1 else names
+    if len(names) > 1:
+        raise SeriesInputError(f"several columns look like dates ({', '.join(map(str, names))}); "
                                "pass --date-column NAME")
-    return candidates[0] if candidates else None
+    return (names[0], candidates[names[0]], None) if names else (None, None, near)
 
 
 def _find_value_column(frame, column, exclude):
@@ -152,7 +198,20 @@ def _to_numbers(frame, name):
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise SeriesInputError(f"column {name!r} has non-numeric values, e.g. {col.iloc[pos]!r} on line {_line(pos)}")
-    return numbers.astype(float)
+    numbers = numbers.astype(float)
+    infinite = np.isinf(numbers.to_numpy())
+    if infinite.any():
+        pos = int(np.flatnonzero(infinite)[0])
+        cell = col.iloc[pos]
+        shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
+        raise SeriesInputError(f"column {name!r} has {int(infinite.sum())} infinite value(s), the first "
+                               f"{shown} on line {_line(pos)}: every value must be a finite number")
+    return numbers
+
+
+# The longest step of each grid in `_GRIDS`: a grid from a to b has at least (b - a) / step + 1 dates.
+_LONGEST_STEP = {"YS": 366, "YE": 366, "QS": 92, "QE": 92, "MS": 31, "ME": 31, "W": 7, "D": 1, "B": 3,
+                 "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
 
 
 def regular_frequency(index):
@@ -163,7 +222,10 @@ def regular_frequency(index):
     freq = infer_freq(index)
     if freq is not None:
         return freq, pd.date_range(index[0], index[-1], freq=freq)
+    days = (index[-1] - index[0]) / pd.Timedelta(days=1)
     for code in _GRIDS:
+        if days / _LONGEST_STEP[code] + 1 > 2 * len(index):
+            continue  # more than twice as many dates as the index: not this grid, and not built to find out
         freq = f"W-{index[0].day_name()[:3].upper()}" if code == "W" else code
         grid = pd.date_range(index[0], index[-1], freq=freq)
         if len(grid) >= len(index) and len(grid) <= 2 * len(index) and index.isin(grid).all():
@@ -183,29 +245,67 @@ def _fill(frame, method):
     return frame.bfill()  # leading gaps take the first observed value
 
 
-def read_series(path, column=None, date_column=None, covariates=None, fill=None) -> SeriesData:
-    """Read a CSV into a `SeriesData`. See the module docstring."""
+_SNIFF_BYTES = 64 * 1024
+_DELIMITERS = ",;\t|"
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
+
+
+def _delimiter(head: bytes) -> str:
+    """The delimiter of a CSV from its first bytes: the one of ',;<tab>|' that splits every line
+    alike (csv.Sniffer), else a comma."""
+    text = head.decode("utf-8", errors="replace")
+    lines = text.splitlines()
+    if len(head) == _SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut short
+    sample = "\n".join(lines[:100])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _open_csv(path):
+    try:
+        return open_regular_file(path)
+    except PathProblem as problem:
+        message = {"missing": f"file not found: {path}", "directory": f"{path} is a directory, not a CSV file",
+                   "special": f"{problem}; give a CSV file"}.get(problem.reason, str(problem))
+        raise SeriesInputError(message) from None
+
+
+def read_series(path, column=None, date_column=None, covariates=None, fill=None, log=None) -> SeriesData:
+    """Read a CSV into a `SeriesData`. See the module docstring. `log`, when given, is called with a
+    line as each stage starts (for progress on a large file)."""
     import pandas as pd
+
+    def stage(text):
+        if log is not None:
+            log(text)
 
     if fill is not None and fill not in FILL_METHODS:
         raise SeriesInputError(f"--fill must be one of {', '.join(FILL_METHODS)}; received {fill!r}")
-    if not os.path.exists(path):
-        raise SeriesInputError(f"file not found: {path}")
-    if os.path.isdir(path):
-        raise SeriesInputError(f"{path} is a directory, not a CSV file")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise SeriesInputError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
+    with _open_csv(path) as handle:
+        head = handle.read(_SNIFF_BYTES)
+        if b"\0" in head:
+            raise SeriesInputError(f"cannot read {path} as CSV: it is a binary file (it contains NUL bytes)")
+        sep = _delimiter(head)
+        handle.seek(0)
+        try:
+            frame = pd.read_csv(handle, sep=sep, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise SeriesInputError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
+        except OSError as error:
+            raise SeriesInputError(f"cannot read {path}: {error.strerror or error}") from None
     if frame.empty:
         raise SeriesInputError(f"{path} has no data rows")
-    notes = []
+    notes = [] if sep == "," else [f"columns separated by {_DELIMITER_NAMES[sep]}s"]
     covariates = list(covariates or [])
     missing = [c for c in covariates if c not in frame.columns]
     if missing:
         raise SeriesInputError(f"covariate column(s) {', '.join(missing)} not found; columns: "
                                f"{', '.join(map(str, frame.columns))}")
-    date_col = _find_date_column(frame, date_column)
+    stage(f"Finding the date and value columns in {len(frame):,} rows, reading the dates...")
+    date_col, parsed, near = _find_date_column(frame, date_column)
     exclude = set(covariates) | ({date_col} if date_col is not None else set())
     target = _find_value_column(frame, column, exclude)
     if target in covariates:
@@ -214,13 +314,24 @@ def read_series(path, column=None, date_column=None, covariates=None, fill=None)
 
     freq = None
     if date_col is None:
-        notes.append("no date column found: rows are numbered 0, 1, ... (name one with --date-column)")
+        if near is not None:
+            name, good, rows, pos = near
+            notes.append(f"column {name!r} was not used as the date column: {rows - good:,} of its {rows:,} values "
+                         f"are not dates (the first {frame[name].iloc[pos]!r} on line {_line(pos)}); rows are "
+                         "numbered 0, 1, ... (name it with --date-column to see every problem)")
+        else:
+            notes.append("no date column found: rows are numbered 0, 1, ... (name one with --date-column)")
     else:
-        dates = _parse_dates(frame[date_col], date_col)
+        dates = parsed.index if parsed is not None else None
         if dates is None or dates.isna().any():
             pos = 0 if dates is None else int(np.flatnonzero(dates.isna())[0])
             raise SeriesInputError(f"cannot parse column {date_col!r} as dates: {frame[date_col].iloc[pos]!r} "
                                    f"on line {_line(pos)}")
+        if parsed.other_format:
+            pos = parsed.example
+            notes.append(f"column {date_col!r} mixes date formats: {parsed.other_format:,} of {len(dates):,} rows "
+                         f"are not in the first row's format (the first {frame[date_col].iloc[pos]!r} on line "
+                         f"{_line(pos)}) and were read in their own; check that they mean the dates you expect")
         data.index = dates.rename(date_col)
         if not data.index.is_monotonic_increasing:
             data = data.sort_index()
@@ -228,6 +339,7 @@ def read_series(path, column=None, date_column=None, covariates=None, fill=None)
         dup = data.index[data.index.duplicated()]
         if len(dup):
             raise SeriesInputError(f"date {dup[0].date()} appears more than once in column {date_col!r}")
+        stage("Checking the frequency of the dates...")
         freq, grid = regular_frequency(data.index)
         if freq is None:
             notes.append("dates are irregular: no frequency inferred; future steps are numbered, not dated")

@@ -96,21 +96,51 @@ def _freq_code(index):
     return freq
 
 
+# Seasons longer than this are not looked for: a window of two of them could not be trained on,
+# and the bound keeps the search short on a series of millions of rows.
+MAX_SEASON = 10_000
+
+
+def _fast_length(m):
+    """The smallest 2**a * 3**b * 5**c >= m: a length numpy's FFT handles quickly."""
+    best = 1 << max(0, (m - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            times = -(-m // p35)  # ceil(m / p35), times the smallest power of two reaching it
+            best = min(best, p35 << max(0, (times - 1).bit_length()))
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _autocovariance(x, max_lag):
+    """sum(x[k:] * x[:-k]) for k = 0..max_lag, by FFT: O(n log n) rather than O(n * max_lag).
+    Zero-padding to n + max_lag keeps the circular products from wrapping onto these lags."""
+    size = _fast_length(x.size + max_lag)
+    spectrum = np.fft.rfft(x, size)
+    return np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, size)[:max_lag + 1]
+
+
 def _acf_season(values, max_lag):
     """The lag (>= 2) of the highest peak of the differenced series' autocorrelation, if it is
-    at least 0.3 and clear of noise (2.5 / sqrt(n): short series give large chance peaks)."""
+    at least 0.3 and clear of noise (2.5 / sqrt(n): short series give large chance peaks).
+    A peak is a lag whose value is at least both neighbours'; of equal peaks the last is taken."""
     x = np.diff(np.asarray(values, dtype=np.float64))
     x = x - x.mean()
     denom = float(np.dot(x, x))
     if denom == 0 or max_lag < 3:
         return None, 0.0
-    acf = np.array([np.dot(x[k:], x[:-k]) / denom for k in range(1, max_lag + 1)])
-    best, best_val = None, max(0.3, 2.5 / np.sqrt(x.size))
-    for lag in range(2, max_lag):
-        r = acf[lag - 1]
-        if r >= best_val and r >= acf[lag - 2] and r >= acf[lag]:
-            best, best_val = lag, r
-    return best, best_val
+    acf = _autocovariance(x, max_lag) / denom  # acf[k]: lag k
+    threshold = max(0.3, 2.5 / np.sqrt(x.size))
+    r = acf[2:max_lag]
+    peaks = (r >= threshold) & (r >= acf[1:max_lag - 1]) & (r >= acf[3:max_lag + 1])
+    if not peaks.any():
+        return None, threshold
+    best = r[peaks].max()
+    lag = 2 + int(np.flatnonzero(peaks & (r == best))[-1])
+    return lag, float(best)
 
 
 def infer_season(index, values) -> tuple[int | None, str]:
@@ -126,7 +156,7 @@ def infer_season(index, values) -> tuple[int | None, str]:
                 if n >= 3 * season:
                     return season, reason
                 break
-    lag, r = _acf_season(values, n // 3)
+    lag, r = _acf_season(values, min(n // 3, MAX_SEASON))
     if lag is not None:
         return lag, f"autocorrelation peak at lag {lag} (r={r:.2f})"
     return None, "no seasonal period found (no calendar season, no clear autocorrelation peak)"

@@ -16,9 +16,13 @@ class Vocabulary:
             raise ValueError("Vocabulary needs at least one character; received none.")
         bad = [c for c in chars if not isinstance(c, str) or len(c) != 1]
         if bad:
-            raise ValueError(f"Vocabulary takes single characters; received {bad[:5]!r}.")
+            shown = repr(bad[:5])
+            raise ValueError(f"Vocabulary takes single characters; received {shown[:80]}.")
         if len(set(chars)) != len(chars):
-            dup = sorted({c for c in chars if chars.count(c) > 1})
+            seen, repeated = set(), set()
+            for c in chars:  # one pass: counting each character would be quadratic in a long list
+                (repeated if c in seen else seen).add(c)
+            dup = sorted(repeated)
             raise ValueError(f"Vocabulary characters must be unique; repeated: {dup!r}.")
         self.chars = chars
         self._ids = {c: i for i, c in enumerate(chars)}
@@ -61,6 +65,8 @@ class Vocabulary:
 
     @classmethod
     def from_config(cls, config) -> "Vocabulary":
-        if not isinstance(config, dict) or "chars" not in config:
-            raise ValueError(f"Vocabulary.from_config expects {{'chars': [...]}}; received {config!r}.")
+        if not isinstance(config, dict) or not isinstance(config.get("chars"), list):
+            shown = repr(config)
+            raise ValueError("Vocabulary.from_config expects {'chars': [a list of characters]}; received "
+                             f"{shown[:80] + '...' if len(shown) > 80 else shown}.")
         return cls(config["chars"])

@@ -152,3 +152,130 @@ def test_tiny_run_names_a_baseline_that_beats_lstmkit(tiny_run):
     best = min(others, key=others.get)
     line = f"  holdout MASE: the {best} baseline ({others[best]:.3f}) beats lstmkit ({holdout['lstmkit']:.3f})"
     assert (line in stdout) == (others[best] < holdout["lstmkit"])
+
+
+# --- files and folders, checked before anything is trained ([reliability] issues 15 and 19) ---
+
+def _unwritable_folder(tmp_path):
+    """A folder this process cannot write in: a read-only one, or for root (who writes anyway) /sys."""
+    import os
+    import tempfile
+
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    for candidate in (str(folder), "/sys"):
+        try:
+            fd, probe = tempfile.mkstemp(dir=candidate)
+        except OSError:
+            return candidate
+        os.close(fd)
+        os.unlink(probe)
+    pytest.skip("no folder here refuses this process's writes")
+
+
+def test_file_and_folder_problems_are_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import os
+    import signal
+
+    monkeypatch.chdir(tmp_path)
+    good = csv(tmp_path, monthly(40))
+    (tmp_path / "a_file").write_text("x")
+    unwritable = _unwritable_folder(tmp_path)
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    cases = [
+        ([csv(tmp_path, monthly(40, [1.0] * 39 + [float("inf")]))],
+         "column 'sales' has 1 infinite value\\(s\\), the first inf on line 41: every value must be a finite number"),
+        ([csv(tmp_path, monthly(40, [-float("inf")] + [1.0] * 39))], "the first -inf on line 2"),
+        ([str(fifo)], f"^lstmkit forecast: error: {fifo} is a named pipe, not a regular file; give a CSV file$"),
+        (["/dev/zero"], "/dev/zero is a character device, not a regular file"),
+        ([str(tmp_path)], "is a directory, not a CSV file"),
+        ([good, "--out", str(tmp_path / "a_file")], f"--out {tmp_path / 'a_file'} exists and is not a directory"),
+        ([good, "--out", str(tmp_path / "a_file" / "sub")], "cannot be made: .*a_file is a file, not a directory"),
+        ([good, "--out", f"{unwritable}/out"], f"--out {unwritable}/out cannot be made in {unwritable}: "
+                                               "permission denied"),
+    ]
+
+    def hung(signum, frame):
+        raise TimeoutError("lstmkit forecast blocked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    try:
+        for argv, message in cases:
+            signal.alarm(30)  # a read that blocks (the named pipe) fails the test instead of hanging it
+            line = run_error(capsys, argv)
+            signal.alarm(0)
+            assert re.search(message, line), (message, line)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not (tmp_path / "forecast_out").exists()
+
+
+def test_an_unreadable_csv_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import os
+
+    path = csv(tmp_path, monthly(40))
+    os.chmod(path, 0)
+    if os.access(path, os.R_OK):  # root reads it anyway: make the open fail as it would for anyone else
+        real_open = os.open
+
+        def refuse(name, *args, **kwargs):
+            if os.fspath(name) == path:
+                raise PermissionError(13, "Permission denied", name)
+            return real_open(name, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
+    assert run_error(capsys, [path]) == f"lstmkit forecast: error: cannot read {path}: permission denied"
+
+
+def test_path_and_argument_errors_come_before_the_heavy_imports(tmp_path):
+    """In a fresh process: every such error exits 2 with JAX (and the library) never imported."""
+    import os
+
+    (tmp_path / "a_file").write_text("x")
+    os.mkfifo(tmp_path / "pipe.csv")
+    good = csv(tmp_path, monthly(40))
+    cases = [[str(tmp_path / "missing.csv")], [str(tmp_path / "pipe.csv")], ["/dev/zero"], [str(tmp_path)],
+             [good, "--out", str(tmp_path / "a_file")], ["--window", "0"], ["--model", "transformer"],
+             ["--column", "x"], ["--bogus"]]
+    code = ("import contextlib, io, sys, json\n"
+            "from lstmkit.cli import main\n"
+            "codes = []\n"
+            f"for argv in {cases!r}:\n"
+            "    with contextlib.redirect_stderr(io.StringIO()):\n"
+            "        codes.append(main(['forecast', *argv]))\n"
+            "try:\n"
+            "    with contextlib.redirect_stdout(io.StringIO()):\n"
+            "        main(['forecast', '--help'])\n"
+            "except SystemExit as stop:\n"
+            "    codes.append(stop.code)\n"
+            "heavy = sorted(m for m in ('jax', 'pandas', 'lstmkit.layers', 'lstmkit.models') if m in sys.modules)\n"
+            "print(json.dumps([codes, heavy]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == [[2] * len(cases) + [0], []]
+
+
+def test_the_choices_are_the_librarys():
+    from lstmkit.cli.forecast import FILL_METHODS, MODEL_KINDS
+    from lstmkit.forecasting import architectures, reading
+
+    assert MODEL_KINDS == tuple(architectures.KINDS) and FILL_METHODS == tuple(reading.FILL_METHODS)
+
+
+def test_a_large_file_shows_each_stage_on_stderr(tmp_path, capsys, monkeypatch):
+    from lstmkit.cli import forecast
+
+    monkeypatch.setattr(forecast, "LARGE_FILE", 0)  # every file counts as large
+    path = csv(tmp_path, monthly(26))
+    code = main(["forecast", path, "--window", "12", "--horizon", "6"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert re.fullmatch(f"Reading {re.escape(path)} \\(\\d+ kB\\)\\.\\.\\.", err[0]), err
+    assert err[1:] == ["Finding the date and value columns in 26 rows, reading the dates...",
+                       "Checking the frequency of the dates...", "Loading lstmkit and JAX...",
+                       "Detecting the season of 26 rows and choosing the window...",
+                       "lstmkit forecast: error: the series has 26 rows; window 12 and horizon 6 need at least 30: "
+                       "24 to train (with validation windows) and 6 to backtest"]

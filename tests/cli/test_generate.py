@@ -100,3 +100,104 @@ def test_bad_model_and_arguments(tmp_path, trained, capsys):
         "lstmkit generate: error: --prompt has characters the model does not know: 'Ω'"
     code, out, err = _run(capsys, "--model", str(out_dir), "--top-k", "60")
     assert code == 2 and "--top-k must be at most the vocabulary size 59, got 60" in err
+
+
+# --- hostile inputs ([reliability] issues 15 and 19) ---
+
+def test_a_text_of_one_distinct_character_is_one_line(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("a" * 4000)
+    _one_error_line(*_run(capsys, str(tmp_path / "a.txt"), "--out", str(tmp_path / "m")),
+                    "'.*a.txt' has only one distinct character \\('a'\\): there is nothing to learn")
+
+
+def test_paths_are_checked_before_training(tmp_path, capsys):
+    import os
+
+    (tmp_path / "a_file").write_text("x")
+    os.mkfifo(tmp_path / "pipe.txt")
+    cases = [
+        ((str(tmp_path / "pipe.txt"),), "pipe.txt is a named pipe, not a regular file"),
+        (("/dev/zero",), "/dev/zero is a character device, not a regular file"),
+        ((str(tmp_path),), "is a directory"),
+        (("--out", str(tmp_path / "a_file")), f"--out {tmp_path / 'a_file'} exists and is not a directory"),
+        (("--out", str(tmp_path / "a_file" / "m")), "a_file is a file, not a directory"),
+    ]
+    for argv, expected in cases:
+        code, out, err = _run(capsys, *argv, "--train-steps", "1")
+        _one_error_line(code, out, err, expected)  # one line: nothing was trained first
+
+
+def _damaged_copy(trained, tmp_path, name, change):
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(trained[3], folder)
+    meta = json.loads((folder / "vocab.json").read_text())
+    text = change(meta, folder)
+    (folder / "vocab.json").write_text(text if isinstance(text, str) else json.dumps(meta))
+    return folder
+
+
+def _chars(value):
+    def change(meta, folder):
+        meta["vocabulary"]["chars"] = value(meta["vocabulary"]["chars"])
+
+    return change
+
+
+def _set(path, value):
+    def change(meta, folder):
+        node = meta
+        for key in path[:-1]:
+            node = node[key]
+        if value is KeyError:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+
+    return change
+
+
+def _symlink_outside(meta, folder):
+    (folder / "model.keras").unlink()
+    (folder / "model.keras").symlink_to("/etc/hostname")
+
+
+def test_a_damaged_or_hostile_model_folder_is_one_line(trained, tmp_path, capsys):
+    import os
+
+    outside = "../" * 12 + "etc/hostname"
+    cases = [
+        ("up", _set(["weights"], outside), f"'weights' {re.escape(repr(outside))} leads outside"),
+        ("absolute", _set(["weights"], "/etc/hostname"), "'weights' '/etc/hostname' is an absolute path"),
+        ("symlink", _symlink_outside, "'weights' 'model.keras' leads outside"),
+        ("folder", _set(["weights"], "."), "'weights' '.' leads outside"),
+        ("weights_type", _set(["weights"], 7), "'weights' must be a file name; received 7"),
+        ("chars_text", _chars(lambda chars: "".join(chars)), "'vocabulary' is damaged: .*expects \\{'chars'"),
+        ("chars_number", _chars(lambda chars: 5), "'vocabulary' is damaged"),
+        ("chars_words", _chars(lambda chars: ["ab", *chars[1:]]), "takes single characters; received \\['ab'\\]"),
+        ("chars_repeated", _chars(lambda chars: [chars[1], *chars[1:]]), "must be unique; repeated"),
+        ("chars_fewer", _chars(lambda chars: chars[:-1]), "the vocabulary has 58 characters but the model 59 inputs"),
+        ("sizes_fewer", _set(["model", "vocab_size"], 58), "58 inputs and outputs"),
+        ("both_fewer", lambda meta, folder: (_chars(lambda c: c[:-1])(meta, folder),
+                                             _set(["model", "vocab_size"], 58)(meta, folder),
+                                             _set(["info", "prompt"], KeyError)(meta, folder))[0],
+         "the model takes 59 character ids and scores 59 characters, but the vocabulary has 58"),
+        ("no_vocabulary", _set(["vocabulary"], KeyError), "'vocabulary' is damaged"),
+        ("no_model", _set(["model"], KeyError), "'model' must be an object with the keys"),
+        ("no_weights", _set(["weights"], KeyError), "'weights' must be a file name; received None"),
+        ("huge", _set(["model", "rnn_units"], 10**9), "model.rnn_units must be an integer from 1 to 16,384"),
+        ("not_json", lambda meta, folder: "{not json", "is not a valid vocab.json"),
+        ("a_list", lambda meta, folder: "[1, 2]", "was not written by lstmkit.generation.save"),
+        ("deep", lambda meta, folder: "[" * 100_000 + "]" * 100_000, "vocab.json"),
+        ("prompt", _set(["info", "prompt"], "Ω"), "info.prompt must be a non-empty text"),
+    ]
+    for name, change, expected in cases:
+        if name == "symlink" and not os.path.exists("/etc/hostname"):
+            continue
+        folder = _damaged_copy(trained, tmp_path, name, change)
+        code, out, err = _run(capsys, "--model", str(folder), "--length", "5")
+        assert code == 2 and out == "", (name, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"lstmkit generate: error: --model '{folder}': "), (name, err)
+        assert re.search(expected, lines[0]), (name, lines[0])

@@ -94,3 +94,138 @@ def test_unsorted_dates_are_sorted_with_a_note(tmp_path):
     assert data.frame["v"].tolist() == [1.0, 2.0, 3.0]
     assert any("sorted" in n for n in data.notes)
     assert isinstance(data.frame.index, pd.DatetimeIndex)
+
+
+# --- hostile and real-world files ([reliability] issues 15 and 19) ---
+
+def test_infinite_values_name_the_column_and_the_line(tmp_path):
+    for cell, shown in (("inf", "inf"), ("-inf", "-inf"), ("Infinity", "inf")):
+        path = write(tmp_path, f"date,v,w\n2020-01-01,1,1\n2020-01-02,2,2\n2020-01-03,3,{cell}\n")
+        with pytest.raises(SeriesInputError, match=f"column 'w' has 1 infinite value\\(s\\), the first {shown} "
+                                                   "on line 4: every value must be a finite number"):
+            read_series(path, column="v", covariates=["w"])
+    # A NaN cell is a missing value, reported with its date.
+    path = write(tmp_path, "date,v\n2020-01-01,1\n2020-01-02,NaN\n2020-01-03,3\n")
+    with pytest.raises(SeriesInputError, match="column 'v' has 1 missing value\\(s\\), the first at 2020-01-02"):
+        read_series(path)
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolon"), ("\t", "tab"), ("|", "bar")])
+def test_the_delimiter_is_found(tmp_path, sep, name):
+    rows = "".join(f"2020-01-{d:02d}{sep}{d * 1.5}\n" for d in range(1, 11))
+    data = read_series(write(tmp_path, f"date{sep}value\n{rows}"))
+    assert (data.target, data.date_column, data.freq) == ("value", "date", "D")
+    assert data.frame["value"].tolist() == [d * 1.5 for d in range(1, 11)]
+    assert data.notes == [f"columns separated by {name}s"]
+    # A comma file whose text has semicolons in it stays a comma file.
+    data = read_series(write(tmp_path, "date,value,comment\n" + "".join(
+        f"2020-01-{d:02d},{d},\"a; b; c\"\n" for d in range(1, 6)), name="comma.csv"), column="value")
+    assert data.date_column == "date" and data.notes == []
+
+
+def test_mixed_date_formats_are_read_with_a_note(tmp_path):
+    dates = [f"2020-01-{d:02d}" for d in range(1, 9)] + ["01/09/2020", "Jan 10 2020"]
+    path = write(tmp_path, "date,v\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates)))
+    data = read_series(path)
+    assert data.date_column == "date" and data.freq == "D"
+    assert data.frame.index[-1] == pd.Timestamp("2020-01-10")
+    assert len(data.notes) == 1 and data.notes[0].startswith(
+        "column 'date' mixes date formats: 2 of 10 rows are not in the first row's format (the first '01/09/2020' "
+        "on line 10)")
+
+
+def test_a_column_that_is_nearly_dates_is_not_dropped_silently(tmp_path):
+    # Not named like a date, a third of its cells not dates: not used, and the note says why.
+    stamps = ["2020-01-01", "2020-01-02", "later", "2020-01-04", "soon", "2020-01-06"]
+    data = read_series(write(tmp_path, "stamp,v\n" + "".join(f"{s},{i}\n" for i, s in enumerate(stamps))))
+    assert data.date_column is None
+    assert data.notes == ["column 'stamp' was not used as the date column: 2 of its 6 values are not dates (the first "
+                          "'later' on line 4); rows are numbered 0, 1, ... (name it with --date-column to see every "
+                          "problem)"]
+
+
+def test_only_regular_files_are_read(tmp_path):
+    import os
+    import signal
+
+    with pytest.raises(SeriesInputError, match="is a directory, not a CSV file"):
+        read_series(str(tmp_path))
+    with pytest.raises(SeriesInputError, match="^/dev/zero is a character device, not a regular file; give a CSV"):
+        read_series("/dev/zero")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+
+    def hung(signum, frame):
+        raise TimeoutError("read_series blocked on a named pipe")
+
+    # An alarm, so that reading the pipe, should it block, fails the test instead of hanging it.
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(10)
+    try:
+        with pytest.raises(SeriesInputError) as info:
+            read_series(str(fifo))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert str(info.value) == f"{fifo} is a named pipe, not a regular file; give a CSV file"
+
+
+def test_an_unreadable_file_is_one_clear_error(tmp_path, monkeypatch):
+    import os
+
+    path = write(tmp_path, "date,v\n2020-01-01,1\n")
+    os.chmod(path, 0)
+    if os.access(path, os.R_OK):  # root reads it anyway: make the open fail as it would for anyone else
+        real_open = os.open
+
+        def refuse(name, *args, **kwargs):
+            if os.fspath(name) == path:
+                raise PermissionError(13, "Permission denied", name)
+            return real_open(name, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(SeriesInputError, match=f"^cannot read {path}: permission denied$"):
+        read_series(path)
+
+
+def test_a_large_file_is_read_in_seconds_with_progress(tmp_path):
+    """200,000 minutely rows (the issue's 200 MB file, scaled down): read, dated and season-searched."""
+    import time
+
+    from lstmkit.forecasting.series import infer_season
+
+    n = 200_000
+    minutes = np.arange(n)
+    values = np.sin(2 * np.pi * minutes / 60) + 0.001 * np.random.default_rng(0).normal(size=n)
+    frame = pd.DataFrame({"time": pd.date_range("2020-01-01", periods=n, freq="min"), "load": values.round(5)})
+    path = tmp_path / "minutely.csv"
+    frame.to_csv(path, index=False)
+    lines = []
+    start = time.perf_counter()
+    data = read_series(str(path), log=lines.append)
+    season, reason = infer_season(data.frame.index, data.frame["load"].to_numpy())
+    elapsed = time.perf_counter() - start
+    assert data.freq == "min" and len(data.frame) == n
+    assert season == 60 and "autocorrelation" in reason
+    assert lines == ["Finding the date and value columns in 200,000 rows, reading the dates...",
+                     "Checking the frequency of the dates..."]
+    assert elapsed < 20, elapsed  # a few seconds; the quadratic season search took minutes
+
+
+def test_irregular_times_never_build_a_grid_much_longer_than_the_series(tmp_path, monkeypatch):
+    from lstmkit.forecasting import reading
+
+    n = 20_000
+    index = pd.date_range("2020-01-01", periods=n, freq="min")
+    index = index[:-1].append(pd.DatetimeIndex([index[-1] + pd.Timedelta(seconds=30)]))  # one stamp off the grid
+    built = []
+    real = pd.date_range
+
+    def recording(*args, **kwargs):
+        grid = real(*args, **kwargs)
+        built.append(len(grid))
+        return grid
+
+    monkeypatch.setattr(pd, "date_range", recording)
+    assert reading.regular_frequency(index) == (None, None)
+    assert max(built, default=0) <= 2 * n  # the one-second grid (60 x n dates) is not made to be rejected

@@ -65,3 +65,32 @@ def test_to_frame_checks_columns_and_values():
         to_frame(frame, "z")
     values, _, columns = to_frame(frame.fillna(0), "x", ["y"])
     assert columns == ["x", "y"] and values[:, 0].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_the_autocorrelation_by_fft_is_the_direct_sum():
+    from lstmkit.forecasting.series import _autocovariance
+
+    rng = np.random.default_rng(3)
+    for n in (5, 17, 100, 1021):
+        x = rng.normal(size=n)
+        max_lag = n // 3 + 1
+        direct = [np.dot(x, x)] + [np.dot(x[k:], x[:-k]) for k in range(1, max_lag + 1)]
+        np.testing.assert_allclose(_autocovariance(x, max_lag), direct, rtol=1e-10, atol=1e-10 * np.dot(x, x))
+
+
+def test_season_search_is_quick_on_a_million_rows():
+    """The issue's 7.9 M-row file hung here: the search was a Python loop over n / 3 lags."""
+    import time
+
+    from lstmkit.forecasting.series import MAX_SEASON
+
+    n = 1_000_000
+    rng = np.random.default_rng(0)
+    daily = np.tile(rng.normal(size=1440), n // 1440 + 1)[:n]  # a minutely series with a daily profile
+    start = time.perf_counter()
+    season, reason = infer_season(pd.RangeIndex(n), daily + 0.1 * rng.normal(size=n))
+    assert season == 1440 and "autocorrelation" in reason
+    assert time.perf_counter() - start < 20  # about a second; the loop needed hours
+    # Seasons are looked for up to MAX_SEASON steps, however long the series.
+    longer = np.tile(rng.normal(size=MAX_SEASON + 500), 100)
+    assert MAX_SEASON >= 1440 * 2 and infer_season(pd.RangeIndex(longer.size), longer)[0] is None
