@@ -70,5 +70,11 @@ class ImportTrigger:
             return None  # load() did not import it: the ordinary finders will
         # load() imported the very module being looked for: give the import system that one,
         # rather than let it run the file a second time.
-        return importlib.machinery.ModuleSpec(fullname, _ExistingModule(module),
-                                              is_package=hasattr(module, "__path__"))
+        # The import system looks at the module's own __spec__ when the finder has imported it
+        # as a side effect (and would run its file again): show it the stand-in until then.
+        stand_in = importlib.machinery.ModuleSpec(fullname, _ExistingModule(module),
+                                                  is_package=hasattr(module, "__path__"))
+        if hasattr(module, "__path__"):
+            stand_in.submodule_search_locations = list(module.__path__)
+        module.__spec__ = stand_in
+        return stand_in

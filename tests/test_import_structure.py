@@ -147,3 +147,14 @@ def test_the_public_api_and_the_cache_setting_arrive_on_first_use(tmp_path):
                        "                  'lstmkit.engine.training' in sys.modules]))", tmp_path)
         assert found == [cache, [], [], True, True], first
 
+
+
+def test_a_module_imported_first_is_the_one_the_library_uses(tmp_path):
+    # The first import of a module that the deferred public API imports too must not run its file twice
+    # (two `lstmkit._random` modules would be two random streams).
+    for first in ("from lstmkit import _random", "import lstmkit._random", "import lstmkit.layers"):
+        same = _fresh(first + "\n"
+                      "import lstmkit._random, lstmkit.layers, lstmkit.training.trainer as t, lstmkit.layers.lstm\n"
+                      "print(json.dumps([t._random is sys.modules['lstmkit._random'],\n"
+                      "                  lstmkit.layers.LSTM is sys.modules['lstmkit.layers.lstm'].LSTM]))", tmp_path)
+        assert same == [True, True], first
