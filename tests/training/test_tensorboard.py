@@ -43,6 +43,7 @@ def _schedule():
 
 
 def _regressor(seed):
+    lstmkit.backend.clear_session()  # Keras's default names in the tags ('sequential/lstm/...'), whatever ran before
     lstmkit.utils.set_random_seed(seed)
     model = lstmkit.Sequential([lstmkit.Input((4, 2)), lstmkit.layers.LSTM(3), lstmkit.layers.Dense(1)])
     model.compile(lstmkit.optimizers.Adam(_schedule()), "mse", metrics=["mae"])
