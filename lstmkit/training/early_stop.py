@@ -94,16 +94,15 @@ def params_of(cb):
             np.int32(cb.patience), np.int32(cb.start_from_epoch))
 
 
-def state_from(cb, weights, snapshot=None):
-    """The device state that continues from the callback's state; `weights`: the current weights
-    (model keys), used as the snapshot's shape (and value when there is none yet)."""
+def state_from(cb, snapshot):
+    """The device state that continues from the callback's state; `snapshot`: the best weights kept
+    on the device so far (model keys; when the callback has none yet, any weights of the right shape)."""
     best = cb.best
     has_best = best is not None
     return StopState(
         best=np.float32(best if has_best else 0.0), has_best=np.bool_(has_best), wait=np.int32(cb.wait),
         best_epoch=np.int32(cb.best_epoch), stopped=np.bool_(False), pending=np.bool_(False),
-        snapshot=snapshot if snapshot is not None else weights,
-        has_snapshot=np.bool_(cb.best_weights is not None))
+        snapshot=snapshot, has_snapshot=np.bool_(cb.best_weights is not None))
 
 
 def _improves(plan, value, reference, md, exact):
@@ -172,7 +171,7 @@ def resolve(cb, model, snapshot):
 def stack_states(cbs, snapshot):
     """One `StopState` for models trained together, continuing from their callbacks' states;
     `snapshot`: the stacked best weights on the device (their shape, when there are none yet)."""
-    states = [state_from(cb, None, snapshot) for cb in cbs]
+    states = [state_from(cb, snapshot) for cb in cbs]
     fields = {name: np.stack([getattr(s, name) for s in states]) for name in StopState._fields if name != "snapshot"}
     return StopState(snapshot=snapshot, **fields)
 

@@ -253,7 +253,6 @@ class Engine:
                 return jax.tree_util.tree_map(lambda a, b: jnp.where(real, a, b), new, c)
 
             return jax.lax.fori_loop(0, n_real.steps, masked_body, init)
-        n_real = getattr(n_real, "n", n_real)
         return jax.lax.fori_loop(0, (n_real + bs - 1) // bs, loop_body, init)
 
     def _epoch(self, carry, data, batches, order, key, bs, n_real=None):

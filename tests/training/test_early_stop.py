@@ -33,7 +33,7 @@ def _drive(settings, values):
     snapshot = {"w": jnp.float32(-1)}
     pending = 0
     for epoch, value in enumerate(values):
-        state = early_stop.state_from(cb, None, snapshot)
+        state = early_stop.state_from(cb, snapshot)
         model.epoch = epoch
         new = early_stop.step(plan, state, params, jnp.asarray([value], jnp.float32), jnp.int32(epoch),
                               {"w": jnp.float32(epoch)})
