@@ -19,7 +19,7 @@ from bench.workloads import TRAINING, lstm_train_flops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9", "W10"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9", "W10", "W11"]
 DESCRIPTIONS = {
     "W1": "seed 003 one-to-one: LSTM(5)+Dense(1), 5 samples, batch 5, 1000 epochs",
     "W2": "seed 000 univariate: LSTM(50, relu)+Dense(1), 96 windows, batch 32, 200 epochs",
@@ -37,6 +37,10 @@ DESCRIPTIONS = {
           "TimeDistributed(Flatten()), LSTM(50, relu), Dense(1); 2000 windows of (2 subsequences, 2 steps, 1 feature), "
           "batch 32, 10 epochs (the PyTorch peer writes the relu LSTM out)",
     "W10": "W2 (model, data, batch 32, 200 epochs) with its batches served by a utils.Sequence / keras.utils.PyDataset",
+    "W11": "the job of `lstmkit forecast` on the bundled airline data: a 3-fold rolling-origin backtest (a new "
+           "LSTM(32)+Dense(12) per fold, up to 200 epochs, batch 16, EarlyStopping(patience 20, best weights)), then "
+           "the final model for the folds' median best epoch and its forecast; lstmkit with Forecaster.backtest "
+           "(the folds trained together), Keras in a plain loop on the same windows (bench/forecast_job.py)",
 }
 # Row names: "again" is the same model fitted again in the same process.
 MEASURE_NAMES = {"steady": "again", "repeat_runs_again": "repeat_runs again"}
@@ -115,7 +119,8 @@ def main():
              "|" + "---|" * (2 + 2 * len(frameworks) - 1)]
     for w in args.workloads.split(","):
         measures = ["fresh", "steady", "rebuilt"] if w in TRAINING else ["per_call"] if w == "W5" else \
-            ["fresh", "steady", "repeat_runs", "repeat_runs_again"] if w == "W7" else ["total", "generate"]
+            ["fresh", "steady", "repeat_runs", "repeat_runs_again"] if w == "W7" else \
+            ["fresh", "steady"] if w == "W11" else ["total", "generate"]
         for m in measures:
             # "generate" (W6 with lstmkit.generation.generate) is lstmkit's only; peers are compared by their loop.
             vals = [results[(w, f)].get(m) if results[(w, f)] else None for f in frameworks]

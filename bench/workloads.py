@@ -273,6 +273,10 @@ def run_keras_like(framework, workload):
         return _timed_fits(lambda: cnn_lstm_fit(mods, cnn_modules(framework)))
     if workload == "W10":
         return _timed_fits(lambda: sequence_fit(mods, sequence_class(framework)))
+    if workload == "W11":
+        from bench import forecast_job
+
+        return forecast_job.run(framework, smoke())
     if workload == "W5":
         return _keras_like_latency(mods)
     if workload == "W6":
