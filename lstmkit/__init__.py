@@ -15,6 +15,7 @@ from lstmkit import _deferred_import, _jax_setup, _legacy_paths
 _SUBMODULES = (
     "activations", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models",
     "optimizers", "preprocessing", "regularizers", "saving", "utils", "ops", "random", "backend",
+    "wrappers",
 )
 # Names at the top, as Keras 3 has them (keras.Input, keras.RematScope, keras.remat, keras.Variable, ...).
 _NAMES = {
@@ -55,7 +56,7 @@ keras = sys.modules[__name__]
 __all__ = [
     "Input", "Model", "RematScope", "Sequential", "Variable", "activations", "backend", "callbacks", "constraints",
     "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
-    "regularizers", "remat", "saving", "utils", "__version__",
+    "regularizers", "remat", "saving", "utils", "wrappers", "__version__",
 ]
 
 

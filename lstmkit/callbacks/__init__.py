@@ -6,7 +6,7 @@ callbacks whose epoch hooks must run in real time (all except `History` and `Pro
 make it run one epoch per call. See `lstmkit.callbacks.callback` for the rules.
 
 `BackupAndRestore` backs up the training state so that a killed fit resumes bit for bit.
-`TensorBoard` is not provided.
+`TensorBoard` writes TensorBoard's logs (needs `pip install lstmkit[tensorboard]`).
 """
 
 from lstmkit.callbacks.backup_and_restore import BackupAndRestore
@@ -20,6 +20,7 @@ from lstmkit.callbacks.learning_rate_scheduler import LearningRateScheduler
 from lstmkit.callbacks.model_checkpoint import ModelCheckpoint
 from lstmkit.callbacks.progbar_logger import ProgbarLogger
 from lstmkit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from lstmkit.callbacks.tensorboard import TensorBoard
 from lstmkit.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -774,6 +774,6 @@ def test_progbar_verbose0_and_no_epochs_print_nothing(clock, capsys):
 def test_public_api():
     assert set(cb_mod.__all__) == {
         "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-        "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+        "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+        "TerminateOnNaN",
     }
-    assert not hasattr(cb_mod, "TensorBoard")
