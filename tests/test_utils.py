@@ -13,10 +13,12 @@ def test_to_categorical_matches_keras(labels, num_classes):
 
 
 def test_to_categorical_errors():
-    with pytest.raises(ValueError, match="out of range for num_classes=2"):
+    with pytest.raises(ValueError, match=r"label 3 at position \(1,\), outside \[0, 2\) \(num_classes=2\)"):
         utils.to_categorical([0, 3], 2)
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(IndexError, match="never negative"):  # NumPy's type, as Keras's to_categorical raises
         utils.to_categorical([-1, 0])
+    with pytest.raises(ValueError, match="`num_classes` must be a positive integer"):
+        utils.to_categorical([0, 1], 0)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"maxlen": 2}, {"padding": "post"}, {"truncating": "post", "maxlen": 2},

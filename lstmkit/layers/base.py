@@ -99,7 +99,7 @@ class Layer(CallMixin, LayerFacts):
         if batch_input_shape is not None:
             self._batch_input_shape = _as_shape(batch_input_shape, "batch_input_shape")
         elif input_shape is not None:
-            self._batch_input_shape = (batch_size,) + _as_shape(input_shape, "input_shape")
+            self._batch_input_shape = (_as_batch_size(batch_size),) + _as_shape(input_shape, "input_shape")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self._trainable = bool(trainable)
         self.dtype = _check_dtype(dtype, type(self).__name__)
@@ -284,7 +284,8 @@ class Layer(CallMixin, LayerFacts):
         if len(weights) != len(mine):
             raise ValueError(
                 f"Layer '{self.name}' expects {len(mine)} weights, but set_weights() received "
-                f"{len(weights)}. Expected shapes: {[v.shape for v in mine]}."
+                f"{len(weights)}. Expected shapes: {[v.shape for v in mine]}; received shapes: "
+                f"{[tuple(np.shape(w)) for w in weights]}."
             )
         for v, w in zip(mine, weights):
             w = np.asarray(w)
@@ -529,13 +530,37 @@ def _check_dtype(dtype, layer_name) -> str:
 
 
 def _as_shape(shape, argname) -> tuple:
-    if isinstance(shape, int):
+    """A shape argument as a tuple of non-negative ints and None, checked as Keras 3's `standardize_shape`
+    (a float, even 2.0, a string or a negative size is refused), naming the argument and the dimension."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
         shape = (shape,)
     try:
-        out = tuple(None if d is None else int(d) for d in shape)
-    except (TypeError, ValueError):
+        dims = tuple(shape)
+    except TypeError:
         raise ValueError(f"`{argname}` must be a tuple of ints or None, received: {shape!r}") from None
-    return out
+    out = []
+    for i, d in enumerate(dims):
+        if d is None:
+            out.append(None)
+            continue
+        if isinstance(d, (bool, str, float, np.floating)) or not isinstance(d, (int, np.integer)):
+            raise ValueError(f"Cannot convert '{dims}' to a shape. Found invalid dimension '{d}' of type "
+                             f"'{type(d)}' (`{argname}`, position {i}): sizes are integers or None.")
+        if d < 0:
+            raise ValueError(f"Cannot convert '{dims}' to a shape. Negative dimensions are not allowed "
+                             f"(`{argname}`, position {i} is {d}).")
+        out.append(int(d))
+    return tuple(out)
+
+
+def _as_batch_size(batch_size, argname="batch_size"):
+    """A `batch_size` argument: None or an integer >= 0 (Keras 3 checks it as the first dimension of a shape)."""
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 0:
+        raise ValueError(f"`{argname}` must be an integer >= 0 or None (it is the first dimension of the batch "
+                         f"shape); received {argname}={batch_size!r}.")
+    return int(batch_size)
 
 
 def _is_lstmkit_class(cls) -> bool:

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lstmkit import _value_ranges
 from lstmkit import activations as activations_mod
 from lstmkit import constraints as constraints_mod
 from lstmkit import initializers as initializers_mod
@@ -170,6 +171,8 @@ class Dropout(Layer):
 class Flatten(Layer):
     """Flattens each sample to one dimension: (batch, a, b) -> (batch, a*b)."""
 
+    _passes_input_values = True  # its outputs are its input's values, moved: see LayerFacts
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         if data_format not in (None, "channels_last", "channels_first"):
@@ -192,6 +195,8 @@ class Flatten(Layer):
 
 class RepeatVector(Layer):
     """Repeats a (batch, features) input n times: (batch, n, features)."""
+
+    _passes_input_values = True  # its outputs are its input's values, moved: see LayerFacts
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
@@ -219,11 +224,26 @@ class RepeatVector(Layer):
 class Reshape(Layer):
     """Reshapes each sample: `Reshape((3, 4))`; one dimension may be -1."""
 
+    _passes_input_values = True  # its outputs are its input's values, moved: see LayerFacts
+
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
+        try:
+            target_shape = tuple(target_shape)
+        except TypeError:
+            raise TypeError(f"Reshape: `target_shape` must be a tuple of integers; received "
+                            f"target_shape={target_shape!r}.") from None
+        for d in target_shape:  # a float such as 2.5 would be cut to 2 silently
+            if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+                raise ValueError(f"Each dimension in `target_shape` must be an integer; received {d!r} of type "
+                                 f"{type(d).__name__} in target_shape={target_shape}.")
+            if d < -1:
+                raise ValueError("Each dimension in `target_shape` must be a non-negative integer, or `-1` for a "
+                                 f"single unknown dimension. Received: target_shape={target_shape}.")
         self.target_shape = tuple(int(d) for d in target_shape)
         if sum(d == -1 for d in self.target_shape) > 1:
-            raise ValueError(f"Reshape: at most one dimension of `target_shape` can be -1; received {self.target_shape}.")
+            raise ValueError("There must be at most one unknown dimension (-1) in `target_shape`. Received: "
+                             f"target_shape={self.target_shape}.")
         self._build_at_init()
 
     def _resolved(self, input_shape):
@@ -318,6 +338,11 @@ class Embedding(Layer):
             self._initial_weights = None
 
     def call(self, params, inputs, ctx):
+        # A direct call on concrete arrays is checked here; compiled calls (fit, predict) are checked on the
+        # host before compiling, through `input_value_range`: JAX would clamp a bad index silently.
+        bad = _value_ranges.first_outside_device(inputs, 0, self.input_dim)
+        if bad is not None:
+            raise _value_ranges.ValueRangeError(self.input_value_message(bad[1], bad[0], "The input"))
         ids = inputs.astype(jnp.int32)
         return jnp.take(params["embeddings"], ids, axis=0, mode="clip")
 
@@ -349,6 +374,20 @@ class Embedding(Layer):
                 "mask_zero": self.mask_zero, "quantization_config": None}
 
     # --- facts a layer owns (saving, summary, inspect): the hooks at the end of `Layer`
+    def input_value_range(self, **call_kwargs):
+        return (0, self.input_dim)
+
+    def input_value_message(self, value, position, where) -> str:
+        if value < 0:
+            why = "indices are never negative"
+        elif self.mask_zero:
+            why = ("input_dim is the number of indices: with mask_zero=True, 0 is the padding index, so input_dim "
+                   "must be the vocabulary size + 1")
+        else:
+            why = "input_dim is the number of indices (the largest index + 1)"
+        return (f"{where} holds the index {value} at position {position}, but layer '{self.name}' "
+                f"(Embedding, input_dim={self.input_dim}) takes indices in [0, {self.input_dim}): {why}.")
+
     def param_count_formula(self):
         v, d = self.input_dim, self.output_dim
         return f"{v} × {d}", v * d, "input_dim (vocabulary) × output_dim"
@@ -356,6 +395,8 @@ class Embedding(Layer):
 
 class Identity(Layer):
     """Returns its inputs unchanged (masks pass through)."""
+
+    _passes_input_values = True  # its outputs are its input's values, moved: see LayerFacts
 
     supports_masking = True
 

@@ -80,3 +80,20 @@ class LayerFacts:
         """{name suffix: {'kind', 'values', 'inputs', 'mask', 'go_backwards'}} of one call on concrete
         inputs (values: quantity -> (samples, time, units)); see `lstmkit.inspect`."""
         return {}
+
+    # --- the values a layer takes (checked on the host before compiling: see lstmkit.training.input_checks)
+    #: True for layers whose outputs are their input's values, only rearranged or repeated (Identity,
+    #: Reshape, Flatten, RepeatVector, Permute): a value range of a layer after them applies to the data.
+    _passes_input_values = False
+
+    def input_value_range(self, **call_kwargs):
+        """(low, high): integers (floats by their truncation) the values of this layer's input must lie in,
+        high excluded, as for Embedding's indices; None where any value gives a right answer.
+        `call_kwargs`: the keyword arguments of the call (of a graph node), e.g. ReversibleEmbedding's `reverse`."""
+        return None
+
+    def input_value_message(self, value, position, where) -> str:
+        """The error for `value` at `position` of `where` (e.g. "`x`"), outside `input_value_range()`."""
+        low, high = self.input_value_range()
+        return (f"{where} holds the value {value} at position {position}, but layer '{self.name}' takes values "
+                f"in [{low}, {high}).")

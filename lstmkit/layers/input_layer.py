@@ -9,7 +9,7 @@ import numpy as np
 
 from lstmkit.layers import shape_inference
 from lstmkit.ops.tensor_operators import TensorOperators
-from lstmkit.layers.base import Layer, _as_shape, unique_name
+from lstmkit.layers.base import Layer, _as_batch_size, _as_shape, unique_name
 
 
 class KerasTensor(TensorOperators):
@@ -106,7 +106,7 @@ class InputLayer(Layer):
         if batch_shape is not None:
             batch_shape = _as_shape(batch_shape, "batch_shape")
         elif shape is not None:
-            batch_shape = (batch_size,) + _as_shape(shape, "shape")
+            batch_shape = (_as_batch_size(batch_size),) + _as_shape(shape, "shape")
         else:
             raise ValueError("You must pass a `shape` argument: the shape of one sample, without the batch size, "
                              "e.g. Input(shape=(timesteps, features)).")

@@ -12,6 +12,8 @@ class Permute(Layer):
     """Reorders the non-batch axes: `dims` counts them from 1, so `Permute((2, 1))` turns (batch, steps, features)
     into (batch, features, steps)."""
 
+    _passes_input_values = True  # its outputs are its input's values, moved: see LayerFacts
+
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
         try:

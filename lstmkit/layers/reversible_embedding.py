@@ -61,6 +61,9 @@ class ReversibleEmbedding(Embedding):
             logits = jnp.tanh(logits / self.logit_soft_cap) * self.logit_soft_cap
         return logits
 
+    def input_value_range(self, reverse=False, **call_kwargs):
+        return None if reverse else super().input_value_range()  # a reverse call takes vectors, not indices
+
     def apply(self, params, inputs, ctx, *args, mask=None, reverse=False, **kwargs):
         # Keras masks the embedded ids only: logits of a reverse call carry no mask.
         outputs, out_mask = super().apply(params, inputs, ctx, *args, mask=mask, reverse=reverse, **kwargs)

@@ -103,6 +103,12 @@ class Loss:
         """(per-sample losses, mask or None): entries where the mask is False are left out of the mean."""
         return self.call(y_true, y_pred), None
 
+    def label_range(self, y_shape, pred_shape):
+        """(num_classes, ignore_class) when this loss takes integer class labels, which must lie in
+        [0, num_classes) (or equal ignore_class, which may be None), for targets of `y_shape` against an
+        output of `pred_shape`; None when it takes any values. Checked on the host before compiling."""
+        return None
+
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
 
@@ -134,6 +140,9 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true, y_pred):
         return self.call_with_mask(y_true, y_pred)[0]
 
+    def label_range(self, y_shape, pred_shape):
+        return sparse_label_range(self.fn, self._fn_kwargs, pred_shape)
+
     def get_config(self):
         config = super().get_config()
         config["fn"] = _serialize_function(self.fn)
@@ -150,6 +159,17 @@ class LossFunctionWrapper(Loss):
 
     def __repr__(self):
         return f"<LossFunctionWrapper({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})>"
+
+
+def sparse_label_range(fn, fn_kwargs, pred_shape):
+    """(num_classes, ignore_class) for a function marked `_sparse_labels` (integer class labels along
+    `axis` of the output), called with `fn_kwargs`, against an output of `pred_shape`; else None."""
+    if not getattr(fn, "_sparse_labels", False) or fn_kwargs.get("from_sorted_ids"):
+        return None
+    axis = fn_kwargs.get("axis", -1)
+    if not isinstance(axis, int) or not -len(pred_shape) <= axis < len(pred_shape) or pred_shape[axis] is None:
+        return None
+    return int(pred_shape[axis]), fn_kwargs.get("ignore_class")
 
 
 def _simple_loss_class(class_name, fn, default_name, doc):

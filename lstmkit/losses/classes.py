@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from lstmkit.losses.base import Loss, LossFunctionWrapper, _simple_loss_class
+from lstmkit.losses.base import Loss, LossFunctionWrapper, _simple_loss_class, sparse_label_range
 from lstmkit.losses.functions import (
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy, categorical_focal_crossentropy,
     categorical_hinge, cosine_similarity, hinge, huber, kl_divergence, log_cosh, mean_absolute_error,
@@ -195,6 +195,12 @@ class _AutoCrossentropy(LossFunctionWrapper):
         fn = _crossentropy_for(y_true.shape, y_pred.shape)
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return fn(y_true, y_pred), None
+
+    def label_range(self, y_shape, pred_shape):
+        if not pred_shape or pred_shape[-1] is None or not y_shape:
+            return None
+        fn = _crossentropy_for(tuple(y_shape), tuple(pred_shape))
+        return sparse_label_range(fn, {}, pred_shape)
 
     def get_config(self):
         return Loss.get_config(self)

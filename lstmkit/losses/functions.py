@@ -7,6 +7,8 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from lstmkit import _value_ranges
+
 EPSILON = 1e-7  # Keras's backend.epsilon()
 
 
@@ -238,6 +240,17 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return jnp.sum(weighting * cce, axis=axis)
 
 
+def check_labels_eager(y_true, num_classes, ignore_class, what):
+    """A clear error for a concrete integer label outside [0, num_classes) (JAX's one_hot / gather would give a
+    wrong number silently); nothing inside a trace, where the host checks the data before compiling."""
+    bad = _value_ranges.first_outside_device(y_true, 0, num_classes, skip=ignore_class)
+    if bad is not None:
+        ignored = "" if ignore_class is None else f" (or ignore_class={ignore_class})"
+        raise _value_ranges.ValueRangeError(
+            f"{what}: `y_true` holds the class label {bad[1]} at position {bad[0]}, but `y_pred` has "
+            f"{num_classes} classes, so labels must be in [0, {num_classes}){ignored}.")
+
+
 def _canonical_axis(axis, ndim):
     return axis + ndim if axis < 0 else axis
 
@@ -248,6 +261,8 @@ def _scce_with_mask(y_true, y_pred, from_logits=False, ignore_class=None, axis=-
     y_pred = _pred(y_pred)
     if len(y_true.shape) == len(y_pred.shape) and y_true.shape[axis] == 1:
         y_true = jnp.squeeze(y_true, axis=axis)
+    if y_pred.ndim:
+        check_labels_eager(y_true, y_pred.shape[axis], ignore_class, "sparse_categorical_crossentropy")
     valid = None
     if ignore_class is not None:
         class_axis = _canonical_axis(axis, len(y_pred.shape))
@@ -291,6 +306,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 
 sparse_categorical_crossentropy._with_mask = _scce_with_mask
+sparse_categorical_crossentropy._sparse_labels = True  # see losses.base.sparse_label_range
 
 
 def _bce_backend(target, output, from_logits):

@@ -10,6 +10,7 @@ import numpy as np
 
 from lstmkit import losses as losses_mod
 from lstmkit.losses import _divide_no_nan, squeeze_or_expand_to_same_rank
+from lstmkit.losses.base import sparse_label_range
 from lstmkit.metrics.functions import _F32, _FUNCTIONS
 from lstmkit.optimizers._naming import auto_name
 
@@ -219,6 +220,10 @@ class MeanMetricWrapper(Metric):
         if with_mask is not None:
             return with_mask(y_true, y_pred, **self._fn_kwargs)
         return self._fn(y_true, y_pred, **self._fn_kwargs), None
+
+    def label_range(self, y_shape, pred_shape):
+        """See `Loss.label_range`: the range of integer class labels this metric's function takes, or None."""
+        return sparse_label_range(self._fn, self._fn_kwargs, pred_shape)
 
     def initial_state(self):
         return (jnp.zeros((), _F32), jnp.zeros((), _F32))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from lstmkit.losses import _l2_normalize, _pred, squeeze_or_expand_to_same_rank
+from lstmkit.losses.functions import check_labels_eager
 
 _F32 = jnp.float32
 
@@ -50,6 +51,8 @@ def categorical_accuracy(y_true, y_pred):
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where the integer label `y_true` equals `argmax(y_pred)`."""
     y_pred = _pred(y_pred)
+    if y_pred.ndim:
+        check_labels_eager(y_true, y_pred.shape[-1], None, "sparse_categorical_accuracy")
     y_true = jnp.asarray(y_true).astype(y_pred.dtype)
     org_shape = y_true.shape
     reshape = False
@@ -94,6 +97,8 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
     """1.0 where the integer label is among the `k` largest predictions."""
     y_pred = _pred(y_pred)
+    if y_pred.ndim and not from_sorted_ids:
+        check_labels_eager(y_true, y_pred.shape[-1], None, "sparse_top_k_categorical_accuracy")
     y_true = jnp.asarray(y_true).astype(y_pred.dtype if from_sorted_ids else jnp.int32)
     org_shape = y_true.shape
     reshape = False
@@ -119,6 +124,10 @@ def _cosine_similarity(y_true, y_pred, axis=-1):
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     return jnp.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
 
+
+
+sparse_categorical_accuracy._sparse_labels = True  # see losses.base.sparse_label_range
+sparse_top_k_categorical_accuracy._sparse_labels = True
 
 
 # Metric functions by name (for MeanMetricWrapper configs and Keras-function identifiers).

@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from lstmkit import losses as losses_mod
 from lstmkit.losses import _divide_no_nan, squeeze_or_expand_to_same_rank
+from lstmkit.losses.base import sparse_label_range
 from lstmkit.metrics.base import Mean, MeanMetricWrapper, Metric, _f32, _mean_update
 from lstmkit.metrics.functions import (
     _cosine_similarity, accuracy, binary_accuracy, categorical_accuracy, sparse_categorical_accuracy,
@@ -238,6 +239,15 @@ class _ShapeResolved(MeanMetricWrapper):
         else:
             fn = losses_mod._crossentropy_for(y_true.shape, y_pred.shape)
         return fn(y_true, y_pred)
+
+    def label_range(self, y_shape, pred_shape):
+        if not pred_shape or pred_shape[-1] is None or not y_shape:
+            return None
+        if self._kind == "accuracy":
+            fn = _accuracy_fn_for(tuple(y_shape), tuple(pred_shape))
+        else:
+            fn = losses_mod._crossentropy_for(tuple(y_shape), tuple(pred_shape))
+        return sparse_label_range(fn, {}, pred_shape)
 
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}

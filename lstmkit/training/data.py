@@ -19,6 +19,10 @@ def to_numpy(a, argname):
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged lists etc.
+        ragged = _first_ragged(a, argname)
+        if ragged is not None:
+            raise ValueError(f"`{argname}` is a ragged list: {ragged}. Every sample must have the same shape: pad "
+                             "the sequences to one length (lstmkit.utils.pad_sequences).") from None
         raise ValueError(f"`{argname}` could not be converted to an array: {exc}") from None
     if arr.dtype == object:
         raise ValueError(
@@ -32,6 +36,23 @@ def to_numpy(a, argname):
     if np.issubdtype(arr.dtype, np.integer):
         return arr.astype(np.int32, copy=False)
     raise ValueError(f"`{argname}` must be numeric; received dtype {arr.dtype}.")
+
+
+def _first_ragged(a, path=""):
+    """Where nested lists first disagree in length: "`[0]` has length 2 but `[1]` has length 1"; None if
+    they do not (the conversion failed for another reason)."""
+    if not isinstance(a, (list, tuple)):
+        return None
+    sizes = [len(e) if isinstance(e, (list, tuple, np.ndarray)) else None for e in a]
+    describe = lambda i: f"`{path}[{i}]` " + ("is a single number" if sizes[i] is None else f"has length {sizes[i]}")
+    for i, size in enumerate(sizes):
+        if size != sizes[0]:
+            return f"{describe(0)} but {describe(i)}"
+    for i, e in enumerate(a):
+        found = _first_ragged(e, f"{path}[{i}]")
+        if found is not None:
+            return found
+    return None
 
 
 def flatten_data(data, names, argname, n_expected=None):
@@ -85,12 +106,21 @@ def check_cardinality(x, y, sample_weight):
     if sample_weight is not None:
         sizes["sample_weight"] = [sample_weight.shape[0]]
     flat = {s for v in sizes.values() for s in v}
+    data_sizes = {s for k, v in sizes.items() if k != "sample_weight" for s in v}
+    if sample_weight is not None and len(data_sizes) == 1 and sample_weight.shape[0] not in data_sizes:
+        n = data_sizes.pop()
+        raise ValueError(f"`sample_weight` must have one weight per sample: expected shape ({n},), received shape "
+                         f"{tuple(sample_weight.shape)}.")
     if len(flat) > 1:
         detail = " ".join(f"'{k}' sizes: {', '.join(map(str, v))}" for k, v in sizes.items())
         raise ValueError(
             "Data cardinality is ambiguous: x and y must contain the same number of samples. " + detail
         )
-    return flat.pop()
+    n = flat.pop()
+    if n == 0:
+        raise ValueError(f"`x` is empty: received arrays of shape {', '.join(str(a.shape) for a in x)} with 0 "
+                         "samples; at least one sample is needed.")
+    return n
 
 
 def check_input_shapes(model, x):
@@ -112,6 +142,11 @@ def check_input_shapes(model, x):
                     f"Input {i} of model '{model.name}' expects arrays of shape {format_shape(expected)}, "
                     f"but received `{label}` with shape {a.shape}."
                 )
+
+
+class NotCompiledError(ValueError, RuntimeError):
+    """fit / evaluate before compile(): Keras 3 raises a ValueError ("You must call `compile()` before using
+    the model."); also a RuntimeError, which lstmkit raised before."""
 
 
 class TargetShapeError(ValueError, TypeError):
@@ -219,10 +254,32 @@ def sample_weights(n, y, sample_weight, class_weight):
         if cls.ndim > 1:
             raise ValueError("`class_weight` is not supported for sequence targets; use `sample_weight`.")
         cw = np.ones_like(w)
-        for c, weight in class_weight.items():
-            cw[cls == int(c)] = float(weight)
+        for c, weight in _checked_class_weight(class_weight).items():
+            cw[cls == c] = weight
         w = w * cw
     return w
+
+
+def _checked_class_weight(class_weight):
+    """`class_weight` as {int class index: float weight}; a clear error for anything else."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"`class_weight` must be a dict mapping class indices to weights, e.g. {{0: 1.0, 1: 5.0}}; "
+                         f"received {type(class_weight).__name__} {class_weight!r}.")
+    out = {}
+    for c, weight in class_weight.items():
+        key = c
+        if isinstance(c, str) and c.strip().lstrip("-").isdigit():
+            key = int(c)  # JSON keys are strings: "0" is class 0
+        elif isinstance(c, (float, np.floating)) and float(c).is_integer():
+            key = int(c)
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or key < 0:
+            raise ValueError(f"`class_weight` keys must be class indices (integers >= 0); received the key {c!r} "
+                             f"({type(c).__name__}).")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(weight):
+            raise ValueError(f"`class_weight` values must be finite numbers; received {weight!r} for class {c!r}.")
+        out[int(key)] = float(weight)
+    return out
 
 
 def split_validation(arrays_list, validation_split, n):

@@ -7,6 +7,7 @@ import numpy as np
 
 from lstmkit import _random
 from lstmkit.training.batch_sources import BatchSource, is_batch_source, warn_ran_out
+from lstmkit.training.data import NotCompiledError
 from lstmkit.training.data import pad_batch as _pad_batch
 from lstmkit.training.engine import padded_device_arrays
 
@@ -29,7 +30,7 @@ def _start(model, x, what=None):
     """The batch source of `x`, its first batch, and (for `what` = 'training' / 'evaluating') the engine;
     a model without an input shape is built from that first batch."""
     if what is not None and not model.compiled:  # said before the user's generator is read
-        raise RuntimeError(f"You must call `compile()` before {what} the model.")
+        raise NotCompiledError(f"You must call `compile()` before using the model ({what} it).")
     source = BatchSource(x, "x")
     first = source.peek()
     model._build_from_data(first[0])
@@ -109,7 +110,8 @@ def fit(model, x, epochs, initial_epoch, callbacks, verbose, steps_per_epoch, cl
             return tv, ntv, opt_state, states
 
         for xb, yb, wb in source.batches(steps_per_epoch, shuffle=shuffle):
-            xs, ys, w, n = model._prepare(xb, yb, wb, class_weight)
+            # validation=True: a target-shape warning the first batch gave (above) is not repeated per batch
+            xs, ys, w, n = model._prepare(xb, yb, wb, class_weight, validation=True)
             _check_stateful_batch(model, n, "fit")
             bs = max(bs, n)
             batch = _pad_batch(xs, ys, w, bs)
@@ -177,7 +179,8 @@ def _test_batches(model, engine, tv, ntv, states, source, steps, cbs=None, what=
     for b, (xb, yb, wb) in enumerate(source.batches(steps)):
         if cbs is not None:
             cbs.on_test_batch_begin(b)
-        xs, ys, w, n = model._prepare(xb, yb, wb)
+        # the first batch of evaluate() may warn about the targets' shape; later ones only when they differ
+        xs, ys, w, n = model._prepare(xb, yb, wb, validation=b > 0 or what != "evaluate")
         _check_stateful_batch(model, n, what)
         bs = max(bs, n)
         states, logs = step(tv, ntv, states, _pad_batch(xs, ys, w, bs))

@@ -14,7 +14,7 @@ import numpy as np
 
 from lstmkit import _random
 from lstmkit.data.windows import WindowedSeries
-from lstmkit.training import batch_sources, source_loops
+from lstmkit.training import batch_sources, input_checks, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.compiled_loss import CompiledLoss, warn_if_loss_sees_padding
 from lstmkit.training import fit_state
@@ -64,29 +64,39 @@ class Trainer:
         if steps_per_execution != 1:
             warnings.warn(f"compile(steps_per_execution={steps_per_execution}): lstmkit already runs whole epochs "
                           "per compiled call, so this setting changes nothing.", stacklevel=2)
-        self.optimizer = optimizers_mod.get(optimizer)
         from lstmkit import losses as losses_mod
+        from lstmkit import metrics as metrics_mod
 
-        # Resolve names now so a typo fails at compile time, as in Keras.
+        # Everything is resolved before anything is assigned: a compile() that fails (a typo in a name, as
+        # Keras reports at compile time) leaves the model as it was, compiled before or not.
+        resolved_optimizer = optimizers_mod.get(optimizer)
         for l in (loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple)) else [loss]):
             if l is not None:
                 losses_mod.get(l)
-        self.loss = loss
-        self._compile_args = dict(loss=loss, loss_weights=loss_weights, metrics=metrics,
-                                  weighted_metrics=weighted_metrics)
-        self.compiled = True
-        self._engine = None
-        self._opt_state = None
+        compile_args = dict(loss=loss, loss_weights=loss_weights, metrics=metrics, weighted_metrics=weighted_metrics)
+        engine = None
         if getattr(self, "_graph_ready", False):
-            self._make_engine()
+            engine = self._build_engine(resolved_optimizer, compile_args)
+        else:  # the metrics are placed per output once the graph exists; their names are checked now
+            for key in ("metrics", "weighted_metrics"):
+                for m in _metric_identifiers(compile_args[key]):
+                    metrics_mod.get(m)
+        self.optimizer = resolved_optimizer
+        self.loss = loss
+        self._compile_args = compile_args
+        self.compiled = True
+        self._engine = engine
+        self._opt_state = None
 
     def _make_engine(self):
-        args = self._compile_args
+        self._engine = self._build_engine(self.optimizer, self._compile_args)
+
+    def _build_engine(self, optimizer, args):
         compiled_loss = CompiledLoss(self, args["loss"], args["loss_weights"])
         names = self.output_names
         resolved = [self._resolve_metrics(args[key], names, compiled_loss)
                     for key in ("metrics", "weighted_metrics")]
-        self._engine = Engine(self, self.optimizer, compiled_loss, resolved[0], resolved[1])
+        return Engine(self, optimizer, compiled_loss, resolved[0], resolved[1])
 
     def _resolve_metrics(self, metrics, names, compiled_loss):
         """compile()'s metrics (a list, a list per output, or a dict by output name) as lists per output."""
@@ -111,7 +121,7 @@ class Trainer:
 
     def _require_compiled(self, what, x=None):
         if not self.compiled:
-            raise RuntimeError(f"You must call `compile()` before {what} the model.")
+            raise data_mod.NotCompiledError(f"You must call `compile()` before using the model ({what} it).")
         if x is not None and not getattr(self, "_graph_ready", False):
             # a model without an input shape (Sequential, subclassed) is built by its first data
             self._build_from_data(data_mod.stand_ins(x)[0] if isinstance(x, WindowedSeries) else x)
@@ -135,6 +145,7 @@ class Trainer:
             raise ValueError(f"Model '{self.name}' has {len(self.inputs)} inputs ({self.input_names}), received {len(xs)} arrays in `x`.")
         data_mod.check_input_shapes(self, xs)
         data_mod.check_finite(xs, "x")
+        input_checks.check_inputs(self, xs)
         ys = None
         if need_y:
             if y is None:
@@ -144,6 +155,7 @@ class Trainer:
                 raise ValueError(f"Model '{self.name}' has {len(self.outputs)} outputs ({self.output_names}), received {len(ys)} arrays in `y`.")
             data_mod.check_target_shapes(self, ys, validation=validation)
             data_mod.check_finite(ys, "y")
+            input_checks.check_labels(self, ys)
         n = data_mod.check_cardinality(xs, ys, None if sample_weight is None else np.asarray(sample_weight))
         w = data_mod.sample_weights(n, ys, sample_weight, class_weight) if need_y else None
         return xs, ys, w, n
@@ -172,6 +184,7 @@ class Trainer:
         data_mod.check_target_shapes(self, [y_like], validation=validation)
         data_mod.check_finite(list(windows.arrays()[:1]), "x")
         data_mod.check_finite(list(windows.arrays()[1:]), "y")
+        input_checks.check_windows(self, windows)
         if sample_weight is not None and np.shape(sample_weight)[:1] != (n,):
             raise ValueError(f"`sample_weight` must have one weight per window: shape ({n},); "
                              f"received shape {np.shape(sample_weight)}.")
@@ -247,6 +260,7 @@ class Trainer:
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("fit", kwargs)
+        _check_callbacks(callbacks)
         if batch_sources.is_batch_source(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a generator or Sequence: its "
@@ -475,6 +489,7 @@ class Trainer:
         from lstmkit import callbacks as callbacks_mod
 
         _reject_kwargs("evaluate", kwargs)
+        _check_callbacks(callbacks)
         if batch_sources.is_batch_source(x):
             if y is not None or sample_weight is not None:
                 raise ValueError("`y` and `sample_weight` must be None when `x` is a generator or Sequence.")
@@ -516,6 +531,7 @@ class Trainer:
             if fast is not None:
                 return fast
         _reject_kwargs("predict", kwargs)
+        _check_callbacks(callbacks)
         if batch_sources.is_batch_source(x):
             return source_loops.predict(self, x, steps)
         if steps is not None:
@@ -585,6 +601,7 @@ class Trainer:
         elif x.dtype != np.int32:  # int32 (token ids) is used as it is
             x = data_mod.to_numpy(x, "x")
             data_mod.check_finite([x], "x")
+        input_checks.check_inputs(self, [x])
         states = {}
         for layer in stateful:
             if layer._states is None:  # never set, or reset without a known batch size
@@ -750,6 +767,28 @@ def _as_list(m):
     if m is None:
         return []
     return list(m) if isinstance(m, (list, tuple)) else [m]
+
+
+def _metric_identifiers(metrics):
+    """Every identifier in compile()'s `metrics` (a list, lists per output, or a dict by output name)."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):
+        return [m for v in metrics.values() for m in _as_list(v)]
+    return [m for v in _as_list(metrics) for m in (_as_list(v) if isinstance(v, (list, tuple)) or v is None else [v])]
+
+
+def _check_callbacks(callbacks):
+    """`callbacks`: None, a callback or a (nested) list of them (objects with Keras's `set_model` hook)."""
+    if callbacks is None:
+        return
+    items = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+    for cb in items:
+        if isinstance(cb, (list, tuple)):
+            _check_callbacks(cb)
+        elif not callable(getattr(cb, "set_model", None)):
+            raise TypeError(f"`callbacks` must be a list of `keras.callbacks.Callback` instances; received "
+                            f"{cb!r} (of type {type(cb).__name__}).")
 
 
 def _reject_kwargs(method, kwargs):

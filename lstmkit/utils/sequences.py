@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmkit import _value_ranges
+
 
 def to_categorical(x, num_classes=None):
     """One-hot encode integer class labels: shape (..., ) -> (..., num_classes).
@@ -19,12 +21,18 @@ def to_categorical(x, num_classes=None):
     labels = x.astype("int64")
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels.reshape(labels.shape[:-1])
-    if labels.size and labels.min() < 0:
-        raise ValueError(f"to_categorical expects non-negative class labels; received {labels.min()}.")
-    if num_classes is None:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    elif labels.size and labels.max() >= num_classes:
-        raise ValueError(f"to_categorical: label {int(labels.max())} is out of range for num_classes={num_classes}.")
+    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer))
+                                    or num_classes < 1):
+        raise ValueError(f"to_categorical: `num_classes` must be a positive integer or None; received {num_classes!r}.")
+    high = int(labels.max()) + 1 if num_classes is None and labels.size else (num_classes or 0)
+    bad = _value_ranges.first_outside(labels, 0, max(high, 1))
+    if bad is not None:
+        position, value = bad
+        limit = "class labels are never negative" if value < 0 else f"num_classes={num_classes}"
+        raise _value_ranges.ValueRangeError(
+            f"to_categorical: `x` holds the label {value} at position {position}, outside [0, {high}) "
+            f"({limit}).")
+    num_classes = high
     out = np.zeros(labels.shape + (num_classes,), dtype="float64")
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out

@@ -61,6 +61,7 @@ KERAS_NAMES = {
     "test_multi_head_attention.py": "attention/multi_head_attention_test.py",
     "test_timeseries_dataset_utils.py": "utils/timeseries_dataset_utils_test.py",
     "test_dataset_utils.py": "utils/dataset_utils_test.py",
+    "test_backup_and_restore.py": "callbacks/backup_and_restore_test.py",
 }
 
 

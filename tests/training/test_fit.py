@@ -123,7 +123,7 @@ def test_verbose_2_prints_one_line_per_epoch(capsys):
 # ---------------------------------------------------------------- errors
 def test_fit_before_compile():
     _, m = _pair()
-    with pytest.raises(RuntimeError, match=r"must call `compile\(\)` before training"):
+    with pytest.raises(ValueError, match=r"must call `compile\(\)` before using the model"):
         m.fit(*_data())
 
 
