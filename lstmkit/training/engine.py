@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from lstmkit.distribution import placement
 from lstmkit.training import early_stop, programs
 from lstmkit.training.compiled_loss import CompiledLoss, _expand_to
 
@@ -144,6 +145,7 @@ class Engine:
         return out
 
     def _forward_loss(self, tv, ntv, states, xb, yb, wb, valid, rng, training):
+        xb, yb, wb, valid = placement.constrain_batch((xb, yb, wb, valid), strict=training)  # [scale out]
         values = {**tv, **ntv}
         outs, masks, new_states, extra, updates = self.model.apply_flat(values, states, xb, training=training,
                                                                         rng=rng)
@@ -231,6 +233,7 @@ class Engine:
         """Run `body(i, item_i, valid_i, carry)` over the batches: a scan over all of them, or, when only
         the first `n_real` rows are real (data padded to a size bucket), a loop that stops after the
         last real batch, so the padding costs memory, never compute."""
+        items, valid = placement.constrain_batch((items, valid), axis=1)  # [scale out] batches split on bs
         if n_real is None:
             def scan_body(c, inp):
                 item, vb, i = inp
@@ -472,7 +475,7 @@ def predict_chunk(model, values, states, xs):
         outs, _, new_states, _, _ = model.apply_flat(values, states, xb, training=False, rng=None)
         return new_states, outs
 
-    return jax.lax.scan(body, states, xs)
+    return jax.lax.scan(body, states, placement.constrain_batch(xs, axis=1))  # [scale out]
 
 
 def inference_cache(model) -> dict:
@@ -560,9 +563,9 @@ def padded_device_arrays(data, bs):
     batches of `bs` (the rows past `data.n` are marked padding by the program); other data as they are."""
     arrays = data.device_arrays()
     if not isinstance(data.batches, ArrayBatches):
-        return jax.device_put(arrays), data.n
+        return placement.device_put(arrays), data.n  # [scale out] on the mesh under a distribution
     n_pad = padded_rows(data.n, bs)
-    return jax.device_put(pad_rows(arrays, n_pad)), n_pad
+    return placement.device_put(pad_rows(arrays, n_pad)), n_pad
 
 
 def pad_to_batches(arrays, bs, steps):

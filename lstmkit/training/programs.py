@@ -27,6 +27,8 @@ import json
 
 import numpy as np
 
+# [scale out] placement's hooks are the identity without a distribution
+from lstmkit.distribution import placement
 from lstmkit.training import memory
 
 # How many architectures keep their programs (a grid search over sizes makes many; each holds
@@ -309,6 +311,7 @@ def program(owner, key, build):
     `build(active_owner)` returns the function to trace; it is called only when the program traces,
     with the owner whose call is running, so a program never keeps a model alive or runs a stale one.
     """
+    key = placement.program_key(key)  # [scale out] a program traced for one mesh never runs on another
     call = owner.calls.get(key)
     if call is not None:
         return call
@@ -324,13 +327,15 @@ def program(owner, key, build):
                 raise memory.FirstRun  # before anything is traced: the caller checks memory first
             _TRACE_COUNT[kind] += 1
             active = progs.active
-            return active.binding.program(build(active)(*active.binding.model(args)))
+            with placement.tracing(key):  # [scale out]
+                return active.binding.program(build(active)(*active.binding.model(args)))
 
         fn = progs.jitted[key] = jax.jit(body, compiler_options=compiler_options(owner.model))
     binding = owner.binding
 
     def run(args):
-        return fn(*binding.program(args))
+        # [scale out] fn(*binding.program(args)), with the inputs on the mesh under a distribution
+        return placement.run(owner.model, key, fn, binding.program, args)
 
     def call(*args):
         previous, progs.active = progs.active, owner
@@ -341,7 +346,7 @@ def program(owner, key, build):
                 pass
             # The first run with these shapes: compiled ahead of the run (the run reuses the executable),
             # so that a program too large for the memory is a clear error before anything is allocated.
-            pargs = binding.program(args)
+            pargs = binding.program(placement.arguments(owner.model, key, args))
             inside_trace = memory.has_tracers(pargs)  # called while another program traces: nothing runs now
             if not (inside_trace or memory.check_disabled()):
                 try:
@@ -359,7 +364,7 @@ def program(owner, key, build):
         except jax.errors.JaxRuntimeError as error:
             if not memory.is_exhausted(error):
                 raise
-            pargs = binding.program(args)
+            pargs = binding.program(placement.arguments(owner.model, key, args))
             clear = memory.exhausted(error, key, pargs, _figures(progs, fn, pargs))
             fn.clear_cache()  # the next call is checked again
             raise clear from None
@@ -370,7 +375,7 @@ def program(owner, key, build):
         previous, progs.active = progs.active, owner
         try:
             with _tracing_allowed(progs):
-                return fn.lower(*binding.program(args))
+                return fn.lower(*binding.program(placement.arguments(owner.model, key, args)))  # [scale out]
         finally:
             progs.active = previous
 
