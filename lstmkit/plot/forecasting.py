@@ -1,118 +1,88 @@
-"""Forecasting pictures: every run's train and validation loss together (seed 001's figure),
-and a forecast figure (history, backtest forecasts, the future forecast).
+"""Forecasting pictures: a forecast figure (history, backtest folds, the forecast and its intervals,
+zoomed to the last few seasons with the whole history above), every run's train and validation
+loss per fold (`lstmkit.plot.loss`), and a grid of a panel's worst and best series
+(`lstmkit.plot.panel`).
 
 Each function draws on `ax` when given and otherwise on a new figure, and returns the Axes
 (``ax.figure.savefig(...)`` or `save_figure` writes it). matplotlib is imported only when
-a new figure is needed; without a display it uses the Agg backend.
+a function is called; without a display it uses the Agg backend.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+from lstmkit.plot._series import check_choice, draw_overview, draw_series, prepare, zoom_start
+from lstmkit.plot._style import date_axis, pyplot, save_figure, value_label
+from lstmkit.plot.loss import plot_loss_curves
+from lstmkit.plot.panel import plot_panel
 
-import numpy as np
-
-__all__ = ["plot_forecast", "plot_loss_curves", "save_figure"]
-
-TRAIN_COLOR, VAL_COLOR = "tab:blue", "tab:orange"
+__all__ = ["plot_forecast", "plot_loss_curves", "plot_panel", "save_figure"]
 
 
-def _new_axes(figsize):
-    import matplotlib
-
-    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _histories(runs):
-    """A list of history dicts from a list of dicts/History objects, or anything with `.histories`."""
-    if hasattr(runs, "histories"):
-        runs = runs.histories
-    elif isinstance(runs, dict) or hasattr(runs, "history"):
-        runs = [runs]
-    out = []
-    for i, run in enumerate(runs):
-        hist = run.history if hasattr(run, "history") and isinstance(run.history, dict) else run
-        if not isinstance(hist, dict) or "loss" not in hist:
-            raise ValueError(f"Run {i} is not a training history with a 'loss' curve; received {run!r}.")
-        out.append(hist)
-    if not out:
-        raise ValueError("plot_loss_curves needs at least one training history.")
-    return out
-
-
-def plot_loss_curves(runs, ax=None, title="model train vs validation loss", logy=False):
-    """All runs' train (blue) and validation (orange) loss curves on one Axes.
+def plot_forecast(history, forecast=None, backtest=None, ax=None, title=None, model_column="lstmkit", *,
+                  intervals=None, units=None, season=None, seasons=2, zoom=None, overview=None):
+    """The observed series, the backtest forecasts (a colour and marker per fold) and the future
+    forecast with its interval bands, zoomed to the end of the series.
 
     Args:
-        runs: History objects, ``history.history`` dicts, or a result with ``.histories``
-            (`repeat_runs`, `time_series_cv`, `backtest`).
-        ax: the Axes to draw on; None: a new figure.
-        logy: use a logarithmic loss axis.
-    Each run's curves are drawn against epochs 1, 2, ...; the legend names 'train' and
-    'validation' once.
-    """
-    histories = _histories(runs)
-    ax = ax if ax is not None else _new_axes((8, 5))
-    for i, hist in enumerate(histories):
-        loss = np.asarray(hist["loss"], dtype=float)
-        ax.plot(np.arange(1, loss.size + 1), loss, color=TRAIN_COLOR, alpha=0.8, label="train" if i == 0 else None)
-    labelled = False
-    for hist in histories:
-        if "val_loss" in hist:
-            val = np.asarray(hist["val_loss"], dtype=float)
-            ax.plot(np.arange(1, val.size + 1), val, color=VAL_COLOR, alpha=0.8,
-                    label=None if labelled else "validation")
-            labelled = True
-    if logy:
-        ax.set_yscale("log")
-    ax.set_title(title)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.legend()
-    return ax
-
-
-def plot_forecast(history, forecast=None, backtest=None, ax=None, title=None, model_column="lstmkit"):
-    """The observed series, the backtest forecasts (one line per fold) and the future forecast.
-
-    Args:
-        history: the observed series (a pandas Series, or an array).
-        forecast: the future forecast (a Series indexed by the future dates/steps), optional.
+        history: the observed series (a pandas Series, or a 1-D array); its name labels the y axis.
+        forecast: the future forecast: a Series indexed by the future dates/steps (`Forecaster.predict()`),
+            or the DataFrame of `Forecaster.predict(intervals=result)` (its bands are drawn). Optional.
         backtest: a `BacktestResult` or its ``forecasts`` DataFrame (columns 'fold', 'time'
-            and `model_column`), optional.
+            and `model_column`), optional. Each fold is joined to the observation at its origin.
         ax: the Axes to draw on; None: a new figure.
+        title: the title (default: the series' name).
+        model_column: the backtest column holding the model's forecasts.
+        intervals: a DataFrame indexed like `forecast` with lower_<level>/upper_<level> columns (e.g.
+            lower_80, upper_80, lower_95, upper_95, beside 'forecast', as `Forecaster.predict(intervals=...)`
+            returns): one shaded band per level. Unbounded steps (too few backtest errors) are not drawn
+            and the legend says so.
+        units: the values' units, written after the name on the y axis ("Passengers (thousands)").
+        season: the seasonal period in rows (or several, e.g. (24, 168): the longest counts); default:
+            the backtest's, else the calendar's.
+        seasons: how many seasons of history the zoomed view shows at least.
+        zoom: None: show the backtest folds with a season before them (at least `seasons` seasons) and the
+            forecast, when that is under 60 % of the history, else all of it; False: the whole history; an integer n: the last
+            n rows.
+        overview: draw the whole history small, the zoomed part shaded: on a new figure a short panel
+            above the main one, on a given `ax` an inset. Default: on a new figure, when zoomed.
+    Returns the main Axes (the overview, when drawn, is the figure's other Axes).
     """
-    import pandas as pd
-
-    series = history if isinstance(history, pd.Series) else pd.Series(np.asarray(history, dtype=float))
-    ax = ax if ax is not None else _new_axes((10, 5))
-    ax.plot(series.index, series.to_numpy(dtype=float), color="black", linewidth=1.2, label="observed")
-    if backtest is not None:
-        frame = getattr(backtest, "forecasts", backtest)
-        for i, (_, fold) in enumerate(frame.groupby("fold", sort=True)):
-            ax.plot(fold["time"], fold[model_column].to_numpy(dtype=float), color=TRAIN_COLOR, linewidth=1.5,
-                    label="backtest forecasts" if i == 0 else None)
-    if forecast is not None:
-        ax.plot(forecast.index, np.asarray(forecast, dtype=float), color="tab:red", linewidth=2, label="forecast")
-    ax.set_title(title or (f"{series.name}" if series.name is not None else "forecast"))
-    ax.set_xlabel(series.index.name or "time")
-    ax.set_ylabel(str(series.name) if series.name is not None else "value")
-    ax.legend()
+    p = prepare(history, forecast, intervals, backtest, model_column, season)
+    seasons = check_choice("seasons", seasons, allow_none=False)
+    if zoom is not None and not isinstance(zoom, bool):
+        check_choice("zoom", zoom)
+    if overview is not None and not isinstance(overview, bool):
+        raise ValueError(f"`overview` must be True, False or None; received {overview!r}.")
+    start = zoom_start(p, zoom, seasons)
+    if overview is None:
+        overview = ax is None and start > 0
+    over_ax = None
+    if ax is None:
+        fig = pyplot().figure(figsize=(11, 6.4 if overview else 5.2), layout="constrained")
+        if overview:
+            grid = fig.add_gridspec(2, 1, height_ratios=(1, 4))
+            over_ax, ax = fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+        else:
+            ax = fig.add_subplot()
+    elif overview:
+        over_ax = ax.inset_axes((0.01, 0.70, 0.30, 0.28))
+    draw_series(ax, p, start)
+    if over_ax is not None:
+        draw_overview(over_ax, p, start)
+        if p.dates:
+            date_axis(over_ax, max_ticks=6, small=True)
+    if p.dates:
+        date_axis(ax)
+    shown = len(p.y) - start
+    ax.set_title(title or (f"{p.name}" if p.name is not None else "forecast"))
+    if p.positions:
+        ax.set_xlabel("row (the dates are irregular)")
+    else:
+        index_name = getattr(getattr(history, "index", None), "name", None)
+        ax.set_xlabel(index_name or ("date" if p.dates else "time"))
+    ax.set_ylabel(value_label(p.name, units))
+    if start > 0:
+        ax.text(0.0, 1.0, f"last {shown} of {len(p.y)} rows", transform=ax.transAxes, fontsize=8, color="0.35",
+                ha="left", va="bottom")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
     return ax
-
-
-def save_figure(ax, path, dpi=100):
-    """Write the figure of `ax` (an Axes or a Figure) to `path` and release it."""
-    fig = getattr(ax, "figure", ax)
-    fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close(fig)
-    return path
