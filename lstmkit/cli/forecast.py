@@ -6,14 +6,17 @@ backtest.csv, metrics.json, model.keras, forecast.png and loss.png to --out. The
 Python:
 
     data = read_series("file.csv").frame
-    result = Forecaster().backtest(data, target)        # the table
-    Forecaster().fit(data, target).predict()             # the forecast
+    result = Forecaster().backtest(data, target)        # the table and the intervals
+    Forecaster().fit(data, target).predict(intervals=result)   # the forecast
+
+A panel (`--id-column ID` in long format, `--wide` for a column per series) is run by
+`lstmkit.cli.forecast_panel`; known-future inputs (`--future-covariates`, `--calendar`) are
+`Forecaster(future_covariates=..., calendar=True)` (`lstmkit.forecasting.known_future`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -21,7 +24,11 @@ import time
 from lstmkit._paths import PathProblem, check_output_dir, check_regular_file
 from lstmkit.cli import UsageError
 
+# The output helpers are imported in run(): lstmkit's lazy import (lstmkit/__init__.py's _LIGHT) keeps
+# only this module and the argument checks light, so that a bad argument is reported at once.
 DEFAULTS = dict(model="lstm", units=32, layers=1, epochs=200, folds=3, seed=0, patience=20, validation_split=0.15)
+DEFAULT_INTERVALS = (80.0, 95.0)
+
 # The choices of --model and --fill, written out here so that parsing the arguments imports nothing
 # heavy; tests/cli/test_forecast.py keeps them equal to lstmkit.forecasting's KINDS and FILL_METHODS.
 MODEL_KINDS = ("lstm", "gru", "encoder_decoder")
@@ -47,6 +54,21 @@ def _int_at_least(minimum, expected):
 
 _positive = _int_at_least(1, "a positive integer")
 _non_negative = _int_at_least(0, "an integer >= 0")
+STRATEGIES = ("auto", "global", "local")  # tests keep them equal to lstmkit.forecasting.panel.STRATEGIES
+
+
+def _levels(text):
+    """--intervals: comma-separated percentages in (0, 100), or 'none'."""
+    if text.strip().lower() in ("none", "off", "no"):
+        return None
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or any(not 0 < v < 100 for v in values):
+        raise argparse.ArgumentTypeError(f"expected percentages between 0 and 100 such as 80,95 (or none), "
+                                         f"received {text!r}")
+    return tuple(sorted(set(values)))
 
 
 def add_parser(subparsers):
@@ -69,6 +91,23 @@ def add_parser(subparsers):
     p.add_argument("--seed", type=_non_negative, help=f"random seed (default: {DEFAULTS['seed']})")
     p.add_argument("--fill", choices=FILL_METHODS, help="fill missing dates/values with this method "
                                                        "(default: report them and stop)")
+    p.add_argument("--future-covariates", metavar="A,B",
+                   help="comma-separated columns known in advance (prices, promotions): their values must go on "
+                        "--horizon rows past the last target value (rows with the target left empty)")
+    p.add_argument("--calendar", action="store_true",
+                   help="add calendar inputs from the dates (month, day of week, hour as sin/cos, chosen from "
+                        "the frequency), known for the forecast's dates too")
+    p.add_argument("--intervals", type=_levels, default=DEFAULT_INTERVALS, metavar="LEVELS",
+                   help="prediction intervals, in percent (default: 80,95; none: no intervals), conformal from "
+                        "the backtest errors")
+    p.add_argument("--id-column", metavar="NAME",
+                   help="a panel in long format: the column naming each row's series (one model per series or "
+                        "one for all, see --strategy)")
+    p.add_argument("--wide", action="store_true",
+                   help="a panel in wide format: a date column and one numeric column per series")
+    p.add_argument("--strategy", choices=STRATEGIES,
+                   help="panels: one model per series trained together (local), one model for every series "
+                        "(global), or chosen from the data (auto, the default)")
     p.add_argument("--out", default="forecast_out", metavar="DIR", help="output folder (default: ./forecast_out)")
     return p
 
@@ -77,12 +116,25 @@ def _covariates(args):
     return [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
 
 
+def _future_covariates(args):
+    return [c.strip() for c in args.future_covariates.split(",") if c.strip()] if args.future_covariates else []
+
+
 def _check_paths(args):
     """The CSV and --out, before anything is read or imported: a missing or unreadable file, a named
     pipe or a device, and an --out that cannot be written are reported at once, not after training."""
+    if args.id_column is not None and args.wide:
+        raise UsageError("--id-column (long format) and --wide (wide format) describe different files; give one")
+    if args.strategy is not None and args.id_column is None and not args.wide:
+        raise UsageError("--strategy chooses how a panel is modelled; it needs --id-column NAME or --wide")
+    if args.wide and (_covariates(args) or _future_covariates(args)):
+        raise UsageError("--covariates and --future-covariates need one series or a long panel (--id-column): "
+                         "in a --wide file every numeric column is a series")
     if args.csv is None:
-        if args.column or args.date_column or _covariates(args) or args.fill:
-            raise UsageError("--column, --date-column, --covariates and --fill need a CSV file")
+        if (args.column or args.date_column or _covariates(args) or args.fill or _future_covariates(args)
+                or args.id_column or args.wide):
+            raise UsageError("--column, --date-column, --covariates, --future-covariates, --fill, --id-column and "
+                             "--wide need a CSV file")
         size = 0
     else:
         try:
@@ -110,24 +162,33 @@ def _megabytes(size):
 
 
 def _load(args, size):
-    covariates = _covariates(args)
+    """(frame, target, covariates, freq, notes): the frame runs on past the history for the rows that give
+    only the --future-covariates."""
+    covariates, future = _covariates(args), _future_covariates(args)
     if args.csv is None:
         from lstmkit.data import list_datasets, load_dataset
 
         series = load_dataset("airline")
         print(f"No CSV given: using the bundled dataset 'airline' ({list_datasets()['airline']}).")
         return series.to_frame(), series.name, [], "MS", []
+    from lstmkit.forecasting.panel_reading import read_known
     from lstmkit.forecasting.reading import SeriesInputError, read_series
 
     log = _status if size > LARGE_FILE else None
     if log:
         log(f"Reading {args.csv} ({_megabytes(size)})...")
     try:
-        data = read_series(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
-                           fill=args.fill, log=log)
+        if future:
+            data = read_known(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
+                              future_covariates=future, fill=args.fill)
+        else:
+            data = read_series(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
+                               fill=args.fill, log=log)
     except SeriesInputError as error:
         raise UsageError(str(error)) from None
     cols = f"column '{data.target}'" + (f" with covariates {', '.join(data.covariates)}" if data.covariates else "")
+    if future:
+        cols += f" and future covariates {', '.join(future)}"
     where = f"dates from column '{data.date_column}'" if data.date_column else "no dates"
     print(f"Read {args.csv}: {cols}; {where}.")
     return data.frame, data.target, data.covariates, data.freq, data.notes
@@ -145,29 +206,55 @@ def _check_series(frame, target, window, horizon):
 
 
 def _table(scores, holdout):
-    lines = [f"  {'forecaster':<15}{'MAE':>10}{'RMSE':>10}{'MAPE%':>9}{'sMAPE%':>9}{'MASE':>8}   holdout MASE"]
+    from lstmkit.cli.forecast_output import METRICS_HEADER, metrics_row
+
+    lines = [METRICS_HEADER + "   holdout MASE"]
     for name, row in scores.iterrows():
-        lines.append(f"  {name:<15}{row['MAE']:>10.3f}{row['RMSE']:>10.3f}{row['MAPE']:>9.2f}{row['sMAPE']:>9.2f}"
-                     f"{row['MASE']:>8.3f}   {holdout[name]:.3f}")
+        lines.append(metrics_row(name, row) + f"   {holdout[name]:.3f}")
     return "\n".join(lines)
+
+
+def _model_settings(args):
+    """The network and training settings shared by one series and a panel, and how to print them."""
+    model_kind = args.model or DEFAULTS["model"]
+    settings = dict(model=model_kind, units=args.units or DEFAULTS["units"], layers=args.layers or DEFAULTS["layers"],
+                    epochs=args.epochs or DEFAULTS["epochs"], seed=DEFAULTS["seed"] if args.seed is None else args.seed,
+                    patience=DEFAULTS["patience"], validation_split=DEFAULTS["validation_split"])
+    return settings
+
+
+def _known_settings(args, future):
+    """Forecaster arguments for the known-future inputs."""
+    return dict(future_covariates=future or None, calendar=bool(args.calendar))
 
 
 def run(args) -> int:
     started = time.perf_counter()
-    out_dir = args.out
     size = _check_paths(args)
+    if args.id_column is not None or args.wide:
+        from lstmkit.cli.forecast_panel import run_panel
+
+        return run_panel(args, size, _model_settings(args), started, DEFAULTS["folds"], DEFAULT_INTERVALS)
+    out_dir = args.out
     frame, target, covariates, freq, notes = _load(args, size)
-    y = frame[target]
+    y_all = frame[target]
+    rows_known = int(y_all.notna().to_numpy().nonzero()[0][-1]) + 1 if y_all.notna().any() else 0
+    y = y_all.iloc[:rows_known]
+    history = frame.iloc[:rows_known]
+    future = _future_covariates(args)
     span = f"{y.index[0]} to {y.index[-1]}" if freq is None else f"{y.index[0].date()} to {y.index[-1].date()}"
-    print(f"  {len(y)} rows, {span}, frequency: {freq or 'none (row numbers)'}")
+    print(f"  {len(y)} rows, {span}, frequency: {freq or 'none (row numbers)'}"
+          + (f"; {len(frame) - rows_known} future row(s) of {', '.join(future)}" if future else ""))
     for note in notes:
         print(f"  note: {note}")
     if len(y) < 3:
         raise UsageError(f"the series has {len(y)} rows; forecasting needs many more")
-    _check_series(frame, target, args.window or 1, args.horizon or 1)
+    _check_series(history, target, args.window or 1, args.horizon or 1)
     if size > LARGE_FILE:
         _status("Loading lstmkit and JAX...")
     import numpy as np
+
+    from lstmkit.cli.forecast_output import fmt_time, interval_lines, known_line, print_settings, settings_rows
 
     from lstmkit.forecasting import Forecaster
     from lstmkit.forecasting.architectures import build_model
@@ -175,61 +262,49 @@ def run(args) -> int:
     from lstmkit.forecasting.series import choose_defaults
 
     folds = args.folds or DEFAULTS["folds"]
-    model_kind = args.model or DEFAULTS["model"]
-    settings = dict(model=model_kind, units=args.units or DEFAULTS["units"], layers=args.layers or DEFAULTS["layers"],
-                    epochs=args.epochs or DEFAULTS["epochs"], seed=DEFAULTS["seed"] if args.seed is None else args.seed,
-                    patience=DEFAULTS["patience"], validation_split=DEFAULTS["validation_split"])
+    settings = _model_settings(args)
+    model_kind = settings["model"]
+    known = _known_settings(args, future)
     probe = Forecaster(model_kind, validation_split=settings["validation_split"])  # for min_rows only
     if size > LARGE_FILE:
         _status(f"Detecting the season of {len(y):,} rows and choosing the window...")
-    defaults = choose_defaults(y.index, frame[[target, *covariates]].to_numpy(dtype=float), args.window,
+    defaults = choose_defaults(y.index, history[[target, *covariates]].to_numpy(dtype=float), args.window,
                                args.horizon, None, folds, min_rows=probe.min_rows)
     window, horizon, season, fitting = defaults.window, defaults.horizon, defaults.season, defaults.folds
-    _check_series(frame, target, window, horizon)
+    _check_series(history, target, window, horizon)
     need = probe.min_rows(window, horizon)
     if len(y) - fitting * horizon < need:
         raise UsageError(f"the series has {len(y)} rows; window {window} and horizon {horizon} need at least "
                          f"{need + horizon}: {need} to train (with validation windows) and {horizon} to backtest")
-    template = Forecaster(model_kind, window=window, horizon=horizon, season=season, units=settings["units"],
-                          layers=settings["layers"], epochs=settings["epochs"], seed=settings["seed"],
-                          patience=settings["patience"], validation_split=settings["validation_split"])
+    try:
+        template = Forecaster(model_kind, window=window, horizon=horizon, season=season, units=settings["units"],
+                              layers=settings["layers"], epochs=settings["epochs"], seed=settings["seed"],
+                              patience=settings["patience"], validation_split=settings["validation_split"], **known)
+        # Known-future inputs: checked (calendar frequency, enough future rows) before any training.
+        template.clone()._read(frame, target, covariates or None)
+        if future and len(frame) - rows_known < horizon:
+            raise ValueError(f"--future-covariates {', '.join(future)} must have values for --horizon {horizon} "
+                             f"rows past the last value of '{target}' ({_when(y.index[-1])}); the file has "
+                             f"{len(frame) - rows_known}: {horizon - (len(frame) - rows_known)} missing (rows with "
+                             f"'{target}' left empty)")
+    except ValueError as error:
+        raise UsageError(str(error).rstrip(".")) from None
 
-    def src(value, note=""):
-        return "given" if value is not None else "default" + (f": {note}" if note else "")
+    print_settings(settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, DEFAULT_INTERVALS))
+    calendar = template.clone()._read(frame, target, covariates or None)[3]
+    known_names = calendar.columns if calendar is not None else []
+    if covariates or known_names:
+        print(known_line(target, covariates, known_names))
 
-    kind_note = {"lstm": "LSTM(units) then Dense(horizon): all steps at once",
-                 "gru": "GRU(units) then Dense(horizon): all steps at once",
-                 "encoder_decoder": "LSTM encoder, RepeatVector, LSTM decoder, TimeDistributed(Dense(1))"}[model_kind]
-    es = (f"at most; early stopping (patience {settings['patience']}, best weights kept) on the last "
-          f"{settings['validation_split']:.0%} of each fit's windows")
-    folds_note = f"rolling-origin backtest of {horizon} steps each, a new model per fold" + (
-        f" (reduced from {folds} to fit the series)" if fitting != folds else "")
-    rows = [
-        ("season", season or "none", f"from the data: {defaults.reasons['season']}"),
-        ("--window", window, "given" if args.window else f"from the data: {defaults.reasons['window']}"),
-        ("--horizon", horizon, "given" if args.horizon else f"from the data: {defaults.reasons['horizon']}"),
-        ("--model", model_kind, src(args.model, kind_note)),
-        ("--units", settings["units"], src(args.units)),
-        ("--layers", settings["layers"], src(args.layers)),
-        ("--epochs", settings["epochs"], src(args.epochs, es) if args.epochs is None else f"given; {es}"),
-        ("--folds", fitting, src(args.folds, folds_note) if args.folds is None else f"given; {folds_note}"),
-        ("--seed", settings["seed"], src(args.seed)),
-        ("scaling", "min-max", "fitted on each fit's training rows only; windows taken relative to their last value"),
-    ]
-    print("Settings (change any with the option shown):")
-    for name, value, why in rows:
-        print(f"  {name:<10} {str(value):<8} {why}")
-    if covariates:
-        print(f"  inputs: {target} and the past of {', '.join(covariates)}")
-
-    n_features = 1 + len(covariates)
+    n_features = 1 + len(covariates) + len(known_names)
     build_model(model_kind, window, n_features, horizon, settings["units"], settings["layers"]).summary()
 
     def on_fit(k, origin):
-        print(f"Backtest fold {k + 1}/{fitting}: training on the {origin} rows up to {_fmt(y.index[origin - 1])}, "
+        print(f"Backtest fold {k + 1}/{fitting}: training on the {origin} rows up to {fmt_time(y.index[origin - 1])}, "
               f"forecasting the next {horizon}")
 
-    result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=1, on_fit=on_fit)
+    result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=1, on_fit=on_fit,
+                      intervals=args.intervals)
     holdout = result.fold_scores[result.fold_scores["fold"] == fitting].set_index("forecaster")["MASE"]
     print(f"Backtest: mean over {fitting} fold(s) of {horizon} steps; MASE scaled by the in-sample "
           f"{'seasonal ' if result.season > 1 else ''}naive error (period {result.season}); "
@@ -244,53 +319,59 @@ def run(args) -> int:
         if baselines[best] < scores["lstmkit"]:
             print(f"  {label} MASE: the {best} baseline ({baselines[best]:.3f}) beats lstmkit "
                   f"({scores['lstmkit']:.3f})")
+    for line in interval_lines(result.intervals, args.intervals or ()):
+        print(line)
 
     final_epochs = int(np.median(result.best_epochs))
     print(f"Final model: trained on all {len(y)} rows for {final_epochs} epochs (the median best epoch of the folds)")
     final = template.clone(early_stopping=False, validation_split=0.0, epochs=final_epochs, verbose=1)
     final.fit(frame, target, covariates or None)
-    forecast = final.predict()
-    print(f"Forecast of '{target}', {horizon} steps:")
-    for when, value in forecast.items():
-        print(f"  {_fmt(when)}  {value:.3f}")
+    forecast = final.predict(intervals=result) if result.intervals is not None else final.predict().to_frame(
+        "forecast")
+    print(f"Forecast of '{target}', {horizon} steps" + (" (with its intervals)" if result.intervals else "") + ":")
+    bounds = [c for c in forecast.columns if c != "forecast"]
+    for when, row in forecast.iterrows():
+        extra = "".join(f"  {c} {row[c]:.3f}" for c in bounds)
+        print(f"  {fmt_time(when)}  {row['forecast']:.3f}{extra}")
 
-    _write_outputs(out_dir, frame, target, forecast, result, final, holdout, dict(
+    _write_outputs(out_dir, history, target, forecast, result, final, holdout, dict(
         rows=len(y), start=str(y.index[0]), end=str(y.index[-1]), frequency=freq, target=target,
-        covariates=covariates, season=season, window=window, horizon=horizon, folds=fitting,
-        final_epochs=final_epochs, **settings))
+        covariates=covariates, future_covariates=future, calendar=known_names[len(future):], season=season,
+        window=window, horizon=horizon, folds=fitting, final_epochs=final_epochs,
+        intervals=list(args.intervals or []), **settings))
     print(f"Done in {time.perf_counter() - started:.1f}s.")
     return 0
 
 
-def _fmt(when):
-    return str(when.date()) if hasattr(when, "date") and getattr(when, "hour", 0) == 0 else str(when)
+def _when(when):
+    from lstmkit.cli.forecast_output import fmt_time
+
+    return fmt_time(when)
 
 
 def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, settings):
+    from lstmkit.cli.forecast_output import accepts, finite_bands, save_model, write_json
     from lstmkit.plot.forecasting import plot_forecast, plot_loss_curves, save_figure
 
     os.makedirs(out_dir, exist_ok=True)
     written = []
     path = os.path.join(out_dir, "forecast.csv")
-    forecast.rename("forecast").rename_axis(forecast.index.name or "time").to_csv(path)
+    forecast.rename_axis(forecast.index.name or "time").to_csv(path)
     written.append(path)
     path = os.path.join(out_dir, "backtest.csv")
     result.forecasts.to_csv(path, index=False)
     written.append(path)
-    path = os.path.join(out_dir, "metrics.json")
-    with open(path, "w") as fh:
-        json.dump({"settings": _plain(settings), "preprocessing": _preprocessing(final), "backtest": result.to_dict(),
-                   "holdout_mase": {k: _plain(v) for k, v in holdout.items()},
-                   "forecast": {str(k): float(v) for k, v in forecast.items()}}, fh, indent=2)
-    written.append(path)
-    path = os.path.join(out_dir, "model.keras")
-    if hasattr(final.model_, "save"):
-        final.model_.save(path)
-        written.append(path)
-    else:
-        print("  note: model.keras not written: this lstmkit has no Model.save yet")
-    ax = plot_forecast(frame[target], forecast=forecast, backtest=result,
-                       title=f"{target}: backtest forecasts and the next {len(forecast)} steps")
+    written.append(write_json(os.path.join(out_dir, "metrics.json"), {
+        "settings": settings, "preprocessing": _preprocessing(final), "backtest": result.to_dict(),
+        "holdout_mase": dict(holdout.items()),
+        "forecast": {str(k): float(v) for k, v in forecast["forecast"].items()},
+        **({"forecast_intervals": {str(k): {c: row[c] for c in forecast.columns if c != "forecast"}
+                                   for k, row in forecast.iterrows()}} if forecast.shape[1] > 1 else {})}))
+    save_model(final.model_, os.path.join(out_dir, "model.keras"), written)
+    extra = {"intervals": finite_bands(forecast)} if forecast.shape[1] > 1 and accepts(plot_forecast, "intervals") \
+        else {}
+    ax = plot_forecast(frame[target], forecast=forecast["forecast"], backtest=result,
+                       title=f"{target}: backtest forecasts and the next {len(forecast)} steps", **extra)
     written.append(save_figure(ax, os.path.join(out_dir, "forecast.png")))
     ax = plot_loss_curves(result, title=f"train vs validation loss, {len(result.histories)} backtest fit(s)",
                           logy=True)
@@ -308,22 +389,17 @@ def _preprocessing(final):
         "recipe": "x = (window - data_min) / (data_max - data_min); last = x[-1]; "
                   "y = model.predict((x - last)[None, :, None]) + last; forecast = y * (data_max - data_min) + data_min",
     }
-    if final.n_features_ > 1:  # covariates: min-max scaled columns 2.. of the window, not made relative
+    past, user = final._groups
+    if past > 1:  # covariates: min-max scaled columns 2.. of the window, not made relative
         info["covariate_data_min"] = final.covariate_scaler_.data_min_.tolist()
         info["covariate_data_max"] = final.covariate_scaler_.data_max_.tolist()
-    return _plain(info)
-
-
-def _plain(value):
-    """JSON-safe: numpy numbers to Python, NaN to null, containers recursively."""
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    return value
+    if final.known_future_:
+        info["known_future_inputs"] = {
+            "columns": final.known_future_, "first_column": past,
+            "led_by": final.horizon_ if final.strategy == "direct" else 1,
+            "note": "window row t holds these inputs' values at t + led_by; the user's columns min-max scaled "
+                    "(future_data_min/max), the calendar ones (sin/cos) as they are"}
+        if user:
+            info["future_data_min"] = final.future_scaler_.data_min_.tolist()
+            info["future_data_max"] = final.future_scaler_.data_max_.tolist()
+    return info

@@ -20,10 +20,9 @@ import numpy as np
 from lstmkit.forecasting.baselines import BASELINES
 from lstmkit.forecasting.intervals import ConformalIntervals, calibration_errors
 from lstmkit.forecasting.metrics import score_all
-from lstmkit.forecasting.series import to_frame
 from lstmkit.forecasting.together import fit_forecasters
 
-__all__ = ["BacktestResult", "backtest", "fold_origins"]
+__all__ = ["BacktestResult", "backtest", "fold_origins", "series_values"]
 
 MODEL_NAME = "lstmkit"
 
@@ -101,10 +100,11 @@ def backtest(forecaster, data, target=None, covariates=None, *, folds=3, step=No
     each model is trained (the command line prints a header there). `intervals`: the levels (percent)
     of the conformal intervals calibrated on the folds' errors (None: none). Returns a `BacktestResult`.
     """
-    values, index, columns = to_frame(data, target, covariates)
     template = forecaster.clone(**({} if verbose is None else {"verbose": verbose}))
+    values, index, columns, _ = template._read(data, target, covariates)
     template._resolve(index, values, folds)
     window, horizon = template.window_, template.horizon_
+    values = series_values(template, data, columns[0], columns[1:] or None, horizon)[0]
     season = template.season_ or 1
     settings = dict(window=window, horizon=horizon, season=template.season_)
     origins = fold_origins(values.shape[0], horizon, folds, step)
@@ -142,7 +142,7 @@ def score_folds(fitted, values, index, origins, horizon, season, window, refit=T
         if k == 0 or refit:
             histories.append(model.history_)
             best.append(model.best_epoch_)
-        model_pred = model.predict_windows(values[origin - window:origin][None])[0]
+        model_pred = model.forecast_at(values, [origin])[0]
         history = values[:origin, 0]
         actual = values[origin:origin + horizon, 0]
         own_errors.append(actual - model_pred)
@@ -167,6 +167,16 @@ def score_folds(fitted, values, index, origins, horizon, season, window, refit=T
             errors = [(st[st < end], e[st < end]) for (st, e), end in zip(errors, ends)]
         conformal = ConformalIntervals.from_errors(errors, origins, horizon, own_errors, intervals)
     return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon, conformal)
+
+
+def series_values(forecaster, data, target, covariates, horizon):
+    """(values, index, columns) of a series as a fitted `forecaster` of this `horizon` reads its rows:
+    the target, the past covariates and the known-future inputs led by the span (`known_future`)."""
+    values, index, columns, known = forecaster._read(data, target, covariates)
+    if known is not None:
+        span = horizon if forecaster.strategy == "direct" else 1
+        values = np.concatenate([values, known.led(span, len(values))], axis=1)
+    return values, index, columns
 
 
 def _rows(data, stop):

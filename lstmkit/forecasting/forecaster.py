@@ -25,7 +25,9 @@ from lstmkit.data.scalers import get_scaler
 from lstmkit.data.splits import window_indices
 from lstmkit.data.windows import WindowedSeries, n_windows
 from lstmkit.forecasting.architectures import KINDS, build_model
-from lstmkit.forecasting.series import choose_defaults, future_index, to_frame
+from lstmkit.forecasting.known_future import split_known
+from lstmkit.forecasting.prediction import Prediction
+from lstmkit.forecasting.series import choose_defaults, to_frame
 
 __all__ = ["Forecaster"]
 
@@ -43,6 +45,8 @@ class _FitJob(NamedTuple):
     values: np.ndarray
     index: object
     columns: list
+    after: np.ndarray | None  # known-future inputs of the rows after the history (see known_future)
+    future_rows: int = 0
 
 
 def _int_or_none(name, value, minimum):
@@ -65,7 +69,7 @@ class _Identity:
     inverse_transform = transform
 
 
-class Forecaster:
+class Forecaster(Prediction):
     """Forecasts the next `horizon` values of a series with a recurrent network.
 
     Args:
@@ -83,7 +87,12 @@ class Forecaster:
             value (after scaling), so the network learns changes rather than levels; this
             lets it follow a trend beyond the training range.
         strategy: 'direct' (the network outputs all `horizon` steps) or 'recursive' (it
-            predicts one step, which is fed back; univariate only).
+            predicts one step, which is fed back; no past covariates, future ones and calendar allowed).
+        future_covariates: columns known in advance (prices, promotions): the data gives their values
+            `horizon` rows past the last target value (trailing rows with the target empty); the
+            network sees them for the steps it forecasts (`lstmkit.forecasting.known_future`).
+        calendar: add sin/cos calendar inputs from the dates, chosen from their frequency (month;
+            day of week and of year; hour and day of week), known for the forecast's dates too.
         early_stopping: stop when the validation loss has not improved for `patience`
             epochs, keeping the best epoch's weights. Needs validation_split > 0.
         validation_split: fraction of the windows, the latest ones, used for validation.
@@ -99,7 +108,8 @@ class Forecaster:
 
     def __init__(self, model="lstm", *, window=None, horizon=None, units=32, layers=1, epochs=200, batch_size=16,
                  scaler="minmax", relative=True, strategy="direct", early_stopping=True, patience=20,
-                 validation_split=0.15, learning_rate=1e-3, season=None, seed=0, verbose=0):
+                 validation_split=0.15, learning_rate=1e-3, season=None, seed=0, verbose=0,
+                 future_covariates=None, calendar=False):
         from lstmkit.models import Model
 
         if isinstance(model, str):
@@ -124,6 +134,14 @@ class Forecaster:
         if not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
             raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
         get_scaler(scaler)  # fail now on a bad scaler
+        if isinstance(future_covariates, str):
+            future_covariates = [future_covariates]
+        if future_covariates is not None:
+            future_covariates = list(future_covariates)
+            if len(set(map(str, future_covariates))) != len(future_covariates):
+                raise ValueError(f"`future_covariates` names a column twice: {future_covariates!r}.")
+        self.future_covariates = future_covariates or None
+        self.calendar = bool(calendar)
         self.model, self.strategy, self.scaler = model, strategy, scaler
         self.window = _int_or_none("window", window, 1)
         self.horizon = _int_or_none("horizon", horizon, 1)
@@ -144,7 +162,8 @@ class Forecaster:
     def get_params(self) -> dict:
         """The constructor arguments."""
         names = ("window", "horizon", "units", "layers", "epochs", "batch_size", "scaler", "relative", "strategy",
-                 "early_stopping", "patience", "validation_split", "learning_rate", "season", "seed", "verbose")
+                 "early_stopping", "patience", "validation_split", "learning_rate", "season", "seed", "verbose",
+                 "future_covariates", "calendar")
         return {"model": self.model, **{n: getattr(self, n) for n in names}}
 
     def clone(self, **changes):
@@ -186,11 +205,25 @@ class Forecaster:
 
     # ------------------------------------------------------------ scaling
     def _transform(self, rows):
-        out = np.empty_like(rows, dtype=np.float64)
+        """Scaled rows: the target (column 0), the past covariates, the user's known-future columns,
+        then the calendar columns (already in [-1, 1], not scaled)."""
+        past, user = self._groups
+        out = np.array(rows, dtype=np.float64)
         out[:, :1] = self.scaler_.transform(rows[:, :1])
-        if rows.shape[1] > 1:
-            out[:, 1:] = self.covariate_scaler_.transform(rows[:, 1:])
+        if past > 1:
+            out[:, 1:past] = self.covariate_scaler_.transform(rows[:, 1:past])
+        if user:
+            out[:, past:past + user] = self.future_scaler_.transform(rows[:, past:past + user])
         return out
+
+    def _read(self, data, target, covariates):
+        """(values, index, columns, known): the history's target and past covariates, and its
+        `KnownFuture` (None without future covariates or calendar)."""
+        history, known = split_known(data, target, covariates, self.future_covariates, self.calendar)
+        if known is not None and target is None:
+            target = next(c for c in history.columns if c not in known.names and c not in (covariates or []))
+        values, index, columns = to_frame(history, target, covariates)
+        return values, index, columns, known
 
     def _new_model(self, n_features, n_out):
         from lstmkit.models import Model
@@ -228,15 +261,21 @@ class Forecaster:
         """Everything `fit` does before training: settings, scalers, windows; returns a `_FitJob`."""
         from lstmkit.callbacks import EarlyStopping
 
-        values, index, columns = to_frame(data, target, covariates)
+        values, index, columns, known = self._read(data, target, covariates)
         if self.strategy == "recursive" and values.shape[1] > 1:
-            raise ValueError("strategy='recursive' would need future covariate values; use strategy='direct' "
-                             "with covariates (their past values are inputs).")
+            raise ValueError("strategy='recursive' would need future covariate values for the past covariates "
+                             f"{columns[1:]}; give them as future_covariates, or use strategy='direct'.")
         if np.ptp(values[:, 0]) == 0:
             raise ValueError(f"The target {columns[0]!r} is constant ({values[0, 0]:g}); there is nothing to learn.")
         self._resolve(index, values)
         rows, window = values.shape[0], self.window_
         span = self.horizon_ if self.strategy == "direct" else 1
+        self._groups = (values.shape[1], len(known.names) if known else 0)
+        self.known_future_ = known.columns if known else []
+        after = None
+        if known is not None:
+            led = known.led(span, rows + self.horizon_ - 1)
+            values, after = np.concatenate([values, led[:rows]], axis=1), led[rows:]
         train_rows, n_val = self._split(rows, window, span)
         train_idx, val_idx = window_indices(rows, window, span, boundaries=[train_rows])
         if len(train_idx) == 0:
@@ -245,9 +284,12 @@ class Forecaster:
                                                                  if self.validation_split else "."))
         self.scaler_ = copy.deepcopy(get_scaler(self.scaler)) or _Identity()
         self.scaler_.fit(values[:train_rows, :1])
-        if values.shape[1] > 1:
+        if self._groups[0] > 1:
             self.covariate_scaler_ = copy.deepcopy(get_scaler(self.scaler)) or _Identity()
-            self.covariate_scaler_.fit(values[:train_rows, 1:])
+            self.covariate_scaler_.fit(values[:train_rows, 1:self._groups[0]])
+        if self._groups[1]:  # on the training rows' own values (not shifted), so none is NaN
+            self.future_scaler_ = copy.deepcopy(get_scaler(self.scaler)) or _Identity()
+            self.future_scaler_.fit(known.raw[:train_rows])
         self.train_rows_ = train_rows
         scaled = self._transform(values)
         windows = WindowedSeries(scaled, scaled[:, :1], window=window, horizon=span, layout=self.layout_)
@@ -258,7 +300,8 @@ class Forecaster:
             cbs.append(EarlyStopping(monitor="val_loss", patience=self.patience, restore_best_weights=True))
         fit_args = dict(epochs=self.epochs, batch_size=self.batch_size, validation_data=validation, callbacks=cbs,
                         shuffle=True)
-        return _FitJob(x, y, fit_args, values.shape[1], span, values, index, columns)
+        return _FitJob(x, y, fit_args, values.shape[1], span, values, index, columns, after,
+                       known.future_rows if known else 0)
 
     def _finish_fit(self, job, model, history):
         self.model_, self.history_ = model, dict(history.history)
@@ -266,7 +309,8 @@ class Forecaster:
         self.best_epoch_ = int(np.argmin(val_loss)) + 1 if (self.early_stopping and val_loss) else len(self.history_["loss"])
         self.target_, self.covariates_ = job.columns[0], job.columns[1:]
         self.n_features_ = job.values.shape[1]
-        self._tail, self._index = job.values[-self.window_:].copy(), job.index
+        self._tail, self._index, self._after = job.values[-self.window_:].copy(), job.index, job.after
+        self._future_rows = job.future_rows
         return self
 
     def _split(self, rows, window, span):
@@ -300,73 +344,6 @@ class Forecaster:
             x[:, :, 0] -= last[:, None]
             y -= last.reshape((-1,) + (1,) * (y.ndim - 1))
         return x, y
-
-    # ------------------------------------------------------------ predict
-    def _require_fit(self):
-        if self.model_ is None:
-            raise ValueError("This Forecaster is not fitted yet; call fit(data) first.")
-
-    def predict_windows(self, windows) -> np.ndarray:
-        """Forecasts (samples, horizon), in the data's units, from raw (unscaled) windows of
-        shape (samples, window, 1 + covariates) -- the target in column 0."""
-        self._require_fit()
-        raw = np.asarray(windows, dtype=np.float64)
-        if raw.ndim != 3 or raw.shape[1:] != (self.window_, self.n_features_):
-            raise ValueError(f"`windows` must have shape (samples, {self.window_}, {self.n_features_}); "
-                             f"received {raw.shape}.")
-        b = raw.shape[0]
-        xs = self._transform(raw.reshape(-1, self.n_features_)).reshape(raw.shape)
-        if self.strategy == "direct":
-            x, _ = self._relative(xs, np.zeros((b, self.horizon_)))
-            base = xs[:, -1, 0] if self.relative else np.zeros(b)
-            pred = np.asarray(self.model_.predict(x, verbose=0), dtype=np.float64).reshape(b, self.horizon_)
-            pred = pred + base[:, None]
-        else:
-            hist, steps = xs[:, :, 0].copy(), []
-            for _ in range(self.horizon_):
-                x, _ = self._relative(hist[:, :, None], np.zeros((b, 1)))
-                base = hist[:, -1] if self.relative else np.zeros(b)
-                step = np.asarray(self.model_.predict(x, verbose=0), dtype=np.float64).reshape(b) + base
-                steps.append(step)
-                hist = np.concatenate([hist[:, 1:], step[:, None]], axis=1)
-            pred = np.stack(steps, axis=1)
-        return self.scaler_.inverse_transform(pred.reshape(-1, 1)).reshape(b, self.horizon_)
-
-    def predict(self, data=None, intervals=None):
-        """The next `horizon` values after `data` (default: after the data given to `fit`), as a
-        pandas Series indexed by the future dates (or steps). `data` must have the fitted
-        columns; only its last `window` rows are used and nothing is refitted.
-
-        intervals: a `BacktestResult` (or its `.intervals`) of this forecaster's settings: the result
-        is then a DataFrame with the `forecast` and `lower_<level>` / `upper_<level>` columns of its
-        conformal intervals (see `lstmkit.forecasting.intervals`)."""
-        import pandas as pd
-
-        if intervals is not None:
-            conformal = getattr(intervals, "intervals", intervals)
-            from lstmkit.forecasting.intervals import ConformalIntervals
-
-            if not isinstance(conformal, ConformalIntervals):
-                raise ValueError("predict(intervals=...) takes a BacktestResult (backtest(..., intervals=levels)) or "
-                                 f"its ConformalIntervals; received {type(intervals).__name__}.")
-            point = self.predict(data)
-            width = len(next(iter(conformal.halfwidths.values())))
-            if width < len(point):
-                raise ValueError(f"predict(intervals=...): the intervals cover {width} steps; this forecaster "
-                                 f"forecasts {len(point)}. Calibrate them with a backtest of the same horizon.")
-            return pd.DataFrame({"forecast": point.to_numpy(), **conformal.bounds(point.to_numpy())},
-                                index=point.index)
-
-        self._require_fit()
-        if data is None:
-            tail, index = self._tail, self._index
-        else:
-            values, index, _ = to_frame(data, self.target_, self.covariates_ or None)
-            if values.shape[0] < self.window_:
-                raise ValueError(f"`data` has {values.shape[0]} rows; forecasting needs the last window={self.window_}.")
-            tail = values[-self.window_:]
-        pred = self.predict_windows(tail[None])[0]
-        return pd.Series(pred, index=future_index(index, self.horizon_), name=self.target_)
 
     def backtest(self, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None,
                  intervals=(80, 95)):

@@ -62,18 +62,16 @@ def calibration_errors(fitted_by_fold, values, origins, horizon):
     """Out-of-sample errors of each fold's model: a list of (origins_used, errors (n, horizon)) per fold.
 
     fitted_by_fold: the fold models (`Forecaster`s fitted on the rows before each origin).
-    values: the whole series (rows, 1 + covariates), target in column 0.
+    values: the whole series as the models read it (`backtest.series_values`), target in column 0.
     """
     rows = values.shape[0]
     out = []
     for fitted, origin in zip(fitted_by_fold, origins):
-        window = fitted.window_
         starts = np.arange(origin, rows - horizon + 1)
         if starts.size == 0:
             out.append((starts, np.zeros((0, horizon))))
             continue
-        windows = np.stack([values[o - window:o] for o in starts])
-        preds = fitted.predict_windows(windows)
+        preds = fitted.forecast_at(values, starts)
         actual = np.stack([values[o:o + horizon, 0] for o in starts])
         out.append((starts, actual - preds))
     return out

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit.forecasting.backtest import fold_origins, score_folds
+from lstmkit.forecasting.backtest import fold_origins, score_folds, series_values
 from lstmkit.forecasting.forecaster import Forecaster
-from lstmkit.forecasting.series import infer_freq, to_frame
+from lstmkit.forecasting.series import infer_freq
 from lstmkit.forecasting.together import fit_forecasters
 
 __all__ = ["PanelBacktest", "PanelForecaster"]
@@ -40,9 +40,20 @@ GLOBAL_BELOW_WINDOWS = 50
 
 
 def split_panel(frame, id, target, time=None, covariates=None) -> dict:
-    """{series id: DataFrame of the target (and covariates), indexed by time}, in order of appearance."""
+    """{series id: DataFrame of the target (and covariates), indexed by time}, in order of appearance.
+    `frame` is a long DataFrame, or such a dict already (`read_panel(...).series`), whose columns are checked."""
     import pandas as pd
 
+    if isinstance(frame, dict):
+        if not frame:
+            raise ValueError("The panel has no series.")
+        out = {}
+        for key, part in frame.items():
+            missing = [c for c in [target, *(covariates or [])] if c not in getattr(part, "columns", ())]
+            if missing:
+                raise ValueError(f"Series {key!r}: column(s) {missing} not found.")
+            out[key] = part[[target, *(covariates or [])]]
+        return out
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"A panel must be a pandas DataFrame in long format; received {type(frame).__name__}.")
     columns = [c for c in [id, time, target, *(covariates or [])] if c is not None]
@@ -119,13 +130,21 @@ class PanelForecaster:
         self.forecasters_ = None
 
     # ------------------------------------------------------------ settings
-    def _plan(self, panel, folds):
+    def _columns(self, covariates):
+        """The columns each series keeps: the past covariates, then the known-future ones."""
+        return [*(covariates or []), *(self.template.future_covariates or [])]
+
+    def _history_rows(self, part, target):
+        """Rows up to the last target value (later rows only carry known-future inputs)."""
+        present = np.flatnonzero(np.isfinite(part[target].to_numpy(dtype=np.float64)))
+        return int(present[-1]) + 1 if present.size else 0
+
+    def _plan(self, panel, folds, target, covariates):
         """Resolve window/horizon/season on a typical series; returns (settings, kept ids, skipped)."""
-        lengths = {k: len(v) for k, v in panel.items()}
+        lengths = {k: self._history_rows(v, target) for k, v in panel.items()}
         typical = sorted(panel, key=lambda k: lengths[k])[len(panel) // 2]
-        values, index, _ = to_frame(panel[typical], panel[typical].columns[0],
-                                    list(panel[typical].columns[1:]) or None)
         probe = self.template.clone()
+        values, index, _, _ = probe._read(panel[typical], target, covariates)
         probe._resolve(index, values, folds)
         window, horizon = probe.window_, probe.horizon_
         need = probe.min_rows(window, horizon) + folds * horizon
@@ -191,8 +210,8 @@ class PanelForecaster:
     # ------------------------------------------------------------ API
     def fit(self, frame, id, target, time=None, covariates=None):
         """Train on every long-enough series of the long-format `frame`. Returns self."""
-        panel = split_panel(frame, id, target, time, covariates)
-        settings, kept, self.skipped_, self.strategy_ = self._plan(panel, 0)
+        panel = split_panel(frame, id, target, time, self._columns(covariates))
+        settings, kept, self.skipped_, self.strategy_ = self._plan(panel, 0, target, covariates)
         pairs = [(self.template.clone(**settings), panel[k]) for k in kept]
         fitted = self._train(pairs, self.strategy_, target, covariates)
         self.forecasters_ = dict(zip(kept, fitted))
@@ -226,10 +245,10 @@ class PanelForecaster:
         baselines on the same folds. Returns a `PanelBacktest`."""
         import pandas as pd
 
-        panel = split_panel(frame, id, target, time, covariates)
-        settings, kept, skipped, strategy = self._plan(panel, folds)
+        panel = split_panel(frame, id, target, time, self._columns(covariates))
+        settings, kept, skipped, strategy = self._plan(panel, folds, target, covariates)
         horizon = settings["horizon"]
-        origins = {k: fold_origins(len(panel[k]), horizon, folds) for k in kept}
+        origins = {k: fold_origins(self._history_rows(panel[k], target), horizon, folds) for k in kept}
         pairs, groups = [], [[] for _ in range(folds)]
         for k in kept:
             for j, origin in enumerate(origins[k]):
@@ -238,8 +257,8 @@ class PanelForecaster:
         fitted = self._train(pairs, strategy, target, covariates, groups)
         results, rows = {}, []
         for s, k in enumerate(kept):
-            values, index, _ = to_frame(panel[k], target, covariates)
             models = fitted[s * folds:(s + 1) * folds]
+            values, index, _ = series_values(models[0], panel[k], target, covariates, horizon)
             result = score_folds(models, values, index, origins[k], horizon, settings["season"] or 1,
                                  settings["window"], True, intervals)
             results[k] = result

@@ -62,7 +62,21 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
         (["--epochs", "many"], "argument --epochs: expected a positive integer, received 'many'"),
         (["--seed", "-1"], "argument --seed: expected an integer >= 0, received '-1'"),
         (["--model", "transformer"], "argument --model: invalid choice"),
-        (["--column", "x"], "--column, --date-column, --covariates and --fill need a CSV file"),
+        (["--column", "x"], "--column, --date-column, --covariates, --future-covariates, --fill, --id-column and "
+                            "--wide need a CSV file"),
+        (["--intervals", "80,120"], "argument --intervals: expected percentages between 0 and 100 such as 80,95 "
+                                    "\\(or none\\), received '80,120'"),
+        (["--intervals", "wide"], "argument --intervals: expected percentages"),
+        (["--strategy", "global"], "--strategy chooses how a panel is modelled; it needs --id-column NAME or --wide"),
+        (["--strategy", "both"], "argument --strategy: invalid choice"),
+        (["--id-column", "store", "--wide"], "--id-column \\(long format\\) and --wide \\(wide format\\) describe "
+                                             "different files"),
+        ([csv(tmp_path, monthly(40)), "--wide", "--covariates", "x"], "in a --wide file every numeric column is a "
+                                                                      "series"),
+        ([csv(tmp_path, monthly(40)), "--future-covariates", "price"],
+         "future covariate column\\(s\\) price not found; columns: month, sales"),
+        ([csv(tmp_path, "year,sales\n" + "".join(f"{1900 + i}-01-01,{i % 5}\n" for i in range(60))), "--calendar"],
+         "calendar=True: no calendar feature varies within a 'YS-JAN' frequency"),
     ]
     for argv, message in cases:
         line = run_error(capsys, argv)
@@ -101,6 +115,8 @@ def test_tiny_run_prints_what_it_did(tiny_run):
     for text in ("Read ", "72 rows, 1949-01-01 to 1954-12-01", "frequency: MS",
                  "season     12", "--window   24", "--horizon  12", "--epochs   2", "Total params",
                  "Backtest fold 1/1", "Epoch 2/2", "seasonal_naive", "drift", "holdout MASE", "Final model",
+                 "--intervals 80%, 95% default", "coverage not measured: that needs 2 or more backtest folds",
+                 "note: the 95% interval is unbounded (inf) at 12 step(s): 95% needs at least 19 backtest errors",
                  f"Wrote {out}/"):
         assert text in stdout, text
 
@@ -108,7 +124,11 @@ def test_tiny_run_prints_what_it_did(tiny_run):
 def test_tiny_run_writes_every_file(tiny_run):
     _, _, out, data = tiny_run
     forecast = pd.read_csv(out / "forecast.csv", parse_dates=["date"])
-    assert list(forecast.columns) == ["date", "forecast"] and len(forecast) == 12
+    assert list(forecast.columns) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert len(forecast) == 12
+    # one fold gives one out-of-sample error per step: too few for either level, so the bounds are
+    # unbounded (never a narrow band), and coverage is not measured
+    assert np.isinf(forecast[["lower_80", "upper_80", "lower_95", "upper_95"]].to_numpy()).all()
     assert list(forecast["date"]) == list(pd.date_range("1955-01-01", periods=12, freq="MS"))
     assert np.isfinite(forecast["forecast"]).all()
     backtest = pd.read_csv(out / "backtest.csv")
@@ -121,6 +141,7 @@ def test_tiny_run_writes_every_file(tiny_run):
     assert set(metrics["backtest"]["scores"]["naive"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE"}
     assert metrics["settings"]["window"] == 24 and metrics["settings"]["folds"] == 1
     assert metrics["forecast"] and len(metrics["forecast"]) == 12
+    assert metrics["backtest"]["coverage"] is None and metrics["settings"]["intervals"] == [80.0, 95.0]
     for png in ("forecast.png", "loss.png"):
         assert (out / png).read_bytes()[:8] == PNG_MAGIC
     assert zipfile.is_zipfile(out / "model.keras")

@@ -75,3 +75,23 @@ def test_auto_strategy_wide_format_and_errors():
         PanelForecaster(**SETTINGS).fit(long[long.day < "2001-01-05"], id="sensor", target="reading", time="day")
     with pytest.raises(ValueError, match="not fitted"):
         PanelForecaster().predict()
+
+
+def test_panel_with_known_future_inputs_and_a_dict_of_series():
+    """Each series' history ends where its target does; the rows after it give only the known inputs."""
+    rng = np.random.default_rng(1)
+    series = {}
+    for i, n in enumerate((50, 56)):
+        promo = (rng.random(n + 3) < 0.5).astype(float)
+        sales = 10 + i + 2 * promo + rng.normal(0, 0.1, n + 3)
+        sales[n:] = np.nan
+        series[f"s{i}"] = pd.DataFrame({"sales": sales, "promo": promo},
+                                       index=pd.date_range("2000-01-01", periods=n + 3, freq="D"))
+    p = PanelForecaster(strategy="local", future_covariates=["promo"], calendar=True, **dict(SETTINGS, horizon=3))
+    result = p.backtest(series, id="store", target="sales", folds=2)
+    # the folds end at each series' last target value, not at its last (future) row
+    assert result.results["s1"].forecasts["time"].max() == series["s1"].index[55]
+    p.fit(series, id="store", target="sales")
+    out = p.predict(intervals=result)
+    assert list(out[out.store == "s0"].time) == list(series["s0"].index[50:])
+    assert p.forecasters_["s0"].model_.input_shape == (None, 6, 1 + 1 + 4)

@@ -1,0 +1,140 @@
+"""What `lstmkit forecast` prints and writes, shared by the one-series and the panel runs.
+
+Imported once the arguments and paths are checked (see lstmkit/cli/forecast.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import sys
+
+METRICS_HEADER = f"  {'forecaster':<15}{'MAE':>10}{'RMSE':>10}{'MAPE%':>9}{'sMAPE%':>9}{'MASE':>8}"
+
+
+def status(line):
+    print(line, file=sys.stderr, flush=True)
+
+
+def megabytes(size):
+    return f"{size / 1e6:,.0f} MB" if size >= 1e6 else f"{size / 1e3:,.0f} kB"
+
+
+def fmt_time(when):
+    return str(when.date()) if hasattr(when, "date") and getattr(when, "hour", 0) == 0 else str(when)
+
+
+def metrics_row(name, row):
+    return (f"  {name:<15}{row['MAE']:>10.3f}{row['RMSE']:>10.3f}{row['MAPE']:>9.2f}{row['sMAPE']:>9.2f}"
+            f"{row['MASE']:>8.3f}")
+
+
+def plain(value):
+    """JSON-safe: numpy numbers to Python, NaN and inf to null, containers recursively."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
+
+
+def write_json(path, content):
+    with open(path, "w") as fh:
+        json.dump(plain(content), fh, indent=2)
+    return path
+
+
+def interval_lines(intervals, levels):
+    """What the conformal intervals are and how often they held on folds they were not calibrated on."""
+    import numpy as np
+
+    if intervals is None:
+        return []
+    lines = [f"Intervals {', '.join(f'{v:g}%' for v in levels)}: split conformal, from the absolute backtest errors "
+             f"of each horizon step ({intervals.n_scores} forecasts per step)"]
+    if intervals.coverage is None:
+        lines.append("  coverage not measured: that needs 2 or more backtest folds")
+    else:
+        shown = ", ".join(f"{k:g}%: {v:.2f}" for k, v in intervals.coverage.items())
+        lines.append(f"  coverage on held-out folds (share of backtest actuals inside): {shown}")
+    for level, widths in intervals.halfwidths.items():
+        if not np.isfinite(widths).all():
+            need = int(np.ceil(100 / (100 - level))) - 1
+            lines.append(f"  note: the {level:g}% interval is unbounded (inf) at {int((~np.isfinite(widths)).sum())} "
+                         f"step(s): {level:g}% needs at least {need} backtest errors per step; use more --folds")
+    return lines
+
+
+def finite_bands(frame):
+    """The forecast frame for a picture: unbounded bounds (inf) left out as NaN."""
+    import numpy as np
+
+    return frame.replace([np.inf, -np.inf], np.nan)
+
+
+def accepts(function, name):
+    """Whether `function` takes a keyword argument `name` (the pictures gain optional ones over time)."""
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def save_model(model, path, written):
+    if hasattr(model, "save"):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        model.save(path)
+        written.append(path)
+        return True
+    print("  note: model file not written: this lstmkit has no Model.save yet")
+    return False
+
+
+def settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, default_intervals):
+    """The printed settings table: (name, value, why)."""
+    def src(value, note=""):
+        return "given" if value is not None else "default" + (f": {note}" if note else "")
+
+    model_kind = settings["model"]
+    kind_note = {"lstm": "LSTM(units) then Dense(horizon): all steps at once",
+                 "gru": "GRU(units) then Dense(horizon): all steps at once",
+                 "encoder_decoder": "LSTM encoder, RepeatVector, LSTM decoder, TimeDistributed(Dense(1))"}[model_kind]
+    es = (f"at most; early stopping (patience {settings['patience']}, best weights kept) on the last "
+          f"{settings['validation_split']:.0%} of each fit's windows")
+    folds_note = f"rolling-origin backtest of {horizon} steps each, a new model per fold" + (
+        f" (reduced from {folds} to fit the series)" if fitting != folds else "")
+    intervals = ", ".join(f"{v:g}%" for v in args.intervals) if args.intervals else "none"
+    return [
+        ("season", season or "none", f"from the data: {defaults.reasons['season']}"),
+        ("--window", window, "given" if args.window else f"from the data: {defaults.reasons['window']}"),
+        ("--horizon", horizon, "given" if args.horizon else f"from the data: {defaults.reasons['horizon']}"),
+        ("--model", model_kind, src(args.model, kind_note)),
+        ("--units", settings["units"], src(args.units)),
+        ("--layers", settings["layers"], src(args.layers)),
+        ("--epochs", settings["epochs"], src(args.epochs, es) if args.epochs is None else f"given; {es}"),
+        ("--folds", fitting, src(args.folds, folds_note) if args.folds is None else f"given; {folds_note}"),
+        ("--seed", settings["seed"], src(args.seed)),
+        ("--intervals", intervals, ("given" if args.intervals != default_intervals else "default") +
+         ("; conformal, from the backtest folds' errors per step" if args.intervals else "")),
+        ("scaling", "min-max", "fitted on each fit's training rows only; windows taken relative to their last value"),
+    ]
+
+
+def print_settings(rows):
+    print("Settings (change any with the option shown):")
+    for name, value, why in rows:
+        print(f"  {name:<10} {str(value):<8} {why}")
+
+
+def known_line(target, covariates, known):
+    parts = [target] + ([f"the past of {', '.join(covariates)}"] if covariates else [])
+    if known:
+        parts.append(f"known-future inputs {', '.join(known)} (their values at the forecast steps)")
+    return f"  inputs: {', '.join(parts)}"

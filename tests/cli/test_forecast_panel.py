@@ -1,0 +1,114 @@
+"""`lstmkit forecast FILE --id-column ID` / `--wide`, intervals and known-future inputs: small real runs."""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmkit.cli import main
+
+TINY = ["--epochs", "3", "--units", "4", "--window", "12", "--horizon", "6", "--folds", "2"]
+
+
+def _panel(n=60, series=5):
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2000-01-01", periods=n, freq="MS")
+    parts = []
+    for i in range(series):
+        t = np.arange(n)
+        v = 20 * (i + 1) + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, n)
+        parts.append(pd.DataFrame({"month": dates.strftime("%Y-%m-%d"), "shop": f"s{i}", "sales": v.round(3)}))
+    parts.append(pd.DataFrame({"month": dates[:15].strftime("%Y-%m-%d"), "shop": "tiny", "sales": np.arange(15.0)}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _run(argv):
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["forecast", *argv])
+    return code, buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("panel")
+    path = folder / "panel.csv"
+    _panel().to_csv(path, index=False)
+    out = folder / "out"
+    code, stdout = _run([str(path), "--id-column", "shop", *TINY, "--out", str(out)])
+    return code, stdout, out
+
+
+def test_long_panel_run(long_run):
+    code, stdout, out = long_run
+    assert code == 0, stdout
+    for text in ("a long panel of 6 series ('s0', 's1', 's2', 's3', 's4', 'tiny')", "--strategy global",
+                 "series 'tiny' left out (too short): 15 rows", "Backtest MASE per series", "mean MASE: lstmkit",
+                 "coverage on held-out folds, mean over 5 series: 80%:", f"Wrote {out}/"):
+        assert text in stdout, text
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert list(forecast.columns) == ["shop", "month", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert forecast.groupby("shop").size().to_dict() == {f"s{i}": 6 for i in range(5)}
+    assert list(forecast[forecast.shop == "s0"].month) == list(pd.date_range("2005-01-01", periods=6, freq="MS")
+                                                               .strftime("%Y-%m-%d"))
+    f = forecast
+    assert ((f.lower_95 <= f.lower_80) & (f.lower_80 <= f.forecast) & (f.forecast <= f.upper_80)
+            & (f.upper_80 <= f.upper_95)).all()
+    assert np.isfinite(f[["lower_80", "upper_80"]].to_numpy()).all()  # 8 errors per step: enough for 80 %
+    backtest = pd.read_csv(out / "backtest.csv")
+    assert list(backtest.columns[:2]) == ["shop", "fold"] and set(backtest.shop) == {f"s{i}" for i in range(5)}
+    metrics = json.loads((out / "metrics.json").read_text())
+    bt = metrics["backtest"]
+    assert set(bt["coverage"]) == {"80", "95"} and all(0 <= v <= 1 for v in bt["coverage"].values())
+    assert set(bt["scores"]) == {f"s{i}" for i in range(5)} and set(bt["scores"]["s0"]) >= {"lstmkit", "naive"}
+    mean = np.mean([bt["scores"][f"s{i}"]["lstmkit"]["MASE"] for i in range(5)])
+    assert bt["mean_scores"]["lstmkit"]["MASE"] == pytest.approx(mean)
+    assert bt["skipped"]["tiny"].startswith("15 rows") and bt["strategy"] == "global"
+    assert metrics["settings"]["id_column"] == "shop" and metrics["model_files"]["s0"] == "model.keras"
+    assert (out / "model.keras").is_file() and (out / "forecast.png").is_file()
+
+
+def test_wide_panel_local_without_intervals(tmp_path):
+    wide = _panel().pivot(index="month", columns="shop", values="sales").reset_index()
+    path = tmp_path / "wide.csv"
+    wide.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, stdout = _run([str(path), "--wide", "--strategy", "local", "--intervals", "none", *TINY, "--out", str(out)])
+    assert code == 0, stdout
+    assert "a wide panel of 6 series" in stdout and "--strategy local" in stdout and "given" in stdout
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert list(forecast.columns) == ["series", "month", "forecast"] and len(forecast) == 30
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert "coverage" not in metrics["backtest"] or metrics["backtest"]["coverage"] is None
+    assert sorted((out / "models").iterdir())[0].name == "000_s0.keras"
+
+
+def test_one_series_with_future_covariates_and_calendar(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    n, horizon = 60, 6
+    dates = pd.date_range("2000-01-03", periods=n + horizon, freq="D")
+    promo = (rng.random(n + horizon) < 0.4).astype(int)
+    sales = 10 + 4 * promo + rng.normal(0, 0.1, n + horizon)
+    frame = pd.DataFrame({"day": dates.strftime("%Y-%m-%d"), "sales": sales.round(3), "promo": promo})
+    frame.loc[n:, "sales"] = np.nan
+    path = tmp_path / "promo.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, stdout = _run([str(path), "--future-covariates", "promo", "--calendar", *TINY, "--out", str(out)])
+    assert code == 0, stdout
+    assert "6 future row(s) of promo" in stdout
+    assert "known-future inputs promo, day_of_week_sin, day_of_week_cos, day_of_year_sin, day_of_year_cos" in stdout
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert list(forecast.day) == list(dates[n:].strftime("%Y-%m-%d"))
+    pre = json.loads((out / "metrics.json").read_text())["preprocessing"]
+    assert pre["known_future_inputs"]["columns"][0] == "promo" and pre["known_future_inputs"]["led_by"] == horizon
+    # too few future rows: counted, one line, exit 2, before any training
+    short = tmp_path / "short.csv"
+    frame.iloc[:n + 2].to_csv(short, index=False)
+    assert main(["forecast", str(short), "--future-covariates", "promo", *TINY, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["lstmkit forecast: error: --future-covariates promo must have values for --horizon 6 rows past the "
+                   "last value of 'sales' (2000-03-02); the file has 2: 4 missing (rows with 'sales' left empty)"]
