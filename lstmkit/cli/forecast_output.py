@@ -64,11 +64,23 @@ def interval_lines(intervals, levels):
     else:
         shown = ", ".join(f"{k:g}%: {v:.2f}" for k, v in intervals.coverage.items())
         lines.append(f"  coverage on held-out folds (share of backtest actuals inside): {shown}")
+        lines += bounded_notes(intervals.bounded)
     for level, widths in intervals.halfwidths.items():
         if not np.isfinite(widths).all():
             need = int(np.ceil(100 / (100 - level))) - 1
             lines.append(f"  note: the {level:g}% interval is unbounded (inf) at {int((~np.isfinite(widths)).sum())} "
                          f"step(s): {level:g}% needs at least {need} backtest errors per step; use more --folds")
+    return lines
+
+
+def bounded_notes(bounded):
+    """Where the held-out intervals were unbounded, the coverage counts them as covering: say so."""
+    lines = []
+    for level, share in (bounded or {}).items():
+        if share < 1:
+            lines.append(f"  note: {level:g}% coverage: its held-out intervals were unbounded at {1 - share:.0%} of the "
+                         f"steps (too few errors without their own fold) and count as covering; more --folds "
+                         "measure it better")
     return lines
 
 

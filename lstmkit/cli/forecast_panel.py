@@ -18,7 +18,7 @@ import re
 import time
 
 from lstmkit.cli import UsageError
-from lstmkit.cli.forecast_output import (METRICS_HEADER, accepts, finite_bands, fmt_time, interval_lines,
+from lstmkit.cli.forecast_output import (METRICS_HEADER, accepts, bounded_notes, finite_bands, fmt_time, interval_lines,
                                          known_line, metrics_row, print_settings, save_model, settings_rows,
                                          status, write_json)
 
@@ -206,6 +206,12 @@ def _print_intervals(result, levels):
     lines[0] = lines[0].replace("of each horizon step", "of each series and horizon step")
     print("\n".join(lines[:2]))
     import numpy as np
+
+    if result.coverage is not None:
+        shares = {lv: float(np.mean([r.intervals.bounded[lv] for r in result.results.values()]))
+                  for lv in result.coverage}
+        for line in bounded_notes(shares):
+            print(line)
 
     for level in first.levels:
         open_ended = [k for k, r in result.results.items() if not np.isfinite(r.intervals.halfwidths[level]).all()]

@@ -13,7 +13,9 @@ the step-h scores: the ceil((n + 1) · L/100)-th smallest of n scores (Vovk et a
 
 Coverage is measured honestly: for each fold, the intervals are calibrated on the errors of the
 *other* folds' models at origins whose forecast rows do not overlap this fold's, and the share
-of this fold's backtest actuals inside them is counted.
+of this fold's backtest actuals inside them is counted. Where those held-out errors are too few
+for a bounded interval, the interval is unbounded and covers: `bounded` says for what share of the
+counted steps the held-out interval was bounded (below 1, the coverage is partly trivially 1).
 """
 
 from __future__ import annotations
@@ -87,12 +89,14 @@ class ConformalIntervals:
         coverage: {level: share of backtest actuals inside intervals calibrated without their fold}
             (None when there was only one fold).
         n_scores: how many errors were used per step.
+        bounded: {level: share of the held-out steps whose interval was bounded} (None with one fold).
     """
 
     levels: tuple
     halfwidths: dict
     coverage: dict | None
     n_scores: int
+    bounded: dict | None = None
 
     @classmethod
     def from_errors(cls, errors, origins, horizon, backtest_errors, levels):
@@ -100,9 +104,10 @@ class ConformalIntervals:
         levels = parse_levels(levels)
         all_scores = np.concatenate([np.abs(e) for _, e in errors]) if errors else np.zeros((0, horizon))
         halfwidths = conformal_halfwidths(all_scores, levels)
-        coverage = None
+        coverage = bounded = None
         if len(origins) > 1:
             inside = {level: [] for level in levels}
+            finite = {level: [] for level in levels}
             for k, origin in enumerate(origins):
                 held_out = []
                 for j, (starts, e) in enumerate(errors):
@@ -116,8 +121,10 @@ class ConformalIntervals:
                 err = np.abs(np.asarray(backtest_errors[k], dtype=np.float64))
                 for level in levels:
                     inside[level].extend((err <= widths[level]).tolist())
+                    finite[level].extend(np.isfinite(widths[level]).tolist())
             coverage = {level: float(np.mean(v)) for level, v in inside.items()}
-        return cls(levels, halfwidths, coverage, int(all_scores.shape[0]))
+            bounded = {level: float(np.mean(v)) for level, v in finite.items()}
+        return cls(levels, halfwidths, coverage, int(all_scores.shape[0]), bounded)
 
     def bounds(self, forecast) -> dict:
         """{'lower_80': array, 'upper_80': array, ...} around `forecast` (horizon,)."""
@@ -136,5 +143,7 @@ class ConformalIntervals:
             "levels": [level_name(v) for v in self.levels],
             "halfwidths": {level_name(k): clean(v) for k, v in self.halfwidths.items()},
             "coverage": None if self.coverage is None else {level_name(k): v for k, v in self.coverage.items()},
+            "coverage_bounded_share": None if self.bounded is None else {
+                level_name(k): v for k, v in self.bounded.items()},
             "scores_per_step": self.n_scores,
         }

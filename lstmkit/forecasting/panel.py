@@ -111,6 +111,9 @@ class PanelBacktest:
             "series": {str(k): r.to_dict() for k, r in self.results.items()},
             "mean_scores": {name: {k: float(v) for k, v in row.items()} for name, row in self.mean_scores.iterrows()},
             "coverage": None if self.coverage is None else {level_name(k): v for k, v in self.coverage.items()},
+            "coverage_bounded_share": None if self.coverage is None else {
+                level_name(k): float(np.mean([r.intervals.bounded[k] for r in self.results.values()]))
+                for k in self.coverage},
             "skipped": {str(k): v for k, v in self.skipped.items()},
         }
 

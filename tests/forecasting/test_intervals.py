@@ -65,3 +65,15 @@ def test_backtest_intervals_and_forecast_bounds(airline):
     with pytest.raises(ValueError, match="BacktestResult"):
         final.predict(intervals="80")
     assert f.backtest(airline, folds=2, intervals=None).intervals is None
+
+
+def test_unbounded_held_out_intervals_are_reported_beside_the_coverage():
+    """95 % needs 19 errors per step: with fewer held out, the interval is unbounded, covers, and `bounded` says so."""
+    horizon, origins = 1, [10, 11, 12]
+    rng = np.random.default_rng(1)
+    errors = [(np.arange(o, 13), rng.normal(size=(13 - o, horizon))) for o in origins]
+    own = [np.array([50.0])] * 3  # far outside any bounded band
+    ci = ConformalIntervals.from_errors(errors, origins, horizon, own, (50, 95))
+    assert ci.coverage[95] == 1.0 and ci.bounded[95] == 0.0  # trivially covered, and said so
+    assert ci.coverage[50] == 0.0 and ci.bounded[50] == 1.0
+    assert ci.to_dict()["coverage_bounded_share"] == {"50": 1.0, "95": 0.0}
