@@ -185,7 +185,10 @@ def _load(args, size):
             data = read_series(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
                                fill=args.fill, log=log)
     except SeriesInputError as error:
-        raise UsageError(str(error)) from None
+        hint = ""
+        if "appears more than once" in str(error):  # the usual cause: a long panel read as one series
+            hint = "; if the file holds several series, name the column that tells them apart: --id-column NAME"
+        raise UsageError(str(error) + hint) from None
     cols = f"column '{data.target}'" + (f" with covariates {', '.join(data.covariates)}" if data.covariates else "")
     if future:
         cols += f" and future covariates {', '.join(future)}"

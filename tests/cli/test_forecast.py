@@ -67,6 +67,9 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
         (["--intervals", "80,120"], "argument --intervals: expected percentages between 0 and 100 such as 80,95 "
                                     "\\(or none\\), received '80,120'"),
         (["--intervals", "wide"], "argument --intervals: expected percentages"),
+        ([csv(tmp_path, "month,shop,sales\n2000-01-01,a,1\n2000-01-01,b,2\n2000-02-01,a,3\n2000-02-01,b,4\n")],
+         "more than once .*; if the file holds several series, name the column that tells them apart: "
+         "--id-column NAME$"),
         (["--strategy", "global"], "--strategy chooses how a panel is modelled; it needs --id-column NAME or --wide"),
         (["--strategy", "both"], "argument --strategy: invalid choice"),
         (["--id-column", "store", "--wide"], "--id-column \\(long format\\) and --wide \\(wide format\\) describe "
