@@ -171,7 +171,6 @@ def _load(args, size):
         series = load_dataset("airline")
         print(f"No CSV given: using the bundled dataset 'airline' ({list_datasets()['airline']}).")
         return series.to_frame(), series.name, [], "MS", []
-    from lstmkit.forecasting.panel_reading import read_known
     from lstmkit.forecasting.reading import SeriesInputError, read_series
 
     log = _status if size > LARGE_FILE else None
@@ -179,6 +178,8 @@ def _load(args, size):
         log(f"Reading {args.csv} ({_megabytes(size)})...")
     try:
         if future:
+            from lstmkit.forecasting.panel_reading import read_known  # not light: JAX is loaded here
+
             data = read_known(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
                               future_covariates=future, fill=args.fill)
         else:
