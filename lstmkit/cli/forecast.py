@@ -354,7 +354,7 @@ def _when(when):
 
 
 def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, settings):
-    from lstmkit.cli.forecast_output import accepts, finite_bands, save_model, write_json
+    from lstmkit.cli.forecast_output import accepts, finite_bands, preprocessing, save_model, write_json
     from lstmkit.plot.forecasting import plot_forecast, plot_loss_curves, save_figure
 
     os.makedirs(out_dir, exist_ok=True)
@@ -366,7 +366,7 @@ def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, set
     result.forecasts.to_csv(path, index=False)
     written.append(path)
     written.append(write_json(os.path.join(out_dir, "metrics.json"), {
-        "settings": settings, "preprocessing": _preprocessing(final), "backtest": result.to_dict(),
+        "settings": settings, "preprocessing": preprocessing(final), "backtest": result.to_dict(),
         "holdout_mase": dict(holdout.items()),
         "forecast": {str(k): float(v) for k, v in forecast["forecast"].items()},
         **({"forecast_intervals": {str(k): {c: row[c] for c in forecast.columns if c != "forecast"}
@@ -381,29 +381,3 @@ def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, set
                           logy=True)
     written.append(save_figure(ax, os.path.join(out_dir, "loss.png")))
     print(f"Wrote {out_dir}/: " + ", ".join(os.path.basename(p) for p in written))
-
-
-def _preprocessing(final):
-    """How model.keras's inputs and outputs relate to the data, so the file can be used alone."""
-    scaler = final.scaler_
-    info = {
-        "scaler": "minmax", "fitted_on_rows": final.train_rows_,
-        "data_min": float(scaler.data_min_[0]), "data_max": float(scaler.data_max_[0]),
-        "relative_to_last": final.relative,
-        "recipe": "x = (window - data_min) / (data_max - data_min); last = x[-1]; "
-                  "y = model.predict((x - last)[None, :, None]) + last; forecast = y * (data_max - data_min) + data_min",
-    }
-    past, user = final._groups
-    if past > 1:  # covariates: min-max scaled columns 2.. of the window, not made relative
-        info["covariate_data_min"] = final.covariate_scaler_.data_min_.tolist()
-        info["covariate_data_max"] = final.covariate_scaler_.data_max_.tolist()
-    if final.known_future_:
-        info["known_future_inputs"] = {
-            "columns": final.known_future_, "first_column": past,
-            "led_by": final.horizon_ if final.strategy == "direct" else 1,
-            "note": "window row t holds these inputs' values at t + led_by; the user's columns min-max scaled "
-                    "(future_data_min/max), the calendar ones (sin/cos) as they are"}
-        if user:
-            info["future_data_min"] = final.future_scaler_.data_min_.tolist()
-            info["future_data_max"] = final.future_scaler_.data_max_.tolist()
-    return info

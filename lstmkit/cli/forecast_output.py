@@ -150,3 +150,29 @@ def known_line(target, covariates, known):
     if known:
         parts.append(f"known-future inputs {', '.join(known)} (their values at the forecast steps)")
     return f"  inputs: {', '.join(parts)}"
+
+
+def preprocessing(final):
+    """How model.keras's inputs and outputs relate to the data, so the file can be used alone."""
+    scaler = final.scaler_
+    info = {
+        "scaler": "minmax", "fitted_on_rows": final.train_rows_,
+        "data_min": float(scaler.data_min_[0]), "data_max": float(scaler.data_max_[0]),
+        "relative_to_last": final.relative,
+        "recipe": "x = (window - data_min) / (data_max - data_min); last = x[-1]; "
+                  "y = model.predict((x - last)[None, :, None]) + last; forecast = y * (data_max - data_min) + data_min",
+    }
+    past, user = final._groups
+    if past > 1:  # covariates: min-max scaled columns 2.. of the window, not made relative
+        info["covariate_data_min"] = final.covariate_scaler_.data_min_.tolist()
+        info["covariate_data_max"] = final.covariate_scaler_.data_max_.tolist()
+    if final.known_future_:
+        info["known_future_inputs"] = {
+            "columns": final.known_future_, "first_column": past,
+            "led_by": final.horizon_ if final.strategy == "direct" else 1,
+            "note": "window row t holds these inputs' values at t + led_by; the user's columns min-max scaled "
+                    "(future_data_min/max), the calendar ones (sin/cos) as they are"}
+        if user:
+            info["future_data_min"] = final.future_scaler_.data_min_.tolist()
+            info["future_data_max"] = final.future_scaler_.data_max_.tolist()
+    return info
