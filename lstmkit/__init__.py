@@ -32,6 +32,8 @@ _LIGHT = (
     "lstmkit.__main__", "lstmkit._version", "lstmkit._jax_setup", "lstmkit._legacy_paths", "lstmkit._deferred_import",
     "lstmkit._paths", "lstmkit.cli", "lstmkit.cli.__main__", "lstmkit.cli.forecast", "lstmkit.cli.generate",
     "lstmkit.cli.checks", "lstmkit.forecasting", "lstmkit.forecasting.reading", "lstmkit.forecasting.series",
+    "lstmkit.forecasting.dates", "lstmkit.forecasting.panel_reading", "lstmkit.cli.forecast_output",
+    "lstmkit.cli.forecast_panel",
     "lstmkit.generation", "lstmkit.generation.store", "lstmkit.generation.vocabulary",
 )
 

@@ -158,3 +158,16 @@ def test_a_module_imported_first_is_the_one_the_library_uses(tmp_path):
                       "print(json.dumps([t._random is sys.modules['lstmkit._random'],\n"
                       "                  lstmkit.layers.LSTM is sys.modules['lstmkit.layers.lstm'].LSTM]))", tmp_path)
         assert same == [True, True], first
+
+
+def test_reading_a_csv_imports_no_jax(tmp_path):
+    # The CLI reads and checks a CSV (constant column, inf, no value column) before it loads JAX: its
+    # content errors come in well under a second. lstmkit.forecasting loads its names on first use.
+    loaded = _fresh("import lstmkit.forecasting, lstmkit.forecasting.reading, lstmkit.forecasting.panel_reading\n"
+                    "import lstmkit.cli.forecast, lstmkit.cli.forecast_panel\n"
+                    "print(json.dumps(sorted(m for m in sys.modules if m == 'jax'\n"
+                    "                        or m.startswith(('lstmkit.layers', 'lstmkit.models', 'lstmkit.training')))))",
+                    tmp_path)
+    assert loaded == []
+    assert _fresh("import lstmkit.forecasting as f\nprint(json.dumps([f.Forecaster.__name__, f.mase.__name__]))",
+                  tmp_path) == ["Forecaster", "mase"]

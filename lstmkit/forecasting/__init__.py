@@ -1,15 +1,34 @@
-"""Forecasting: `Forecaster`, rolling-origin backtests against baselines, metrics and diagnostics."""
+"""Forecasting: `Forecaster`, rolling-origin backtests against baselines, metrics and diagnostics.
 
-from lstmkit.forecasting.backtest import BacktestResult, backtest, fold_origins
-from lstmkit.forecasting.baselines import BASELINES, drift, naive, seasonal_naive
-from lstmkit.forecasting.diagnostics import RunsResult, repeat_runs, time_series_cv, train_final
-from lstmkit.forecasting.forecaster import Forecaster
-from lstmkit.forecasting.panel import PanelBacktest, PanelForecaster
-from lstmkit.forecasting.metrics import METRICS, mae, mape, mase, rmse, score_all, smape
-from lstmkit.forecasting.series import choose_defaults, infer_season
+The names below are loaded on first use, so that `lstmkit.forecasting.reading` (pandas only) can be
+imported without JAX: the CLI reads and checks a CSV before it loads the rest.
+"""
 
-__all__ = [
-    "BASELINES", "BacktestResult", "Forecaster", "PanelBacktest", "PanelForecaster", "METRICS", "backtest", "choose_defaults", "drift", "fold_origins",
-    "infer_season", "mae", "mape", "mase", "naive", "repeat_runs", "rmse", "RunsResult", "score_all",
-    "seasonal_naive", "smape", "time_series_cv", "train_final",
-]
+import importlib
+
+_WHERE = {
+    "BacktestResult": "backtest", "backtest": "backtest", "fold_origins": "backtest",
+    "BASELINES": "baselines", "drift": "baselines", "naive": "baselines", "seasonal_naive": "baselines",
+    "RunsResult": "diagnostics", "repeat_runs": "diagnostics", "time_series_cv": "diagnostics",
+    "train_final": "diagnostics",
+    "Forecaster": "forecaster",
+    "PanelBacktest": "panel", "PanelForecaster": "panel",
+    "METRICS": "metrics", "mae": "metrics", "mape": "metrics", "mase": "metrics", "rmse": "metrics",
+    "score_all": "metrics", "smape": "metrics",
+    "choose_defaults": "series", "infer_season": "series",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lstmkit.forecasting' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"lstmkit.forecasting.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
