@@ -26,7 +26,8 @@ from lstmkit.cli import UsageError
 
 # The output helpers are imported in run(): lstmkit's lazy import (lstmkit/__init__.py's _LIGHT) keeps
 # only this module and the argument checks light, so that a bad argument is reported at once.
-DEFAULTS = dict(model="lstm", units=32, layers=1, epochs=200, folds=3, seed=0, patience=20, validation_split=0.15)
+DEFAULTS = dict(model="lstm", units=32, layers=1, epochs=200, folds=3, seed=0, patience=20, validation_split=0.15,
+                max_windows=50_000)
 DEFAULT_INTERVALS = (80.0, 95.0)
 
 # The choices of --model and --fill, written out here so that parsing the arguments imports nothing
@@ -88,6 +89,9 @@ def add_parser(subparsers):
     p.add_argument("--epochs", type=_positive, help=f"most epochs per fit (default: {DEFAULTS['epochs']}, "
                                                     "with early stopping)")
     p.add_argument("--folds", type=_positive, help=f"backtest folds (default: {DEFAULTS['folds']})")
+    p.add_argument("--max-windows", type=_int_at_least(2, "an integer >= 2"), metavar="N",
+                   help=f"train each model on at most the latest N windows (default: {DEFAULTS['max_windows']:,}; "
+                        "a long series' older rows are then not trained on)")
     p.add_argument("--seed", type=_non_negative, help=f"random seed (default: {DEFAULTS['seed']})")
     p.add_argument("--fill", choices=FILL_METHODS, help="fill missing dates/values with this method "
                                                        "(default: report them and stop)")
@@ -223,7 +227,8 @@ def _model_settings(args):
     model_kind = args.model or DEFAULTS["model"]
     settings = dict(model=model_kind, units=args.units or DEFAULTS["units"], layers=args.layers or DEFAULTS["layers"],
                     epochs=args.epochs or DEFAULTS["epochs"], seed=DEFAULTS["seed"] if args.seed is None else args.seed,
-                    patience=DEFAULTS["patience"], validation_split=DEFAULTS["validation_split"])
+                    patience=DEFAULTS["patience"], validation_split=DEFAULTS["validation_split"],
+                    max_windows=args.max_windows or DEFAULTS["max_windows"])
     return settings
 
 
@@ -283,7 +288,8 @@ def run(args) -> int:
     try:
         template = Forecaster(model_kind, window=window, horizon=horizon, season=season, units=settings["units"],
                               layers=settings["layers"], epochs=settings["epochs"], seed=settings["seed"],
-                              patience=settings["patience"], validation_split=settings["validation_split"], **known)
+                              patience=settings["patience"], validation_split=settings["validation_split"],
+                              max_windows=settings["max_windows"], **known)
         # Known-future inputs: checked (calendar frequency, enough future rows) before any training.
         template.clone()._read(frame, target, covariates or None)
         if future and len(frame) - rows_known < horizon:
@@ -294,7 +300,8 @@ def run(args) -> int:
     except ValueError as error:
         raise UsageError(str(error).rstrip(".")) from None
 
-    print_settings(settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, DEFAULT_INTERVALS))
+    print_settings(settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, DEFAULT_INTERVALS,
+                                 rows=len(y)))
     calendar = template.clone()._read(frame, target, covariates or None)[3]
     known_names = calendar.columns if calendar is not None else []
     if covariates or known_names:
@@ -327,7 +334,10 @@ def run(args) -> int:
         print(line)
 
     final_epochs = int(np.median(result.best_epochs))
-    print(f"Final model: trained on all {len(y)} rows for {final_epochs} epochs (the median best epoch of the folds)")
+    windows = len(y) - window - horizon + 1
+    on = (f"the latest {settings['max_windows']:,} of its {windows:,} windows" if windows > settings["max_windows"]
+          else f"all {len(y)} rows")
+    print(f"Final model: trained on {on} for {final_epochs} epochs (the median best epoch of the folds)")
     final = template.clone(early_stopping=False, validation_split=0.0, epochs=final_epochs, verbose=1)
     final.fit(frame, target, covariates or None)
     forecast = final.predict(intervals=result) if result.intervals is not None else final.predict().to_frame(

@@ -109,7 +109,7 @@ def save_model(model, path, written):
     return False
 
 
-def settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, default_intervals):
+def settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, default_intervals, rows=None):
     """The printed settings table: (name, value, why)."""
     def src(value, note=""):
         return "given" if value is not None else "default" + (f": {note}" if note else "")
@@ -132,11 +132,21 @@ def settings_rows(args, settings, defaults, window, horizon, season, fitting, fo
         ("--layers", settings["layers"], src(args.layers)),
         ("--epochs", settings["epochs"], src(args.epochs, es) if args.epochs is None else f"given; {es}"),
         ("--folds", fitting, src(args.folds, folds_note) if args.folds is None else f"given; {folds_note}"),
+        ("--max-windows", f"{settings['max_windows']:,}", src(args.max_windows, _windows_note(settings, window, horizon, rows))),
         ("--seed", settings["seed"], src(args.seed)),
         ("--intervals", intervals, ("given" if args.intervals != default_intervals else "default") +
          ("; conformal, from the backtest folds' errors per step" if args.intervals else "")),
         ("scaling", "min-max", "fitted on each fit's training rows only; windows taken relative to their last value"),
     ]
+
+
+def _windows_note(settings, window, horizon, rows):
+    if rows is None:
+        return "the most windows a model trains on, the latest"
+    windows = rows - window - horizon + 1
+    if windows <= settings["max_windows"]:
+        return f"all {windows:,} windows are used"
+    return f"each model trains on the latest {settings['max_windows']:,} of {windows:,} windows; older rows are not trained on"
 
 
 def print_settings(rows):

@@ -96,6 +96,9 @@ class Forecaster(Prediction):
         early_stopping: stop when the validation loss has not improved for `patience`
             epochs, keeping the best epoch's weights. Needs validation_split > 0.
         validation_split: fraction of the windows, the latest ones, used for validation.
+        max_windows: train on at most this many windows, the latest (validation included; the scalers
+            still see every training row); None: all. A series of millions of rows needs no more than
+            the recent past to learn its patterns, and an epoch over all of it takes minutes.
         learning_rate: Adam's learning rate for the built networks.
         season: the seasonal period; None: inferred (calendar frequency or autocorrelation).
         seed: seed for the initial weights and the shuffling (`lstmkit.utils.set_random_seed`).
@@ -109,7 +112,7 @@ class Forecaster(Prediction):
     def __init__(self, model="lstm", *, window=None, horizon=None, units=32, layers=1, epochs=200, batch_size=16,
                  scaler="minmax", relative=True, strategy="direct", early_stopping=True, patience=20,
                  validation_split=0.15, learning_rate=1e-3, season=None, seed=0, verbose=0,
-                 future_covariates=None, calendar=False):
+                 future_covariates=None, calendar=False, max_windows=None):
         from lstmkit.models import Model
 
         if isinstance(model, str):
@@ -152,6 +155,7 @@ class Forecaster(Prediction):
         self.batch_size = _int_or_none("batch_size", batch_size, 1)
         self.patience = _int_or_none("patience", patience, 0)
         self.seed = _int_or_none("seed", seed, 0)
+        self.max_windows = _int_or_none("max_windows", max_windows, 2 if validation_split else 1)
         self.relative, self.early_stopping = bool(relative), bool(early_stopping)
         self.validation_split, self.learning_rate, self.verbose = float(validation_split), float(learning_rate), verbose
         # A given Model restarts from these weights at every fit (so backtest folds are independent).
@@ -163,7 +167,7 @@ class Forecaster(Prediction):
         """The constructor arguments."""
         names = ("window", "horizon", "units", "layers", "epochs", "batch_size", "scaler", "relative", "strategy",
                  "early_stopping", "patience", "validation_split", "learning_rate", "season", "seed", "verbose",
-                 "future_covariates", "calendar")
+                 "future_covariates", "calendar", "max_windows")
         return {"model": self.model, **{n: getattr(self, n) for n in names}}
 
     def clone(self, **changes):
@@ -278,6 +282,10 @@ class Forecaster(Prediction):
             values, after = np.concatenate([values, led[:rows]], axis=1), led[rows:]
         train_rows, n_val = self._split(rows, window, span)
         train_idx, val_idx = window_indices(rows, window, span, boundaries=[train_rows])
+        self.windows_used_ = (len(train_idx) + len(val_idx), n_windows(rows, window, span))
+        if self.max_windows is not None and len(train_idx) > self.max_windows - n_val:
+            train_idx = train_idx[-(self.max_windows - n_val):]  # the latest; older rows are not trained on
+            self.windows_used_ = (len(train_idx) + len(val_idx), self.windows_used_[1])
         if len(train_idx) == 0:
             raise ValueError(f"The series has {rows} rows; window={window} and horizon={span} need at least "
                              f"{self.min_rows(window, span)}" + (" (training and validation windows)."
@@ -317,6 +325,8 @@ class Forecaster(Prediction):
         """(train_rows, n_val): the validation part holds the last n_val windows' targets (at least
         one window when validation_split > 0); the scalers see only the rows before it."""
         total = n_windows(rows, window, span)
+        if self.max_windows is not None:
+            total = min(total, self.max_windows)
         if not self.validation_split or total < 1:
             return rows, 0
         n_val = max(1, int(round(self.validation_split * total)))

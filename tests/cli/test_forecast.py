@@ -118,7 +118,7 @@ def test_tiny_run_prints_what_it_did(tiny_run):
     for text in ("Read ", "72 rows, 1949-01-01 to 1954-12-01", "frequency: MS",
                  "season     12", "--window   24", "--horizon  12", "--epochs   2", "Total params",
                  "Backtest fold 1/1", "Epoch 2/2", "seasonal_naive", "drift", "holdout MASE", "Final model",
-                 "--intervals 80%, 95% default", "coverage not measured: that needs 2 or more backtest folds",
+                 "--intervals 80%, 95% default", "--max-windows 50,000   default: all 37 windows are used", "coverage not measured: that needs 2 or more backtest folds",
                  "note: the 95% interval is unbounded (inf) at 12 step(s): 95% needs at least 19 backtest errors",
                  f"Wrote {out}/"):
         assert text in stdout, text
@@ -143,6 +143,7 @@ def test_tiny_run_writes_every_file(tiny_run):
     assert set(metrics["backtest"]["scores"]) == {"lstmkit", "naive", "seasonal_naive", "drift"}
     assert set(metrics["backtest"]["scores"]["naive"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE"}
     assert metrics["settings"]["window"] == 24 and metrics["settings"]["folds"] == 1
+    assert metrics["settings"]["max_windows"] == 50_000
     assert metrics["forecast"] and len(metrics["forecast"]) == 12
     assert metrics["backtest"]["coverage"] is None and metrics["settings"]["intervals"] == [80.0, 95.0]
     for png in ("forecast.png", "loss.png"):

@@ -153,3 +153,22 @@ def test_bad_arguments_and_data(series):
     with pytest.raises(ValueError, match="has 23 rows; window=12 and horizon=6 need at least 24 \\(training and"):
         Forecaster(window=12, horizon=6, **TINY).fit(series.iloc[:23])
     assert Forecaster(window=12, horizon=6).min_rows() == 24
+
+
+def test_max_windows_trains_on_the_latest_windows_only(series):
+    # 144 rows, window 12, horizon 6: 127 windows; 40 kept: 6 validate (15 %), the latest 34 before them train.
+    f = Forecaster(window=12, horizon=6, max_windows=40, **TINY)
+    job = f._prepare_fit(series)
+    assert f.windows_used_ == (40, 127)
+    assert job.x.shape[0] == 34 and job.fit_args["validation_data"][0].shape[0] == 6
+    assert f.train_rows_ == 144 - (6 + 6 - 1)  # the scalers still see every training row
+    unscaled = Forecaster(window=12, horizon=6, max_windows=40, scaler=None, relative=False, **TINY)
+    x = unscaled._prepare_fit(series).x
+    values = series.to_numpy(dtype=np.float32)
+    last_train_start = unscaled.train_rows_ - 12 - 6  # the last window whose targets end at train_rows_
+    np.testing.assert_array_equal(x[-1, :, 0], values[last_train_start:last_train_start + 12])
+    np.testing.assert_array_equal(x[0, :, 0], values[last_train_start - 33:last_train_start - 33 + 12])
+    assert Forecaster(window=12, horizon=6, **TINY)._prepare_fit(series).x.shape[0] > 34
+    assert f.clone().max_windows == 40 and f.get_params()["max_windows"] == 40
+    with pytest.raises(ValueError, match="`max_windows` must be an integer >= 2; received 1"):
+        Forecaster(max_windows=1)
