@@ -20,14 +20,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstmkit._paths import PathProblem, open_regular_file
-from lstmkit.forecasting.series import infer_freq
+from lstmkit.forecasting.dates import DATE_NAME as _DATE_NAME
+from lstmkit.forecasting.dates import DateProblem, parse_dates, regular_frequency, snap_to_periods
+from lstmkit.forecasting.dates import saved_index as _saved_index
 
 __all__ = ["FILL_METHODS", "SeriesData", "SeriesInputError", "read_series", "regular_frequency"]
 
 FILL_METHODS = ("linear", "ffill", "bfill", "zero")
-_DATE_NAME = re.compile(r"date|time|year|month|day|week|period|^ds$|^yr$|quarter", re.IGNORECASE)
-# Grids tried for dates that pandas cannot infer a frequency for (because of gaps), finest last.
-_GRIDS = ("YS", "YE", "QS", "QE", "MS", "ME", "W", "D", "B", "h", "min", "s")
 
 
 class SeriesInputError(ValueError):
@@ -47,8 +46,9 @@ class SeriesData:
     notes: list = field(default_factory=list)
 
 
-def _line(pos):
-    return pos + 2  # 1-based, after the header line
+def _line(pos, first=2):
+    """The file's line number of data row `pos`: `first` is the first data row's (2 after a header row)."""
+    return pos + first
 
 
 def _numeric_share(col):
@@ -61,96 +61,28 @@ def _numeric_share(col):
     return float(pd.to_numeric(present, errors="coerce").notna().mean())
 
 
-_INT_DATE_FORMATS = {4: "%Y", 6: "%Y%m", 8: "%Y%m%d"}
+def _parse_dates(col, name, dayfirst, first):
+    try:
+        return parse_dates(col, name, dayfirst, first)
+    except DateProblem as problem:
+        raise SeriesInputError(str(problem)) from None
 
 
-def _saved_index(name):
-    """pandas names a CSV's nameless first column (a saved index) 'Unnamed: 0'."""
-    return str(name).startswith("Unnamed:")
-
-
-def _int_dates(col, name):
-    """Integer dates -- years (1000..2999), YYYYMM or YYYYMMDD -- in a column whose name says
-    date/year/..., or in a nameless saved-index column that increases. None otherwise."""
-    import pandas as pd
-
-    if not pd.api.types.is_integer_dtype(col) or col.empty:
-        return None
-    if not (_DATE_NAME.search(str(name)) or (_saved_index(name) and col.is_monotonic_increasing)):
-        return None
-    magnitude = np.abs(col.to_numpy(dtype=np.int64))
-    # Every value has as many digits as the smallest and the largest: compare those two (no loop over rows).
-    digits = {len(str(int(magnitude.min()))), len(str(int(magnitude.max())))}
-    fmt = _INT_DATE_FORMATS.get(digits.pop()) if len(digits) == 1 else None
-    if fmt is None or (fmt == "%Y" and not (col.min() >= 1000 and col.max() <= 2999)):
-        return None
-    return pd.DatetimeIndex(pd.to_datetime(col.astype(str), format=fmt, errors="coerce"))
-
-
-# Text dates are read with the format of the first row; rows in other formats get up to this many
-# more formats (each inferred from the first row still unread), then one-by-one parsing of at most
-# _MIXED_ROWS rows (slow: a few microseconds a row).
-_MORE_FORMATS = 3
-_MIXED_ROWS = 200_000
-
-
-@dataclass
-class _Dates:
-    index: object  # DatetimeIndex, NaT where a row did not parse
-    other_format: int = 0  # rows that did not match the first row's format but parsed in another one
-    example: int | None = None  # position of the first such row
-
-
-def _parse_dates(col, name):
-    """Dates from a column (a `_Dates`): datetimes, integer dates (see `_int_dates`) or text; None
-    when the column holds other numbers."""
-    import pandas as pd
-
-    if pd.api.types.is_datetime64_any_dtype(col):
-        return _Dates(pd.DatetimeIndex(col))
-    if pd.api.types.is_numeric_dtype(col):
-        dates = _int_dates(col, name)
-        return None if dates is None else _Dates(dates)
-    text = col.astype("string").reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        parsed = pd.Series(pd.to_datetime(text, errors="coerce"))
-        failed = parsed.isna() & text.notna()
-        first_failed = int(np.flatnonzero(failed.to_numpy())[0]) if failed.any() else None
-        initially = int(failed.sum())
-        # Other formats only for a column that has dates in the first format: not for a text column.
-        for _ in range(_MORE_FORMATS if parsed.notna().any() else 0):
-            if not failed.any():
-                break
-            again = pd.to_datetime(text[failed], errors="coerce")  # the format of the first row still unread
-            if not again.notna().any() or getattr(again.dtype, "tz", None) != getattr(parsed.dtype, "tz", None):
-                break
-            parsed[failed] = again
-            failed = parsed.isna() & text.notna()
-        if failed.any() and parsed.notna().any() and failed.sum() <= _MIXED_ROWS:
-            again = pd.to_datetime(text[failed], errors="coerce", format="mixed")
-            if getattr(again.dtype, "tz", None) == getattr(parsed.dtype, "tz", None):
-                parsed[failed] = again
-                failed = parsed.isna() & text.notna()
-    other = initially - int(failed.sum())
-    return _Dates(pd.DatetimeIndex(parsed), other, first_failed)
-
-
-def _find_date_column(frame, date_column):
-    """``(name, dates, near)``: the date column and its parsed `_Dates` (None, None when there is
+def _find_date_column(frame, date_column, dayfirst=None, first=2):
+    """``(name, dates, near)``: the date column and its parsed `Dates` (None, None when there is
     none), and for a file without one, a column that nearly was: ``(name, parsed rows, rows,
     first position that did not parse)`` or None."""
     if date_column is not None:
         if date_column not in frame.columns:
             raise SeriesInputError(f"date column {date_column!r} not found; columns: {', '.join(map(str, frame.columns))}")
-        return date_column, _parse_dates(frame[date_column], date_column), None
+        return date_column, _parse_dates(frame[date_column], date_column, dayfirst, first), None
     candidates, near = {}, None
     for name in frame.columns:
         col = frame[name]
         named = _DATE_NAME.search(str(name)) is not None
         if col.isna().all() or (not named and not _saved_index(name) and _numeric_share(col) > 0.5):
             continue
-        parsed = _parse_dates(col, name)
+        parsed = _parse_dates(col, name, dayfirst, first)
         if parsed is None:
             continue
         present = int(col.notna().sum())
@@ -189,7 +121,7 @@ def _find_value_column(frame, column, exclude):
                            "(and --covariates for the others you want as inputs)")
 
 
-def _to_numbers(frame, name):
+def _to_numbers(frame, name, first):
     import pandas as pd
 
     col = frame[name]
@@ -197,7 +129,7 @@ def _to_numbers(frame, name):
     bad = numbers.isna() & col.notna()
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SeriesInputError(f"column {name!r} has non-numeric values, e.g. {col.iloc[pos]!r} on line {_line(pos)}")
+        raise SeriesInputError(f"column {name!r} has non-numeric values, e.g. {col.iloc[pos]!r} on line {_line(pos, first)}")
     numbers = numbers.astype(float)
     infinite = np.isinf(numbers.to_numpy())
     if infinite.any():
@@ -205,32 +137,8 @@ def _to_numbers(frame, name):
         cell = col.iloc[pos]
         shown = repr(cell) if isinstance(cell, str) else f"{float(cell):g}"
         raise SeriesInputError(f"column {name!r} has {int(infinite.sum())} infinite value(s), the first "
-                               f"{shown} on line {_line(pos)}: every value must be a finite number")
+                               f"{shown} on line {_line(pos, first)}: every value must be a finite number")
     return numbers
-
-
-# The longest step of each grid in `_GRIDS`: a grid from a to b has at least (b - a) / step + 1 dates.
-_LONGEST_STEP = {"YS": 366, "YE": 366, "QS": 92, "QE": 92, "MS": 31, "ME": 31, "W": 7, "D": 1, "B": 3,
-                 "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
-
-
-def regular_frequency(index):
-    """The frequency of a DatetimeIndex, allowing gaps: pandas' inferred one, else the coarsest
-    calendar grid from `_GRIDS` that contains every date. Returns (freq or None, full grid or None)."""
-    import pandas as pd
-
-    freq = infer_freq(index)
-    if freq is not None:
-        return freq, pd.date_range(index[0], index[-1], freq=freq)
-    days = (index[-1] - index[0]) / pd.Timedelta(days=1)
-    for code in _GRIDS:
-        if days / _LONGEST_STEP[code] + 1 > 2 * len(index):
-            continue  # more than twice as many dates as the index: not this grid, and not built to find out
-        freq = f"W-{index[0].day_name()[:3].upper()}" if code == "W" else code
-        grid = pd.date_range(index[0], index[-1], freq=freq)
-        if len(grid) >= len(index) and len(grid) <= 2 * len(index) and index.isin(grid).all():
-            return freq, grid
-    return None, None
 
 
 def _fill(frame, method):
@@ -273,9 +181,69 @@ def _open_csv(path):
         raise SeriesInputError(message) from None
 
 
-def read_series(path, column=None, date_column=None, covariates=None, fill=None, log=None) -> SeriesData:
+_DATA_CELL = re.compile(r"^[+-]?\.?\d|^[A-Za-z]{3,9}\.?[ /-]\d")  # starts like a number, or like 'Jan 2020'
+
+
+def _is_data(cell):
+    """Whether a first-row cell reads as a value (a number or a date) rather than a column name."""
+    import pandas as pd
+
+    if not _DATA_CELL.match(cell):
+        return False
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return not pd.isna(pd.to_datetime(cell))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+
+def _has_header(head: bytes, sep) -> bool:
+    """False when every cell of the first line is a number or a date: the file has no header row."""
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    cells = next(csv.reader(lines[:1], delimiter=sep), []) if lines else []
+    cells = [c.strip() for c in cells]
+    return not (cells and all(cells) and all(_is_data(c) for c in cells))
+
+
+def _read_frame(path):
+    """``(frame, first, notes)``: the CSV as text-inferred columns, the file's line number of its
+    first data row (1 without a header row), and notes on the delimiter and the header."""
+    import pandas as pd
+
+    with _open_csv(path) as handle:
+        head = handle.read(_SNIFF_BYTES)
+        if b"\0" in head:
+            raise SeriesInputError(f"cannot read {path} as CSV: it is a binary file (it contains NUL bytes)")
+        sep = _delimiter(head)
+        header = _has_header(head, sep)
+        handle.seek(0)
+        try:
+            frame = pd.read_csv(handle, sep=sep, encoding="utf-8-sig", header=0 if header else None)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise SeriesInputError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
+        except OSError as error:
+            raise SeriesInputError(f"cannot read {path}: {error.strerror or error}") from None
+    if frame.empty:
+        raise SeriesInputError(f"{path} has no data rows")
+    notes = [] if sep == "," else [f"columns separated by {_DELIMITER_NAMES[sep]}s"]
+    if not header:
+        frame.columns = [f"column_{k + 1}" for k in range(frame.shape[1])]
+        notes.append(f"the first line holds values, not column names: read as data, columns named "
+                     f"{', '.join(frame.columns)}")
+    return frame, 2 if header else 1, notes
+
+
+def read_series(path, column=None, date_column=None, covariates=None, fill=None, log=None,
+                dayfirst=None) -> SeriesData:
     """Read a CSV into a `SeriesData`. See the module docstring. `log`, when given, is called with a
-    line as each stage starts (for progress on a large file)."""
+    line as each stage starts (for progress on a large file). `dayfirst` (None: from the data) reads
+    NN/NN/YYYY dates day first (True) or month first (False); see `lstmkit.forecasting.dates`."""
     import pandas as pd
 
     def stage(text):
@@ -284,40 +252,28 @@ def read_series(path, column=None, date_column=None, covariates=None, fill=None,
 
     if fill is not None and fill not in FILL_METHODS:
         raise SeriesInputError(f"--fill must be one of {', '.join(FILL_METHODS)}; received {fill!r}")
-    with _open_csv(path) as handle:
-        head = handle.read(_SNIFF_BYTES)
-        if b"\0" in head:
-            raise SeriesInputError(f"cannot read {path} as CSV: it is a binary file (it contains NUL bytes)")
-        sep = _delimiter(head)
-        handle.seek(0)
-        try:
-            frame = pd.read_csv(handle, sep=sep, encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise SeriesInputError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
-        except OSError as error:
-            raise SeriesInputError(f"cannot read {path}: {error.strerror or error}") from None
-    if frame.empty:
-        raise SeriesInputError(f"{path} has no data rows")
-    notes = [] if sep == "," else [f"columns separated by {_DELIMITER_NAMES[sep]}s"]
+    if dayfirst not in (None, True, False):
+        raise SeriesInputError(f"dayfirst must be None, True or False; received {dayfirst!r}")
+    frame, first, notes = _read_frame(path)
     covariates = list(covariates or [])
     missing = [c for c in covariates if c not in frame.columns]
     if missing:
         raise SeriesInputError(f"covariate column(s) {', '.join(missing)} not found; columns: "
                                f"{', '.join(map(str, frame.columns))}")
     stage(f"Finding the date and value columns in {len(frame):,} rows, reading the dates...")
-    date_col, parsed, near = _find_date_column(frame, date_column)
+    date_col, parsed, near = _find_date_column(frame, date_column, dayfirst, first)
     exclude = set(covariates) | ({date_col} if date_col is not None else set())
     target = _find_value_column(frame, column, exclude)
     if target in covariates:
         raise SeriesInputError(f"column {target!r} cannot be both the target and a covariate")
-    data = pd.DataFrame({name: _to_numbers(frame, name) for name in [target, *covariates]})
+    data = pd.DataFrame({name: _to_numbers(frame, name, first) for name in [target, *covariates]})
 
     freq = None
     if date_col is None:
         if near is not None:
             name, good, rows, pos = near
             notes.append(f"column {name!r} was not used as the date column: {rows - good:,} of its {rows:,} values "
-                         f"are not dates (the first {frame[name].iloc[pos]!r} on line {_line(pos)}); rows are "
+                         f"are not dates (the first {frame[name].iloc[pos]!r} on line {_line(pos, first)}); rows are "
                          "numbered 0, 1, ... (name it with --date-column to see every problem)")
         else:
             notes.append("no date column found: rows are numbered 0, 1, ... (name one with --date-column)")
@@ -326,12 +282,17 @@ def read_series(path, column=None, date_column=None, covariates=None, fill=None,
         if dates is None or dates.isna().any():
             pos = 0 if dates is None else int(np.flatnonzero(dates.isna())[0])
             raise SeriesInputError(f"cannot parse column {date_col!r} as dates: {frame[date_col].iloc[pos]!r} "
-                                   f"on line {_line(pos)}")
+                                   f"on line {_line(pos, first)}")
         if parsed.other_format:
             pos = parsed.example
             notes.append(f"column {date_col!r} mixes date formats: {parsed.other_format:,} of {len(dates):,} rows "
                          f"are not in the first row's format (the first {frame[date_col].iloc[pos]!r} on line "
-                         f"{_line(pos)}) and were read in their own; check that they mean the dates you expect")
+                         f"{_line(pos, first)}) and were read in their own; check that they mean the dates you expect")
+        if parsed.note:
+            notes.append(parsed.note)
+        if dayfirst is not None and parsed.day_first is None:
+            notes.append(f"{'--dayfirst' if dayfirst else '--no-dayfirst'} changed nothing: column {date_col!r} "
+                         "has no dates written NN/NN/YYYY")
         data.index = dates.rename(date_col)
         if not data.index.is_monotonic_increasing:
             data = data.sort_index()
@@ -341,6 +302,12 @@ def read_series(path, column=None, date_column=None, covariates=None, fill=None,
             raise SeriesInputError(f"date {dup[0].date()} appears more than once in column {date_col!r}")
         stage("Checking the frequency of the dates...")
         freq, grid = regular_frequency(data.index)
+        if freq is None:
+            snapped, note = snap_to_periods(data.index)
+            if snapped is not None:
+                data.index = snapped
+                notes.append(note)
+                freq, grid = regular_frequency(data.index)
         if freq is None:
             notes.append("dates are irregular: no frequency inferred; future steps are numbered, not dated")
         elif len(grid) > len(data):
@@ -358,7 +325,7 @@ def read_series(path, column=None, date_column=None, covariates=None, fill=None,
         if fill is None:
             col = empty.any().idxmax()
             pos = int(np.flatnonzero(empty[col].to_numpy())[0])
-            where = data.index[pos].date() if date_col is not None else f"line {_line(pos)}"
+            where = data.index[pos].date() if date_col is not None else f"line {_line(pos, first)}"
             raise SeriesInputError(f"column {col!r} has {int(empty[col].sum())} missing value(s), the first at "
                                    f"{where}; pass --fill {'|'.join(FILL_METHODS)} to fill them")
         count = int(empty.to_numpy().sum())

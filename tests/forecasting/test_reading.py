@@ -129,9 +129,13 @@ def test_mixed_date_formats_are_read_with_a_note(tmp_path):
     data = read_series(path)
     assert data.date_column == "date" and data.freq == "D"
     assert data.frame.index[-1] == pd.Timestamp("2020-01-10")
-    assert len(data.notes) == 1 and data.notes[0].startswith(
+    assert len(data.notes) == 2 and data.notes[0].startswith(
         "column 'date' mixes date formats: 2 of 10 rows are not in the first row's format (the first '01/09/2020' "
         "on line 10)")
+    # 01/09/2020 reads both ways: January 9 keeps the dates regular, and the note says so.
+    assert data.notes[1] == ("column 'date' has dates such as '01/09/2020' on line 10 that read as day/month or "
+                             "month/day: read as month/day (the reading under which they are regular dates in order); "
+                             "pass --dayfirst for the other reading")
 
 
 def test_a_column_that_is_nearly_dates_is_not_dropped_silently(tmp_path):
@@ -229,3 +233,74 @@ def test_irregular_times_never_build_a_grid_much_longer_than_the_series(tmp_path
     monkeypatch.setattr(pd, "date_range", recording)
     assert reading.regular_frequency(index) == (None, None)
     assert max(built, default=0) <= 2 * n  # the one-second grid (60 x n dates) is not made to be rejected
+
+
+# --- [forecasting at scale] issue 16, item 6: headers, day/month order, mid-period dates ---
+
+def test_a_file_without_a_header_row_loses_no_row(tmp_path):
+    data = read_series(write(tmp_path, "".join(f"2020-01-{d:02d},{d * 1.5}\n" for d in range(1, 11))))
+    assert (data.date_column, data.target, data.freq, len(data.frame)) == ("column_1", "column_2", "D", 10)
+    assert data.frame["column_2"].iloc[0] == 1.5  # the first line is a row, not the column names
+    assert data.notes == ["the first line holds values, not column names: read as data, columns named "
+                          "column_1, column_2"]
+    data = read_series(write(tmp_path, "3\n1\n2\n4\n", name="values.csv"))
+    assert data.frame["column_1"].tolist() == [3.0, 1.0, 2.0, 4.0]
+    # Line numbers count from the first line when it is data.
+    with pytest.raises(SeriesInputError, match="'x' on line 2$"):
+        read_series(write(tmp_path, "2020-01-01,1\n2020-01-02,x\n", name="bad.csv"))
+    # Names that contain digits, and a saved index's empty name, are still a header.
+    for text in ("t1,v2\n1,2\n3,4\n5,6\n", ",0\n1821,269\n1822,321\n1823,585\n"):  # (t1 reads as a date to dateutil)
+        data = read_series(write(tmp_path, text, name="h.csv"), column="v2" if text[0] == "t" else None)
+        assert not any("first line" in n for n in data.notes) and len(data.frame) == 3
+
+
+def dmy(tmp_path, dates, name="dmy.csv"):
+    return write(tmp_path, "date,v\n" + "".join(f"{d:%d/%m/%Y},{i}\n" for i, d in enumerate(dates)), name=name)
+
+
+def test_day_first_dates_are_read_day_first(tmp_path):
+    days = pd.date_range("2020-01-01", periods=40, freq="D")
+    path = dmy(tmp_path, days)
+    data = read_series(path)  # 13/01/2020 decides it: no note needed
+    assert data.frame.index.equals(days.rename("date")) and data.freq == "D" and data.notes == []
+    with pytest.raises(SeriesInputError, match="^--no-dayfirst does not fit column 'date': '13/01/2020' on line 14 "
+                                               "can only be day first$"):
+        read_series(path, dayfirst=False)
+    text = "date,v\n13/01/2020,1\n01/13/2020,2\n01/14/2020,3\n"
+    with pytest.raises(SeriesInputError, match="mixes day/month and month/day dates: '13/01/2020' on line 2"):
+        read_series(write(tmp_path, text))
+
+
+def test_ambiguous_day_month_dates_say_which_reading_was_taken(tmp_path):
+    months = pd.date_range("2020-01-01", periods=30, freq="MS")  # 01/02/2020 is February 1 or January 2
+    path = dmy(tmp_path, months)
+    data = read_series(path)
+    assert data.frame.index.equals(months.rename("date")) and data.freq == "MS"
+    assert data.notes == ["column 'date' has dates such as '01/01/2020' on line 2 that read as day/month or "
+                          "month/day: read as day/month (the reading under which they are regular dates in order); "
+                          "pass --no-dayfirst for the other reading"]
+    data = read_series(path, dayfirst=False)
+    assert data.frame.index[1] == pd.Timestamp("2020-01-02")
+    assert data.notes[0].endswith("read as month/day, as --no-dayfirst says")
+    # ISO dates are never read day first (pandas' dayfirst would read 2020-01-02 as February 1).
+    iso = write(tmp_path, "date,v\n" + "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(months)), name="iso.csv")
+    data = read_series(iso, dayfirst=True)
+    assert data.frame.index.equals(months.rename("date"))
+    assert data.notes == ["--dayfirst changed nothing: column 'date' has no dates written NN/NN/YYYY"]
+
+
+def test_mid_period_dates_snap_to_a_regular_frequency(tmp_path):
+    mid = [pd.Timestamp(y, m, (15, 14, 16, 15)[m % 4]) for y in (2020, 2021, 2022) for m in range(1, 13)]
+    data = read_series(write(tmp_path, "date,v\n" + "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(mid))))
+    assert data.freq == "MS" and data.frame.index[0] == pd.Timestamp("2020-01-01") and len(data.frame) == 36
+    assert data.notes == ["one date per month, not at a fixed point in it (e.g. 2020-01-14): 36 of 36 dates moved "
+                          "to the start of their month; frequency MS"]
+    weeks = [pd.Timestamp("2020-01-06") + pd.Timedelta(days=7 * i + i % 3) for i in range(30)]
+    data = read_series(write(tmp_path, "date,v\n" + "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(weeks)),
+                             name="weeks.csv"))
+    assert data.freq == "W-MON" and data.frame.index[1] == pd.Timestamp("2020-01-13")
+    # Two dates in one month, or many months without one, are not snapped: irregular, as before.
+    sparse = mid[:10] + [mid[9] + pd.Timedelta(days=3)] + mid[20:]
+    data = read_series(write(tmp_path, "date,v\n" + "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(sparse)),
+                             name="sparse.csv"))
+    assert data.freq is None and any("irregular" in n for n in data.notes)
