@@ -32,7 +32,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lstmkit._version import __version__
+
     parser = _Parser(prog="lstmkit", description="Sequence models with LSTMs on JAX, Keras-compatible.")
+    parser.add_argument("--version", action="version", version=f"lstmkit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in SUBCOMMANDS:
@@ -44,7 +47,10 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     prog = "lstmkit" + (f" {argv[0]}" if argv and argv[0] in SUBCOMMANDS else "")
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # --version and --help have printed what was asked
+            return int(done.code or 0)
         module = importlib.import_module(f"lstmkit.cli.{args.command}")
         return int(module.run(args) or 0)
     except UsageError as error:

@@ -1,0 +1,49 @@
+"""`lstmkit forecast` options about the input: a bundled dataset's name as the CSV, `--season` and
+`--dayfirst`. Standard library (and lstmkit.data's table of datasets) only: they run before JAX loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+__all__ = ["add_options", "bundled_csv", "season_row"]
+
+
+def _season(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer (1: no season), received {text!r}")
+    return value
+
+
+def add_options(parser):
+    """Declare --season and --dayfirst/--no-dayfirst on the forecast parser."""
+    parser.add_argument("--season", type=_season, metavar="N",
+                        help="the seasonal period in steps (1: none; default: from the dates' frequency or the "
+                             "autocorrelation); the default window is two seasons, the horizon one")
+    parser.add_argument("--dayfirst", action=argparse.BooleanOptionalAction, default=None,
+                        help="read dates written NN/NN/YYYY day first (--dayfirst) or month first (--no-dayfirst); "
+                             "default: from the rows that decide it, else the reading that gives regular dates")
+
+
+def bundled_csv(args):
+    """When the CSV argument names a bundled dataset (see `lstmkit.data.list_datasets`) and no file of
+    that name exists, point it at the bundled CSV; returns the line to print, or None. A file wins."""
+    from lstmkit.data.datasets import DATASETS, dataset_path, list_datasets
+
+    name = args.csv
+    if name is None or os.path.exists(name) or name not in DATASETS:
+        return None
+    args.csv = dataset_path(name)
+    return f"'{name}' is a bundled dataset: {list_datasets()[name]}."
+
+
+def season_row(args, defaults):
+    """The settings table's row for the season: (option, value, where it came from)."""
+    season = defaults.season
+    why = "given" if args.season is not None else f"from the data: {defaults.reasons['season']}"
+    return "--season", season or "none", why

@@ -1,0 +1,36 @@
+"""The `lstmkit` command itself: --version, and the forecast options that read the input."""
+
+import argparse
+
+import pytest
+
+from lstmkit._version import __version__
+from lstmkit.cli import main
+from lstmkit.cli.forecast_options import add_options, bundled_csv
+from lstmkit.data import dataset_path
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"lstmkit {__version__}"
+
+
+def test_a_bundled_name_is_the_bundled_csv(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(csv="sunspots")
+    assert bundled_csv(args).startswith("'sunspots' is a bundled dataset: yearly mean sunspot numbers")
+    assert args.csv == dataset_path("sunspots")
+    (tmp_path / "nile").write_text("year,v\n2000,1\n")  # a file of that name wins
+    args = argparse.Namespace(csv="nile")
+    assert bundled_csv(args) is None and args.csv == "nile"
+    assert bundled_csv(argparse.Namespace(csv="other.csv")) is None
+
+
+def test_season_and_dayfirst_options():
+    parser = argparse.ArgumentParser()
+    add_options(parser)
+    args = parser.parse_args(["--season", "24", "--no-dayfirst"])
+    assert (args.season, args.dayfirst) == (24, False)
+    assert parser.parse_args([]).dayfirst is None and parser.parse_args(["--dayfirst"]).dayfirst is True
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--season", "0"])
