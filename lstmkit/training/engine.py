@@ -26,7 +26,7 @@ import numpy as np
 import optax
 
 from lstmkit.distribution import placement
-from lstmkit.training import early_stop, programs
+from lstmkit.training import early_stop, epoch_parts, programs
 from lstmkit.training.compiled_loss import CompiledLoss, _expand_to
 
 # Room for this many epochs' logs per compiled call (the call itself runs n <= CHUNK).
@@ -287,7 +287,7 @@ class Engine:
 
     # ------------------------------------------------------------ entry points
     # Each returns a compiled function of this model's own keys (programs.program translates them).
-    def run_epochs_fn(self, bs, shuffle, val_bs, batches=None, val_batches=None, stop=None):
+    def run_epochs_fn(self, bs, shuffle, val_bs, batches=None, val_batches=None, stop=None, windowed=False):
         """jit-compiled: (carry, data, val_data, orders, base_key, epoch0, n, n_real, n_val_real)
         -> (carry, logs[CHUNK, n_logs]); `n_real` / `n_val_real`: how many rows of the (padded) data are real.
 
@@ -301,9 +301,28 @@ class Engine:
         With `stop` (an `early_stop.StopPlan`) the program runs `EarlyStopping`'s rule after each
         epoch and takes two more arguments, (stop_state, stop_params), after n_val_real; it returns
         (carry, logs, stop_state, epochs_run) and ends its loop when the rule stops or is undecided.
+
+        `windowed` (what `fit` runs, `epoch_parts.run_windowed`): three more arguments after n_val_real,
+        (acc, start, stop): the call runs from batch `start` of its first epoch to batch `stop` of its last,
+        so one long epoch can run in several calls; it returns (carry, logs, acc, running row).
         """
         batches, val_batches = batches or ARRAYS, val_batches or ARRAYS
         key = ("epochs", bs, shuffle, val_bs, batches.key, val_batches.key, stop)
+
+        if windowed:
+            if stop is not None:
+                raise ValueError("run_epochs_fn: a windowed run has no in-program early stopping (stop=...).")
+            key += ("windowed",)
+
+            def build_windowed(o):
+                def run(carry, data, val_data, orders, base_key, epoch0, n, n_real, n_val_real, acc, start, stop):
+                    return epoch_parts.run_windowed(o.tracer, bs, shuffle, val_bs, batches, val_batches,
+                                                    orders.shape[0] if shuffle else EPOCH_CHUNK, carry, data,
+                                                    val_data, orders, base_key, epoch0, n, n_real, n_val_real, acc,
+                                                    start, stop)
+                return run
+
+            return programs.program(self.owner, key, build_windowed)
 
         def build(o):
             def run(carry, data, val_data, orders, base_key, epoch0, n, n_real, n_val_real, *stopping):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import json
+import time
 
 import numpy as np
 
@@ -36,6 +37,11 @@ from lstmkit.training import memory
 MAX_ARCHITECTURES = 64
 
 _TRACE_COUNT = collections.Counter()  # program kind -> traces (tests count compilations with it)
+
+# Seconds spent compiling programs before their first run, and who wants to know when one starts or ends
+# (a progress bar shows "compiling…" and keeps compile time out of its ETA).
+_COMPILE_SECONDS = [0.0]
+COMPILE_WATCHERS: list = []  # functions called with True when a program starts compiling, False when done
 
 # XLA:CPU options for the programs of small models. A short fit of a small model is mostly XLA compiling
 # its one program, and most of that is generating code for its 40-60 tiny fusions: XLA's LLVM IR emitters
@@ -88,6 +94,25 @@ def programs_for(key) -> Programs:
 def clear():
     """Forget every shared program (tests; a long session's memory)."""
     _CACHE.clear()
+
+
+def compile_seconds() -> float:
+    """Seconds this process spent compiling programs ahead of their first run (see `program`)."""
+    return _COMPILE_SECONDS[0]
+
+
+class _compiling:
+    """Within: a program compiles (timed, and told to `COMPILE_WATCHERS`)."""
+
+    def __enter__(self):
+        for watch in list(COMPILE_WATCHERS):
+            watch(True)
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc):
+        _COMPILE_SECONDS[0] += time.perf_counter() - self.t0
+        for watch in list(COMPILE_WATCHERS):
+            watch(False)
 
 
 def trace_count(kind=None) -> int:
@@ -350,7 +375,9 @@ def program(owner, key, build):
             inside_trace = memory.has_tracers(pargs)  # called while another program traces: nothing runs now
             if not (inside_trace or memory.check_disabled()):
                 try:
-                    memory.check(_compiled(progs, fn, pargs), key, pargs)
+                    with _compiling():
+                        executable = _compiled(progs, fn, pargs)
+                    memory.check(executable, key, pargs)
                 except memory.ResourceExhaustedError:
                     fn.clear_cache()  # so that the same call again is checked again, not run from the cache
                     raise
