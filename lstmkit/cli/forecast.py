@@ -364,7 +364,7 @@ def _when(when):
 
 
 def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, settings):
-    from lstmkit.cli.forecast_output import accepts, finite_bands, preprocessing, save_model, write_json
+    from lstmkit.cli.forecast_output import preprocessing, save_model, write_json
     from lstmkit.plot.forecasting import plot_forecast, plot_loss_curves, save_figure
 
     os.makedirs(out_dir, exist_ok=True)
@@ -382,10 +382,9 @@ def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, set
         **({"forecast_intervals": {str(k): {c: row[c] for c in forecast.columns if c != "forecast"}
                                    for k, row in forecast.iterrows()}} if forecast.shape[1] > 1 else {})}))
     save_model(final.model_, os.path.join(out_dir, "model.keras"), written)
-    extra = {"intervals": finite_bands(forecast)} if forecast.shape[1] > 1 and accepts(plot_forecast, "intervals") \
-        else {}
-    ax = plot_forecast(frame[target], forecast=forecast["forecast"], backtest=result,
-                       title=f"{target}: backtest forecasts and the next {len(forecast)} steps", **extra)
+    # the frame with its bounds: the picture shades the bands (and names unbounded steps, not drawn)
+    ax = plot_forecast(frame[target], forecast=forecast, backtest=result, season=settings.get("season"),
+                       title=f"{target}: backtest forecasts and the next {len(forecast)} steps")
     written.append(save_figure(ax, os.path.join(out_dir, "forecast.png")))
     ax = plot_loss_curves(result, title=f"train vs validation loss, {len(result.histories)} backtest fit(s)",
                           logy=True)

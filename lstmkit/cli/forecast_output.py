@@ -5,7 +5,6 @@ Imported once the arguments and paths are checked (see lstmkit/cli/forecast.py).
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
@@ -82,21 +81,6 @@ def bounded_notes(bounded):
                          f"steps (too few errors without their own fold) and count as covering; more --folds "
                          "measure it better")
     return lines
-
-
-def finite_bands(frame):
-    """The forecast frame for a picture: unbounded bounds (inf) left out as NaN."""
-    import numpy as np
-
-    return frame.replace([np.inf, -np.inf], np.nan)
-
-
-def accepts(function, name):
-    """Whether `function` takes a keyword argument `name` (the pictures gain optional ones over time)."""
-    try:
-        return name in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def save_model(model, path, written):

@@ -18,7 +18,7 @@ import re
 import time
 
 from lstmkit.cli import UsageError
-from lstmkit.cli.forecast_output import (METRICS_HEADER, accepts, bounded_notes, finite_bands, fmt_time, interval_lines,
+from lstmkit.cli.forecast_output import (METRICS_HEADER, bounded_notes, fmt_time, interval_lines,
                                          known_line, metrics_row, print_settings, save_model, settings_rows,
                                          status, write_json)
 
@@ -260,21 +260,9 @@ def _write(out_dir, data, panel, forecast, result, final, settings):
     written.append(write_json(os.path.join(out_dir, "metrics.json"), {
         "settings": settings, "backtest": backtest, "model_files": model_files, "forecast": forecasts}))
     history = {k: panel[k][data.target].iloc[:int(settings["rows"][k])] for k in result.results}
-    plot_panel = getattr(plots, "plot_panel", None)
-    if plot_panel is not None:
-        axes = plot_panel(history, forecast=finite_bands(forecast), backtest=result, id=data.id)
-        first = getattr(axes, "flat", [axes])[0]
-        written.append(plots.save_figure(first, os.path.join(out_dir, "forecast.png")))
-    else:  # no panel picture in this lstmkit: the first series
-        key = next(iter(result.results))
-        part = forecast[forecast[data.id] == key].set_index("time")
-        extra = {"intervals": finite_bands(part)} if accepts(plots.plot_forecast, "intervals") else {}
-        ax = plots.plot_forecast(history[key], forecast=part["forecast"], backtest=result.results[key],
-                                 title=f"{data.target} of {key!r}: backtest forecasts and the next steps", **extra)
-        written.append(plots.save_figure(ax, os.path.join(out_dir, "forecast.png")))
-    key = next(iter(result.results))
-    ax = plots.plot_loss_curves(result.results[key], logy=True,
-                                title=f"train vs validation loss, series {key!r}, {len(result.results[key].histories)} "
-                                      "backtest fit(s)")
+    axes = plots.plot_panel(history, forecast=forecast, backtest=result, id=data.id)
+    written.append(plots.save_figure(axes, os.path.join(out_dir, "forecast.png")))
+    ax = plots.plot_loss_curves(result, logy=True,
+                                title=f"train vs validation loss, {len(result.results)} series x their backtest folds")
     written.append(plots.save_figure(ax, os.path.join(out_dir, "loss.png")))
     print(f"Wrote {out_dir}/: " + ", ".join(os.path.basename(p) for p in written))
