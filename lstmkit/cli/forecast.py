@@ -311,7 +311,9 @@ def run(args) -> int:
     build_model(model_kind, window, n_features, horizon, settings["units"], settings["layers"]).summary()
 
     def on_fit(k, origin):
-        print(f"Backtest fold {k + 1}/{fitting}: training on the {origin} rows up to {fmt_time(y.index[origin - 1])}, "
+        capped = origin - window - horizon + 1 > settings["max_windows"]
+        on = f"the latest {settings['max_windows']:,} windows of the {origin:,} rows" if capped else f"the {origin} rows"
+        print(f"Backtest fold {k + 1}/{fitting}: training on {on} up to {fmt_time(y.index[origin - 1])}, "
               f"forecasting the next {horizon}")
 
     result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=1, on_fit=on_fit,
