@@ -191,12 +191,26 @@ class Defaults:
 GOOD_WINDOWS = 20  # training windows wanted before the first backtest origin
 
 
-def _candidates(n, season, window, horizon):
+# A second, longer season by frequency code: hourly data has a daily season (24) and a weekly one.
+LONGER_SEASONS = {"h": 168, "H": 168}
+
+
+def longer_season(index, season, n):
+    """The longer season of a series with two (hourly: daily 24 and weekly 168), when its calendar
+    season is the shorter one and it covers three of the longer; else None."""
+    code = _freq_code(index)
+    longer = LONGER_SEASONS.get(code.split("-")[0]) if code else None
+    if longer is None or season != 24 or n < 3 * longer:
+        return None
+    return longer
+
+
+def _candidates(n, season, window, horizon, longer=None):
     """(horizon, window, note) pairs in order of preference; the first is the plain default."""
     if season:
         horizons = [(season, "one season"), (season // 2, "half a season (the series is short)"),
                     (season // 4, "a quarter season (the series is short)")]
-        windows = [2 * season, season, season // 2]
+        windows = ([longer] if longer else []) + [2 * season, season, season // 2]
     else:
         h0 = int(np.clip(n // 20, 1, 10))
         horizons = [(h0, "rows/20, clipped to 1..10 (no season)"), (h0 // 2, "half the usual (the series is short)"),
@@ -213,9 +227,11 @@ def _candidates(n, season, window, horizon):
     return pairs
 
 
-def _window_reason(window, season, given, first):
+def _window_reason(window, season, given, first, longer=None):
     if given:
         return "given"
+    if longer and window == longer:
+        return f"one longer season of {longer} (the data has a season of {season} and one of {longer})"
     seasons = window // season if season and window % season == 0 else 0
     text = f"{seasons} season{'s' if seasons > 1 else ''} of {season}" if seasons else f"{window} steps"
     return text if first else text + " (shortened: the series is short)"
@@ -224,7 +240,9 @@ def _window_reason(window, season, given, first):
 def choose_defaults(index, values, window=None, horizon=None, season=None, folds=0, min_rows=None) -> Defaults:
     """Season, window, horizon (and backtest folds) for a series, keeping any the caller fixed.
 
-    Seasonal data: horizon = one season, window = two seasons. Otherwise: horizon = rows/20
+    Seasonal data: horizon = one season, window = two seasons; with two seasons (hourly data over
+    at least three weeks: 24 and 168, see `longer_season`) and the season not given, the window
+    is one longer season, so that each window sees the same hour a week before. Otherwise: horizon = rows/20
     clipped to 1..10, window = max(10, 2 * horizon). When the first of `folds` backtest
     folds would have fewer than 20 training windows, shorter windows, then shorter horizons,
     then fewer folds are tried, in that order; failing that, the first setting that can be
@@ -240,13 +258,14 @@ def choose_defaults(index, values, window=None, horizon=None, season=None, folds
         reasons["season"] = "given"
     season = season if season and season > 1 else None
     min_rows = min_rows or (lambda w, h: w + h)
-    pairs = _candidates(n, season, window, horizon)
+    longer = longer_season(index, season, n) if reasons["season"] != "given" else None
+    pairs = _candidates(n, season, window, horizon, longer)
     fold_options = list(range(folds, 0, -1)) if folds else [0]
     feasible = [(h, w, note, f) for (h, w, note) in pairs for f in fold_options if n - f * h >= min_rows(w, h)]
     good = [c for c in feasible if n - c[3] * c[0] - c[1] - c[0] + 1 >= GOOD_WINDOWS]
     fallback = sorted(feasible, key=lambda c: -c[3])  # keep as many folds as possible
     h, w, note, f = (good or fallback or [(*pairs[0], fold_options[0])])[0]
     reasons["horizon"] = note
-    reasons["window"] = _window_reason(w, season, window is not None, (h, w) == pairs[0][:2])
+    reasons["window"] = _window_reason(w, season, window is not None, (h, w) == pairs[0][:2], longer)
     reasons["folds"] = "" if f == folds else f"reduced from {folds}: the series is short"
     return Defaults(season=season, window=int(w), horizon=int(h), folds=f, reasons=reasons)

@@ -94,3 +94,16 @@ def test_season_search_is_quick_on_a_million_rows():
     # Seasons are looked for up to MAX_SEASON steps, however long the series.
     longer = np.tile(rng.normal(size=MAX_SEASON + 500), 100)
     assert MAX_SEASON >= 1440 * 2 and infer_season(pd.RangeIndex(longer.size), longer)[0] is None
+
+
+def test_hourly_data_over_three_weeks_gets_a_window_of_one_week():
+    """Two seasons (issue 16): daily 24 and weekly 168; the window covers the longer one."""
+    n = 24 * 7 * 6
+    idx = pd.date_range("2020-01-06", periods=n, freq="h")
+    values = np.sin(2 * np.pi * np.arange(n) / 24) + np.random.default_rng(0).normal(size=n) * 0.1
+    d = choose_defaults(idx, values, folds=3)
+    assert (d.season, d.window, d.horizon) == (24, 168, 24)
+    assert d.reasons["window"] == "one longer season of 168 (the data has a season of 24 and one of 168)"
+    # Shorter than three weeks, or the season given: two daily seasons, as before.
+    assert choose_defaults(idx[:400], values[:400], folds=3).window == 48
+    assert choose_defaults(idx, values, season=24, folds=3).window == 48
