@@ -141,7 +141,10 @@ class BackupAndRestore(Callback):
             self._save_model()
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and os.path.exists(self.backup_dir):
+        from lstmkit.distribution import placement
+
+        # Under a distribution over a cluster, process 0 writes the backup and deletes it.
+        if self.delete_checkpoint and placement.is_writer() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 
     def _should_save_on_batch(self, batch):

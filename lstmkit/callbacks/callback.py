@@ -209,7 +209,13 @@ class _Console:
 
 
 def print_msg(message):
-    """Print a message on its own line (closing an open progress line first) and flush."""
+    """Print a message on its own line (closing an open progress line first) and flush.
+
+    Under a distribution over a cluster, only process 0 prints (all run the same fit)."""
+    from lstmkit.distribution import placement
+
+    if not placement.is_writer():
+        return
     out = sys.stdout
     if _Console.line_open:
         out.write("\n")

@@ -17,6 +17,7 @@ logs as Keras 3 does.
 """
 
 from lstmkit.callbacks import callback as callback_mod
+from lstmkit.distribution import placement
 from lstmkit.callbacks.callback import Callback
 from lstmkit.callbacks.history import History
 from lstmkit.callbacks.progbar_logger import ProgbarLogger
@@ -66,6 +67,9 @@ class CallbackList(Callback):
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
         super().__init__()
         self.callbacks = _flatten(callbacks)
+        if not placement.is_writer():  # a cluster's processes run the same fit: process 0 prints and logs
+            self.callbacks = [cb for cb in self.callbacks if not getattr(cb, "_process_zero_only", False)]
+            add_progbar = False
         self._history = None
         self._progbar = None
         for cb in self.callbacks:

@@ -31,7 +31,11 @@ class CSVLogger(Callback):
         filename: path of the CSV file, e.g. 'run/log.csv'.
         separator: the field separator. Defaults to ','.
         append: append to an existing file (no second header) instead of overwriting it.
+
+    Under a distribution over a cluster of processes, only process 0 writes the file.
     """
+
+    _process_zero_only = True
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()

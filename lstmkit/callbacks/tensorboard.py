@@ -91,6 +91,7 @@ class TensorBoard(Callback):
     """
 
     _live_epochs = False  # replayed after a compiled call; see the module docstring
+    _process_zero_only = True  # under a distribution over a cluster, only process 0 writes event files
     _conditional_hooks = ("on_train_batch_begin", "on_train_batch_end")
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,

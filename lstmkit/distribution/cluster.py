@@ -101,3 +101,24 @@ def num_processes():
 
 def process_id():
     return jax.process_index()
+
+
+def client():
+    """The cluster's coordination client after `initialize` (None in a lone process).
+
+    Read from JAX's own state rather than `jax.process_count()`, which would start the backends: a
+    file saved before `initialize` must not make `initialize` impossible."""
+    try:
+        from jax._src import distributed
+    except ImportError:  # pragma: no cover - JAX moved it: behave as a lone process
+        return None
+    return distributed.global_state.client
+
+
+def cluster_process_id():
+    """This process's id in the cluster (0 in a lone process), without starting the backends."""
+    if client() is None:
+        return 0
+    from jax._src import distributed
+
+    return int(distributed.global_state.process_id or 0)

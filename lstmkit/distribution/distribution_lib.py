@@ -217,11 +217,6 @@ class Distribution:
     def auto_shard_dataset(self, value):
         if value not in (True, False):
             raise ValueError(f"`auto_shard_dataset` must be True or False; received {value!r}.")
-        if not value and self._is_multi_process:
-            # Each process would pass its own rows; lstmkit's programs take every process's same arrays.
-            raise ValueError("auto_shard_dataset=False (each process passing its own shard of the data) is not "
-                             "supported yet: pass the same arrays in every process and keep auto_shard_dataset=True; "
-                             "each device then trains on its own part of every batch.")
         self._auto_shard_dataset = value
 
     def get_data_layout(self, data_shape):
@@ -237,8 +232,10 @@ class Distribution:
         raise NotImplementedError
 
     def distribute_dataset(self, dataset):
-        """The data this process feeds. lstmkit's arrays are given whole in every process and each device
-        takes its part of every batch inside the compiled program, so the dataset is returned as it is."""
+        """The data this process feeds, returned as it is: with `auto_shard_dataset=True` every process
+        passes the same arrays and each device takes its part of every batch inside the compiled program;
+        with False each process passes its own shard and the training methods gather the shards
+        (see `lstmkit.distribution.shards`)."""
         return dataset
 
     @contextlib.contextmanager

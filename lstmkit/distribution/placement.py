@@ -25,6 +25,7 @@ import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
+from lstmkit.distribution import cluster
 from lstmkit.distribution import distribution_lib as lib
 
 _tracing = {"kind": None}  # the kind of program being traced ("epochs", "many", ...)
@@ -32,6 +33,30 @@ _tracing = {"kind": None}  # the kind of program being traced ("epochs", "many",
 
 def current():
     return lib._current["distribution"]
+
+
+def is_writer():
+    """False only in a process other than process 0 of a cluster while a distribution is set.
+
+    Every process then runs the same fit and holds the same weights, so process 0 alone writes files
+    (`lstmkit.distribution.files`) and prints progress; a lone process, or processes that train
+    separately (no distribution), each write their own."""
+    return lib._current["distribution"] is None or cluster.client() is None or cluster.cluster_process_id() == 0
+
+
+def check_stateful_batch(batch_size):
+    """A stateful model's fixed batch must split over the batch axis (its states are split with it):
+    a `ValueError` before anything compiles, in every mode (predict and evaluate too)."""
+    d = lib._current["distribution"]
+    if d is None or batch_size is None:
+        return
+    k = _mesh_axis_size(d)
+    if batch_size % k:
+        raise ValueError(
+            f"Under {type(d).__name__}, each batch is split over the {k} devices of the mesh axis "
+            f"'{d.batch_dim_name}', and so are a stateful model's states; this stateful model has batch size "
+            f"{batch_size}, which {k} does not divide. Build it with a batch size that is a multiple of {k} "
+            f"(e.g. {batch_size + (k - batch_size % k)}).")
 
 
 def program_key(key):

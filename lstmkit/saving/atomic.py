@@ -24,7 +24,18 @@ _OLD_STYLE_AGE_S = 600  # a temporary file without a process id is left alone th
 
 @contextlib.contextmanager
 def atomic_write_path(filepath):
-    """Yield a temporary path in `filepath`'s directory; on success it replaces `filepath`."""
+    """Yield a temporary path in `filepath`'s directory; on success it replaces `filepath`.
+
+    Under a distribution over a cluster of processes, process 0 alone writes; the others' saves return
+    once its file is complete (lstmkit.distribution.files)."""
+    from lstmkit.distribution import files
+
+    with files.one_writer(filepath, _atomic_write_path) as tmp:
+        yield tmp
+
+
+@contextlib.contextmanager
+def _atomic_write_path(filepath):
     given = os.fspath(filepath)
     target = os.path.abspath(given)
     directory = os.path.dirname(target)

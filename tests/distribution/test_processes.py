@@ -69,6 +69,33 @@ def test_two_processes_train_to_the_single_device_weights(cluster):
         np.testing.assert_array_equal(a, b)
 
 
+def test_saved_by_process_zero_loaded_by_every_process(cluster):
+    results, outputs = cluster
+    assert all(r is not None for r in results), outputs
+    for r in results:  # ModelCheckpoint's file, model.save's, and a fit resumed by BackupAndRestore
+        assert float(r["ckpt"]) == 0.0 and float(r["final"]) == 0.0 and float(r["restored"]) == 0.0
+    assert "BACKUP LEFT False" in outputs[0]  # process 0 deleted it at the end of the resumed fit
+
+
+def test_only_process_zero_prints_and_logs(cluster):
+    results, outputs = cluster
+    assert all(r is not None for r in results), outputs
+    assert "Epoch 1/3" in outputs[0] and "Epoch 1/3" not in outputs[1]
+    folder = pathlib.Path(results[0]["folder"].item())
+    assert (folder / "log_0.csv").exists() and not (folder / "log_1.csv").exists()
+
+
+def test_each_process_passing_its_own_shard(cluster):
+    """auto_shard_dataset=False: the global batches are the processes' batches side by side."""
+    results, outputs = cluster
+    assert all(r is not None for r in results), outputs
+    for r in results:
+        assert float(r["shard_w"]) <= 1e-4 and float(r["shard_e"]) <= 1e-4 and float(r["shard_tb"]) <= 1e-4
+        assert float(r["shard_p"]) <= 1e-5  # predict returns this process's own rows
+        assert "16 rows" in str(r["unequal_error"]) and "20 rows" in str(r["unequal_error"])
+    np.testing.assert_array_equal(results[0]["sharded_w0"], results[1]["sharded_w0"])
+
+
 def test_a_dead_process_makes_the_other_fail_clearly(cluster):
     _, outputs = cluster
     line = next((l for l in outputs[0].splitlines() if l.startswith(("FAILED", "NO ERROR"))), None)

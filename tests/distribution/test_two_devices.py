@@ -51,6 +51,11 @@ def test_a_batch_the_devices_do_not_divide_is_an_error(result):
     assert msg is not None and "multiple of 2" in msg and "batch size 5" in msg
 
 
+def test_a_stateful_batch_the_devices_do_not_divide_is_an_error(result):
+    msg = result["stateful_error"]
+    assert msg is not None and "stateful model has batch size 5" in msg and "multiple of 2" in msg
+
+
 def test_model_parallel_lays_out_the_kernels(result):
     assert result["mp_kernel_sharding"] == "P(None, 'model')"
     assert result["mp_weights"] <= 1e-4 and result["mp_predict"] <= 1e-5

@@ -102,6 +102,15 @@ with dist.DataParallel().scope():
         out["odd_batch_error"] = None
     except ValueError as err:
         out["odd_batch_error"] = str(err)
+    # a stateful model's batch of 5 cannot be split either: an error in every mode, before compiling
+    utils.set_random_seed(1)
+    stateful = models.Sequential([layers.Input((6, 3), batch_size=5), layers.LSTM(4, stateful=True), layers.Dense(1)])
+    stateful.compile(optimizer="adam", loss="mse")
+    try:
+        stateful.predict(X[:10], batch_size=5, verbose=0)
+        out["stateful_error"] = None
+    except ValueError as err:
+        out["stateful_error"] = str(err)
 
 mesh = dist.DeviceMesh((1, 2), ["batch", "model"])
 layout_map = dist.LayoutMap(mesh)
