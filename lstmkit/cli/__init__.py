@@ -47,10 +47,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     prog = "lstmkit" + (f" {argv[0]}" if argv and argv[0] in SUBCOMMANDS else "")
     try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as done:  # --version and --help have printed what was asked
-            return int(done.code or 0)
+        args = build_parser().parse_args(argv)  # --version and --help print and raise SystemExit(0), as argparse does
         module = importlib.import_module(f"lstmkit.cli.{args.command}")
         return int(module.run(args) or 0)
     except UsageError as error:

@@ -33,10 +33,17 @@ def add_options(parser):
 def bundled_csv(args):
     """When the CSV argument names a bundled dataset (see `lstmkit.data.list_datasets`) and no file of
     that name exists, point it at the bundled CSV; returns the line to print, or None. A file wins."""
+    name = args.csv
+    if name is None or os.path.exists(name) or os.path.basename(name) != name:
+        return None
+    # Looked for as a file first: importing lstmkit.data for every missing path would load JAX before the
+    # "file not found" line.
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "datasets")
+    if not os.path.isfile(os.path.join(folder, f"{name}.csv")):
+        return None
     from lstmkit.data.datasets import DATASETS, dataset_path, list_datasets
 
-    name = args.csv
-    if name is None or os.path.exists(name) or name not in DATASETS:
+    if name not in DATASETS:
         return None
     args.csv = dataset_path(name)
     return f"'{name}' is a bundled dataset: {list_datasets()[name]}."

@@ -11,8 +11,14 @@ from lstmkit.data import dataset_path
 
 
 def test_version(capsys):
-    assert main(["--version"]) == 0
-    assert capsys.readouterr().out.strip() == f"lstmkit {__version__}"
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code in (0, None) and capsys.readouterr().out.strip() == f"lstmkit {__version__}"
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "lstmkit", "--version"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == f"lstmkit {__version__}"
 
 
 def test_a_bundled_name_is_the_bundled_csv(tmp_path, monkeypatch):
