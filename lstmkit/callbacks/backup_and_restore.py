@@ -143,7 +143,10 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         from lstmkit.distribution import placement
 
-        # Under a distribution over a cluster, process 0 writes the backup and deletes it.
+        # Under a distribution over a cluster, process 0 writes the backup and deletes it, once every process
+        # is past on_train_begin (a slower one reading no backup would train alone, its collectives unpaired).
+        if self.delete_checkpoint:
+            placement.barrier("backup-and-restore-end")
         if self.delete_checkpoint and placement.is_writer() and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
 

@@ -44,6 +44,21 @@ def is_writer():
     return lib._current["distribution"] is None or cluster.client() is None or cluster.cluster_process_id() == 0
 
 
+def lockstep():
+    """True in a cluster's processes while a distribution is set: every process must then make the same
+    sequence of program calls (each call's collectives pair with the other processes'), so the engine's
+    schedule may depend on nothing that differs between them (a terminal, verbosity, timings)."""
+    return lib._current["distribution"] is not None and cluster.client() is not None
+
+
+def barrier(name):
+    """In lockstep (see above), wait until every process of the cluster gets here; else return at once."""
+    if lockstep():
+        from jax.experimental import multihost_utils
+
+        multihost_utils.sync_global_devices(f"lstmkit:{name}")
+
+
 def check_stateful_batch(batch_size):
     """A stateful model's fixed batch must split over the batch axis (its states are split with it):
     a `ValueError` before anything compiles, in every mode (predict and evaluate too)."""

@@ -14,7 +14,8 @@ import numpy as np
 
 from lstmkit import _random
 from lstmkit.data.windows import WindowedSeries
-from lstmkit.training import batch_sources, input_checks, source_loops
+from lstmkit.distribution import placement, shards
+from lstmkit.training import batch_sources, epoch_parts, input_checks, source_loops
 from lstmkit.training import data as data_mod
 from lstmkit.training.compiled_loss import CompiledLoss, warn_if_loss_sees_padding
 from lstmkit.training import fit_state
@@ -201,6 +202,7 @@ class Trainer:
         fixed = self._stateful_batch()
         if fixed is None:
             fixed = batch_size
+        placement.check_stateful_batch(fixed)  # [scale out] the devices must split its batch
         if batch_size is not None and batch_size != fixed:
             raise ValueError(
                 f"This model has stateful layers built for batch size {fixed}, but {what}() got "
@@ -242,6 +244,7 @@ class Trainer:
         return self._opt_state
 
     # ----------------------------------------------------------------- fit
+    @shards.process_shards  # [scale out] a cluster's processes: their own shards, process 0 prints
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -326,7 +329,8 @@ class Trainer:
         if cbs.needs_batch_hooks(mode="train"):
             return self._fit_per_batch(engine, cbs, train, val, bs, val_bs, epochs, initial_epoch, shuffle)
 
-        run = engine.run_epochs_fn(bs, bool(shuffle), val_bs, train.batches, val.batches if val is not None else None)
+        run = engine.run_epochs_fn(bs, bool(shuffle), val_bs, train.batches, val.batches if val is not None else None,
+                                   windowed=True)
         # Arrays are padded to whole batches, their real size passed as a value: every dataset size with the
         # same number of batches (backtest folds, k-fold splits) runs the same compiled program.
         data, n_pad = padded_device_arrays(train, bs)
@@ -355,38 +359,59 @@ class Trainer:
         epoch = state.epoch
         chunk = 1
         last_logs = {}
-        while epoch < epochs and not self.stop_training:
-            n_run = 1 if live else min(chunk, epochs - epoch, capacity, fit_state.epochs_before_save(cbs, epoch))
-            if live:
-                cbs.on_epoch_begin(epoch)
-                carry = self._sync_lr(carry)
-            t0 = time.perf_counter()
-            if shuffle:
+        # The epoch in progress: its batches run so far, their metric sums (on the device) and wall time.
+        batch, acc, wall = 0, engine.init_metric_state(), 0.0
+        # A long epoch runs in parts, the bar drawn between them, when verbose=1 shows in-epoch progress.
+        # In a cluster every process makes the same calls: one epoch each, whatever the terminal or the timings.
+        lockstep = placement.lockstep()
+        pacer = epoch_parts.Pacer(steps, epoch_parts.progress_bar(cbs) if verbose == 1 and not lockstep else None)
+        with pacer.watching_compiles():
+            while epoch < epochs and not self.stop_training:
+                stop = pacer.stop(batch)
+                if batch == 0:
+                    n_run = 1 if live or lockstep or stop < steps else min(chunk, epochs - epoch, capacity,
+                                                                 fit_state.epochs_before_save(cbs, epoch))
+                    if live:
+                        cbs.on_epoch_begin(epoch)
+                        carry = self._sync_lr(carry)
+                    if shuffle:
+                        for i in range(n_run):
+                            orders[i, :n] = shuffle_rng.permutation(n)
+                else:
+                    n_run = 1  # the rest of the epoch in progress (its order is still in orders[0])
+                t0 = time.perf_counter()
+                pacer.begin_call(epoch)
+                carry, logs, acc, running = run(carry, data, val_data, orders, state.base_key, np.int32(epoch),
+                                                np.int32(n_run), n_real, n_val_real, acc, np.int32(batch),
+                                                np.int32(stop))
+                logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
+                seconds = pacer.end_call(n_run * steps - batch - (steps - stop))
+                wall += time.perf_counter() - t0
+                self._write_back({**carry[0], **carry[1]}, carry[3])
+                self._opt_state = carry[2]
+                self.optimizer.iterations = self.optimizer.get_state_iterations(carry[2])
+                if stop < steps:  # the epoch goes on in the next call
+                    batch = stop
+                    pacer.show(epoch, batch, dict(zip(engine.log_names, np.asarray(running).tolist())), seconds)
+                    continue
+                elapsed, batch, wall = wall, 0, 0.0
+                pacer.epochs_done(n_run, seconds)
+                state.at_epoch(epoch + n_run, shuffle_rng)  # what a backup made in on_epoch_end resumes from
+                if hasattr(cbs, "set_epoch_time"):
+                    cbs.set_epoch_time(elapsed / n_run)
                 for i in range(n_run):
-                    orders[i, :n] = shuffle_rng.permutation(n)
-            carry, logs = run(carry, data, val_data, orders, state.base_key, np.int32(epoch), np.int32(n_run),
-                              n_real, n_val_real)
-            logs = np.asarray(logs)[:n_run]  # sliced on the host: slicing a device array compiles a program
-            elapsed = time.perf_counter() - t0
-            self._write_back({**carry[0], **carry[1]}, carry[3])
-            self._opt_state = carry[2]
-            self.optimizer.iterations = self.optimizer.get_state_iterations(carry[2])
-            state.at_epoch(epoch + n_run, shuffle_rng)  # what a backup made in on_epoch_end resumes from
-            if hasattr(cbs, "set_epoch_time"):
-                cbs.set_epoch_time(elapsed / n_run)
-            for i in range(n_run):
-                row = _keras_order({k: float(v) for k, v in zip(names, logs[i])})
+                    row = _keras_order({k: float(v) for k, v in zip(names, logs[i])})
+                    if not live:
+                        cbs.on_epoch_begin(epoch + i)
+                    cbs.on_epoch_end(epoch + i, row)
+                    last_logs = row
+                    if self.stop_training:
+                        break
+                epoch += n_run
                 if not live:
-                    cbs.on_epoch_begin(epoch + i)
-                cbs.on_epoch_end(epoch + i, row)
-                last_logs = row
-                if self.stop_training:
-                    break
-            epoch += n_run
-            if not live:
-                # Grow chunks so that progress updates come about 4 times a second.
-                per_epoch = elapsed / n_run
-                chunk = max(1, int(0.25 / per_epoch)) if (verbose == 1 and per_epoch > 0) else capacity
+                    # Grow chunks so that progress updates come about 4 times a second.
+                    per_epoch = elapsed / n_run
+                    chunk = max(1, int(0.25 / per_epoch)) if (verbose == 1 and per_epoch > 0) else capacity
         self._finalize_ema(engine)
         cbs.on_train_end(last_logs)
         self.history = cbs.history
@@ -483,6 +508,7 @@ class Trainer:
         return cbs.history
 
     # ----------------------------------------------------------------- evaluate
+    @shards.process_shards  # [scale out] a cluster's processes: their own shards, process 0 prints
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
         """Loss (and metrics) on data: a float, or [loss, *metrics] like Keras."""
@@ -522,6 +548,7 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # ----------------------------------------------------------------- predict
+    @shards.process_shards  # [scale out] a cluster's processes: their own shards, process 0 prints
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
         """Outputs for `x` as NumPy arrays (a list for several outputs)."""
         from lstmkit import callbacks as callbacks_mod
@@ -670,6 +697,7 @@ class Trainer:
             flat.append(arr[:n])
         return flat
 
+    @shards.process_shards  # [scale out] a cluster's processes: their own shards, process 0 prints
     def predict_on_batch(self, x):
         xs, _, _, n = self._prepare(x, need_y=False)
         if self._stateful_layers():
@@ -677,6 +705,7 @@ class Trainer:
         outs = self._predict_arrays(xs, n, n)
         return outs[0] if len(outs) == 1 else outs
 
+    @shards.process_shards  # [scale out] a cluster's processes: their own shards, process 0 prints
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         engine = self._require_compiled("training", x)
         xs, ys, w, n = self._prepare(x, y, sample_weight, class_weight)
@@ -692,6 +721,7 @@ class Trainer:
         self.optimizer.iterations = self.optimizer.get_state_iterations(opt_state)
         return self._batch_result(engine, logs, return_dict)
 
+    @shards.process_shards  # [scale out] a cluster's processes: their own shards, process 0 prints
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         engine = self._require_compiled("evaluating", x)
         xs, ys, w, n = self._prepare(x, y, sample_weight)

@@ -96,6 +96,7 @@ def test_compile_time_is_shown_and_kept_out_of_the_eta(clock, monkeypatch):
     from lstmkit.callbacks.callback import _Console
 
     monkeypatch.setattr(_Console, "line_open", False)  # put back after: this test leaves its line open
+    monkeypatch.setenv("COLUMNS", "200")  # lines are cut to the terminal's width, 80 where there is none
     out = TTY()
     monkeypatch.setattr(sys, "stdout", out)
     cbs = CallbackList([], add_progbar=True, verbose=1, epochs=10, steps=4)
