@@ -33,7 +33,7 @@ _LIGHT = (
     "lstmkit._paths", "lstmkit.cli", "lstmkit.cli.__main__", "lstmkit.cli.forecast", "lstmkit.cli.generate",
     "lstmkit.cli.checks", "lstmkit.forecasting", "lstmkit.forecasting.reading", "lstmkit.forecasting.series",
     "lstmkit.forecasting.dates", "lstmkit.forecasting.panel_reading", "lstmkit.cli.forecast_output",
-    "lstmkit.cli.forecast_panel",
+    "lstmkit.cli.forecast_panel", "lstmkit.cli.forecast_options",
     "lstmkit.generation", "lstmkit.generation.store", "lstmkit.generation.vocabulary",
 )
 

@@ -7,7 +7,8 @@ Python:
 
     data = read_series("file.csv").frame
     result = Forecaster().backtest(data, target)        # the table and the intervals
-    Forecaster().fit(data, target).predict(intervals=result)   # the forecast
+    final_forecaster(Forecaster(), result).fit(data, target).predict(intervals=result)   # the forecast
+    # (lstmkit.forecasting.final: the backtest's settings on every row for the median best epoch)
 
 A panel (`--id-column ID` in long format, `--wide` for a column per series) is run by
 `lstmkit.cli.forecast_panel`; known-future inputs (`--future-covariates`, `--calendar`) are
@@ -17,12 +18,15 @@ A panel (`--id-column ID` in long format, `--wide` for a column per series) is r
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
 
 from lstmkit._paths import PathProblem, check_output_dir, check_regular_file
 from lstmkit.cli import UsageError
+from lstmkit.cli.forecast_options import add_options, bundled_csv
 
 # The output helpers are imported in run(): lstmkit's lazy import (lstmkit/__init__.py's _LIGHT) keeps
 # only this module and the argument checks light, so that a bad argument is reported at once.
@@ -112,6 +116,9 @@ def add_parser(subparsers):
     p.add_argument("--strategy", choices=STRATEGIES,
                    help="panels: one model per series trained together (local), one model for every series "
                         "(global), or chosen from the data (auto, the default)")
+    add_options(p)  # --season, --dayfirst
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print only errors and the final forecast table (no settings, progress or backtest lines)")
     p.add_argument("--out", default="forecast_out", metavar="DIR", help="output folder (default: ./forecast_out)")
     return p
 
@@ -188,7 +195,7 @@ def _load(args, size):
                               future_covariates=future, fill=args.fill)
         else:
             data = read_series(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
-                               fill=args.fill, log=log)
+                               fill=args.fill, log=log, dayfirst=args.dayfirst)
     except SeriesInputError as error:
         hint = ""
         if "appears more than once" in str(error):  # the usual cause: a long panel read as one series
@@ -238,7 +245,20 @@ def _known_settings(args, future):
 
 
 def run(args) -> int:
+    if getattr(args, "quiet", False):
+        # Everything but the forecast table goes nowhere; errors still reach stderr (UsageError, warnings).
+        table = sys.stdout
+        with contextlib.redirect_stdout(io.StringIO()):
+            return _run(args, quiet=True, table=table)
+    return _run(args)
+
+
+def _run(args, quiet=False, table=None) -> int:
     started = time.perf_counter()
+    verbose = 0 if quiet else 1
+    bundled = bundled_csv(args)  # `lstmkit forecast sunspots`: the bundled CSV
+    if bundled:
+        print(bundled)
     size = _check_paths(args)
     if args.id_column is not None or args.wide:
         from lstmkit.cli.forecast_panel import run_panel
@@ -268,6 +288,8 @@ def run(args) -> int:
     from lstmkit.forecasting import Forecaster
     from lstmkit.forecasting.architectures import build_model
     from lstmkit.forecasting.backtest import backtest
+    from lstmkit.forecasting.baselines import skipped_note
+    from lstmkit.forecasting.final import final_forecaster
     from lstmkit.forecasting.series import choose_defaults
 
     folds = args.folds or DEFAULTS["folds"]
@@ -278,7 +300,7 @@ def run(args) -> int:
     if size > LARGE_FILE:
         _status(f"Detecting the season of {len(y):,} rows and choosing the window...")
     defaults = choose_defaults(y.index, history[[target, *covariates]].to_numpy(dtype=float), args.window,
-                               args.horizon, None, folds, min_rows=probe.min_rows)
+                               args.horizon, args.season, folds, min_rows=probe.min_rows)
     window, horizon, season, fitting = defaults.window, defaults.horizon, defaults.season, defaults.folds
     _check_series(history, target, window, horizon)
     need = probe.min_rows(window, horizon)
@@ -316,8 +338,10 @@ def run(args) -> int:
         print(f"Backtest fold {k + 1}/{fitting}: training on {on} up to {fmt_time(y.index[origin - 1])}, "
               f"forecasting the next {horizon}")
 
-    result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=1, on_fit=on_fit,
+    stage = time.perf_counter()
+    result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=verbose, on_fit=on_fit,
                       intervals=args.intervals)
+    print(f"Backtest: {fitting} fold(s) in {time.perf_counter() - stage:.1f}s", flush=True)
     holdout = result.fold_scores[result.fold_scores["fold"] == fitting].set_index("forecaster")["MASE"]
     print(f"Backtest: mean over {fitting} fold(s) of {horizon} steps; MASE scaled by the in-sample "
           f"{'seasonal ' if result.season > 1 else ''}naive error (period {result.season}); "
@@ -332,23 +356,29 @@ def run(args) -> int:
         if baselines[best] < scores["lstmkit"]:
             print(f"  {label} MASE: the {best} baseline ({baselines[best]:.3f}) beats lstmkit "
                   f"({scores['lstmkit']:.3f})")
+    if skipped_note():
+        print(f"  {skipped_note()}")
     for line in interval_lines(result.intervals, args.intervals or ()):
         print(line)
 
-    final_epochs = int(np.median(result.best_epochs))
+    final = final_forecaster(template, result, verbose=verbose)  # lstmkit.forecasting.final: the one rule
+    final_epochs = final.epochs
     windows = len(y) - window - horizon + 1
     on = (f"the latest {settings['max_windows']:,} of its {windows:,} windows" if windows > settings["max_windows"]
           else f"all {len(y)} rows")
     print(f"Final model: trained on {on} for {final_epochs} epochs (the median best epoch of the folds)")
-    final = template.clone(early_stopping=False, validation_split=0.0, epochs=final_epochs, verbose=1)
+    stage = time.perf_counter()
     final.fit(frame, target, covariates or None)
+    print(f"Final model: trained in {time.perf_counter() - stage:.1f}s", flush=True)
     forecast = final.predict(intervals=result) if result.intervals is not None else final.predict().to_frame(
         "forecast")
-    print(f"Forecast of '{target}', {horizon} steps" + (" (with its intervals)" if result.intervals else "") + ":")
+    table = table or sys.stdout  # the one thing --quiet prints
+    print(f"Forecast of '{target}', {horizon} steps" + (" (with its intervals)" if result.intervals else "") + ":",
+          file=table)
     bounds = [c for c in forecast.columns if c != "forecast"]
     for when, row in forecast.iterrows():
         extra = "".join(f"  {c} {row[c]:.3f}" for c in bounds)
-        print(f"  {fmt_time(when)}  {row['forecast']:.3f}{extra}")
+        print(f"  {fmt_time(when)}  {row['forecast']:.3f}{extra}", file=table)
 
     _write_outputs(out_dir, history, target, forecast, result, final, holdout, dict(
         rows=len(y), start=str(y.index[0]), end=str(y.index[-1]), frequency=freq, target=target,

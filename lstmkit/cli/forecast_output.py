@@ -95,6 +95,8 @@ def save_model(model, path, written):
 
 def settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, default_intervals, rows=None):
     """The printed settings table: (name, value, why)."""
+    from lstmkit.cli.forecast_options import season_row
+
     def src(value, note=""):
         return "given" if value is not None else "default" + (f": {note}" if note else "")
 
@@ -108,7 +110,7 @@ def settings_rows(args, settings, defaults, window, horizon, season, fitting, fo
         f" (reduced from {folds} to fit the series)" if fitting != folds else "")
     intervals = ", ".join(f"{v:g}%" for v in args.intervals) if args.intervals else "none"
     return [
-        ("season", season or "none", f"from the data: {defaults.reasons['season']}"),
+        season_row(args, defaults),  # --season
         ("--window", window, "given" if args.window else f"from the data: {defaults.reasons['window']}"),
         ("--horizon", horizon, "given" if args.horizon else f"from the data: {defaults.reasons['horizon']}"),
         ("--model", model_kind, src(args.model, kind_note)),

@@ -11,7 +11,7 @@ _WHERE = {
     "BASELINES": "baselines", "drift": "baselines", "naive": "baselines", "seasonal_naive": "baselines",
     "RunsResult": "diagnostics", "repeat_runs": "diagnostics", "time_series_cv": "diagnostics",
     "train_final": "diagnostics",
-    "Forecaster": "forecaster",
+    "Forecaster": "forecaster", "final_forecaster": "final",
     "PanelBacktest": "panel", "PanelForecaster": "panel",
     "METRICS": "metrics", "mae": "metrics", "mape": "metrics", "mase": "metrics", "rmse": "metrics",
     "score_all": "metrics", "smape": "metrics",

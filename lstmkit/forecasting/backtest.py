@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit.forecasting.baselines import BASELINES
+from lstmkit.forecasting.baselines import baseline_forecasts
 from lstmkit.forecasting.intervals import ConformalIntervals, calibration_errors
 from lstmkit.forecasting.metrics import score_all
 from lstmkit.forecasting.together import fit_forecasters
@@ -146,11 +146,7 @@ def score_folds(fitted, values, index, origins, horizon, season, window, refit=T
         history = values[:origin, 0]
         actual = values[origin:origin + horizon, 0]
         own_errors.append(actual - model_pred)
-        preds = {MODEL_NAME: model_pred}
-        for name, fn in BASELINES.items():
-            if name == "seasonal_naive" and season == 1:
-                continue  # identical to naive without a season
-            preds[name] = fn(history, horizon, season)
+        preds = {MODEL_NAME: model_pred, **baseline_forecasts(history, horizon, season)}
         for name, pred in preds.items():
             fold_rows.append({"fold": k + 1, "forecaster": name, **score_all(actual, pred, history, season)})
         for h in range(horizon):

@@ -24,6 +24,7 @@ import numpy as np
 from lstmkit.data.scalers import get_scaler
 from lstmkit.data.splits import window_indices
 from lstmkit.data.windows import WindowedSeries, n_windows
+from lstmkit.forecasting._params import ParamsMixin
 from lstmkit.forecasting.architectures import KINDS, build_model
 from lstmkit.forecasting.known_future import split_known
 from lstmkit.forecasting.prediction import Prediction
@@ -69,7 +70,7 @@ class _Identity:
     inverse_transform = transform
 
 
-class Forecaster(Prediction):
+class Forecaster(ParamsMixin, Prediction):
     """Forecasts the next `horizon` values of a series with a recurrent network.
 
     Args:
@@ -163,16 +164,9 @@ class Forecaster(Prediction):
         self.model_ = None
 
     # ------------------------------------------------------------ settings
-    def get_params(self) -> dict:
-        """The constructor arguments."""
-        names = ("window", "horizon", "units", "layers", "epochs", "batch_size", "scaler", "relative", "strategy",
-                 "early_stopping", "patience", "validation_split", "learning_rate", "season", "seed", "verbose",
-                 "future_covariates", "calendar", "max_windows")
-        return {"model": self.model, **{n: getattr(self, n) for n in names}}
-
     def clone(self, **changes):
         """An unfitted Forecaster with the same settings (and `changes`); a given Model is shared."""
-        params = {**self.get_params(), **changes}
+        params = {**self.get_params(deep=False), **changes}
         params["scaler"] = copy.deepcopy(params["scaler"]) if not isinstance(params["scaler"], str) else params["scaler"]
         new = Forecaster(**params)
         if self._initial_weights is not None:

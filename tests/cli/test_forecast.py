@@ -116,7 +116,7 @@ def test_tiny_run_prints_what_it_did(tiny_run):
     code, stdout, out, data = tiny_run
     assert code == 0
     for text in ("Read ", "72 rows, 1949-01-01 to 1954-12-01", "frequency: MS",
-                 "season     12", "--window   24", "--horizon  12", "--epochs   2", "Total params",
+                 "--season   12", "--window   24", "--horizon  12", "--epochs   2", "Total params",
                  "Backtest fold 1/1", "Epoch 2/2", "seasonal_naive", "drift", "holdout MASE", "Final model",
                  "--intervals 80%, 95% default", "--max-windows 50,000   default: all 37 windows are used", "coverage not measured: that needs 2 or more backtest folds",
                  "note: the 95% interval is unbounded (inf) at 12 step(s): 95% needs at least 19 backtest errors",
