@@ -192,7 +192,7 @@ def _load(args, size):
             from lstmkit.forecasting.panel_reading import read_known  # not light: JAX is loaded here
 
             data = read_known(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
-                              future_covariates=future, fill=args.fill)
+                              future_covariates=future, fill=args.fill, dayfirst=args.dayfirst)
         else:
             data = read_series(args.csv, column=args.column, date_column=args.date_column, covariates=covariates,
                                fill=args.fill, log=log, dayfirst=args.dayfirst)
@@ -263,7 +263,7 @@ def _run(args, quiet=False, table=None) -> int:
     if args.id_column is not None or args.wide:
         from lstmkit.cli.forecast_panel import run_panel
 
-        return run_panel(args, size, _model_settings(args), started, DEFAULTS["folds"], DEFAULT_INTERVALS)
+        return run_panel(args, size, _model_settings(args), started, DEFAULTS["folds"], DEFAULT_INTERVALS, table=table)
     out_dir = args.out
     frame, target, covariates, freq, notes = _load(args, size)
     y_all = frame[target]

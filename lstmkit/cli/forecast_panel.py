@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 
 from lstmkit.cli import UsageError
@@ -38,7 +39,8 @@ def _read(args, size):
     try:
         return read_panel(args.csv, id_column=args.id_column, wide=args.wide, column=args.column,
                           date_column=args.date_column, covariates=_split(args.covariates),
-                          future_covariates=_split(args.future_covariates), fill=args.fill)
+                          future_covariates=_split(args.future_covariates), fill=args.fill,
+                          dayfirst=getattr(args, "dayfirst", None))
     except SeriesInputError as error:
         raise UsageError(str(error)) from None
 
@@ -61,7 +63,8 @@ def _safe_name(key, k):
     return f"{k:03d}_{text}" if text else f"{k:03d}"
 
 
-def run_panel(args, size, settings, started, default_folds, default_intervals) -> int:
+def run_panel(args, size, settings, started, default_folds, default_intervals, table=None) -> int:
+    """`table`: where the forecast lines go under --quiet (stdout then goes nowhere); None: stdout."""
     data = _read(args, size)
     panel, target, covariates, future = data.series, data.target, data.covariates, _split(args.future_covariates)
     lengths = {k: _history_rows(v, target) for k, v in panel.items()}
@@ -95,7 +98,7 @@ def run_panel(args, size, settings, started, default_folds, default_intervals) -
         raise UsageError(f"series {typical!r}: {str(error).rstrip('.')}") from None
     defaults = choose_defaults(index, values, args.window, args.horizon, None, folds, min_rows=probe.min_rows)
     window, horizon, season, fitting = defaults.window, defaults.horizon, defaults.season, defaults.folds
-    kw = dict(settings, window=window, horizon=horizon, season=season or 1, verbose=1, **known)
+    kw = dict(settings, window=window, horizon=horizon, season=season or 1, verbose=0 if table else 1, **known)
     try:
         p = PanelForecaster(strategy, **kw)
         _, kept, skipped, chosen = p._plan(panel, fitting, target, covariates or None)
@@ -139,14 +142,15 @@ def run_panel(args, size, settings, started, default_folds, default_intervals) -
     final = PanelForecaster(chosen, **dict(kw, epochs=final_epochs, early_stopping=False, validation_split=0.0))
     final.fit({k: panel[k] for k in result.results}, id=data.id, target=target, covariates=covariates or None)
     forecast = final.predict(intervals=result if args.intervals else None)
+    table = table or sys.stdout  # the one thing --quiet prints
     print(f"Forecast of '{target}', {horizon} steps for each of {len(final.forecasters_)} series "
-          "(first and last step):")
+          "(first and last step):", file=table)
     for key, part in list(forecast.groupby(data.id, sort=False))[:SHOWN_IDS]:
         first, last = part.iloc[0], part.iloc[-1]
         print(f"  {str(key):<16} {fmt_time(first['time'])}  {first['forecast']:.3f}   ...   "
-              f"{fmt_time(last['time'])}  {last['forecast']:.3f}")
+              f"{fmt_time(last['time'])}  {last['forecast']:.3f}", file=table)
     if len(final.forecasters_) > SHOWN_IDS:
-        print(f"  ... {len(final.forecasters_) - SHOWN_IDS} more in forecast.csv")
+        print(f"  ... {len(final.forecasters_) - SHOWN_IDS} more in forecast.csv", file=table)
 
     settings_out = dict(settings, rows=lengths, frequency=data.freq, target=target, id_column=data.id,
                         format=fmt, covariates=covariates, future_covariates=future,

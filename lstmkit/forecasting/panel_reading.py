@@ -80,9 +80,9 @@ def _to_numbers(frame, name):
     return numbers
 
 
-def _dates(frame, date_column, exclude):
-    """(date column or None, its DatetimeIndex or None)."""
-    name, parsed, _ = _find_date_column(frame.drop(columns=list(exclude)), date_column)
+def _dates(frame, date_column, exclude, dayfirst=None):
+    """(date column or None, its DatetimeIndex or None); `dayfirst` as in `reading.read_series`."""
+    name, parsed, _ = _find_date_column(frame.drop(columns=list(exclude)), date_column, dayfirst)
     if name is None:
         return None, None
     dates = parsed.index if parsed is not None else None
@@ -139,20 +139,23 @@ def _check_series(key, part, fill, freqs, filled, future):
     return pd.concat([part, ahead]) if len(ahead) else part
 
 
-def read_known(path, column=None, date_column=None, covariates=None, future_covariates=None, fill=None):
+def read_known(path, column=None, date_column=None, covariates=None, future_covariates=None, fill=None,
+               dayfirst=None):
     """One series with known-future inputs: a `SeriesData` whose frame runs on past the last target value
     for the rows that give only the `future_covariates` (the target empty there)."""
     from lstmkit.forecasting.reading import SeriesData
 
-    data = read_panel(path, None, False, column, date_column, covariates, future_covariates, fill, _one=True)
+    data = read_panel(path, None, False, column, date_column, covariates, future_covariates, fill, _one=True,
+                      dayfirst=dayfirst)
     frame = next(iter(data.series.values()))
     return SeriesData(frame, data.target, data.covariates, data.date_column, data.freq, data.notes)
 
 
 def read_panel(path, id_column=None, wide=False, column=None, date_column=None, covariates=None,
-               future_covariates=None, fill=None, _one=False) -> PanelData:
+               future_covariates=None, fill=None, _one=False, dayfirst=None) -> PanelData:
     """Read a long (`id_column`) or wide (`wide=True`) panel CSV into a `PanelData`. `future_covariates`
-    (long format): columns known in advance, given on rows past each series' last target value."""
+    (long format): columns known in advance, given on rows past each series' last target value.
+    `dayfirst` (None: from the data) reads NN/NN/YYYY dates day first or month first."""
     import pandas as pd
 
     if not _one and (id_column is None) == (not wide):
@@ -171,7 +174,7 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
         if column is not None:
             raise SeriesInputError("--column names the value column of one series or a long panel; with --wide "
                                    "every numeric column is a series")
-        date_col, dates = _dates(frame, date_column, ())
+        date_col, dates = _dates(frame, date_column, (), dayfirst)
         ids = [c for c in frame.columns if c != date_col and pd.api.types.is_numeric_dtype(frame[c])]
         left = [c for c in frame.columns if c != date_col and c not in ids]
         if not ids:
@@ -204,7 +207,7 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
         if id_column is not None and frame[id_column].isna().any():
             pos = int(np.flatnonzero(frame[id_column].isna().to_numpy())[0])
             raise SeriesInputError(f"id column {id_column!r} is empty on line {pos + 2}")
-        date_col, dates = _dates(frame, date_column, () if id_column is None else (id_column,))
+        date_col, dates = _dates(frame, date_column, () if id_column is None else (id_column,), dayfirst)
         exclude = {id_column, *covariates, *future_covariates} | ({date_col} if date_col else set())
         target = _find_value_column(frame, column, exclude)
         if target in covariates or target in future_covariates:

@@ -112,3 +112,20 @@ def test_one_series_with_future_covariates_and_calendar(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["lstmkit forecast: error: --future-covariates promo must have values for --horizon 6 rows past the "
                    "last value of 'sales' (2000-03-02); the file has 2: 4 missing (rows with 'sales' left empty)"]
+
+
+def test_quiet_panel_with_day_first_dates(tmp_path):
+    # 01/02/2000 is the 1st of February only day first; --quiet prints the forecast lines alone.
+    panel = _panel(series=2)
+    panel = panel[panel.shop != "tiny"]
+    panel["month"] = pd.to_datetime(panel["month"]).dt.strftime("%d/%m/%Y")
+    path = tmp_path / "dm.csv"
+    panel.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, stdout = _run([str(path), "--id-column", "shop", "--dayfirst", "--quiet", *TINY, "--out", str(out)])
+    assert code == 0, stdout
+    lines = stdout.strip().splitlines()
+    assert lines[0] == "Forecast of 'sales', 6 steps for each of 2 series (first and last step):", stdout
+    assert len(lines) == 3 and lines[1].split()[:2] == ["s0", "2005-01-01"] and "2005-06-01" in lines[1]
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert list(forecast["month"][:2]) == ["2005-01-01", "2005-02-01"]
