@@ -338,6 +338,7 @@ def _run(args, quiet=False, table=None) -> int:
         print(f"Backtest fold {k + 1}/{fitting}: training on {on} up to {fmt_time(y.index[origin - 1])}, "
               f"forecasting the next {horizon}")
 
+    _import_pyplot_meanwhile()
     stage = time.perf_counter()
     result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=verbose, on_fit=on_fit,
                       intervals=args.intervals)
@@ -387,6 +388,22 @@ def _run(args, quiet=False, table=None) -> int:
         intervals=list(args.intervals or []), **settings))
     print(f"Done in {time.perf_counter() - started:.1f}s.")
     return 0
+
+
+def _import_pyplot_meanwhile():
+    """Import matplotlib (about a second) in a thread while the backtest trains: XLA releases the GIL,
+    and the pictures come at the end. A failure there is left for the plotting call to report."""
+    import threading
+
+    def load():
+        try:
+            from lstmkit.plot._style import pyplot
+
+            pyplot()
+        except Exception:  # noqa: BLE001 - reported by the plotting call itself
+            pass
+
+    threading.Thread(target=load, name="lstmkit-import-pyplot", daemon=True).start()
 
 
 def _when(when):
