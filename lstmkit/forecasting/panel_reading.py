@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit.forecasting.reading import (FILL_METHODS, SeriesInputError, _delimiter, _fill, _find_date_column,
-                                         _find_value_column, _open_csv, regular_frequency)
+from lstmkit.forecasting.reading import (FILL_METHODS, SeriesInputError, _fill, _find_date_column,
+                                         _find_value_column, _read_frame, regular_frequency)
 
 __all__ = ["PanelData", "read_known", "read_panel"]
 
 WIDE_ID, WIDE_VALUE = "series", "value"
-_SNIFF = 64 * 1024
 
 
 @dataclass
@@ -39,26 +38,6 @@ class PanelData:
     date_column: str | None
     freq: str | None
     notes: list = field(default_factory=list)
-
-
-def _read_frame(path):
-    import pandas as pd
-
-    with _open_csv(path) as handle:
-        head = handle.read(_SNIFF)
-        if b"\0" in head:
-            raise SeriesInputError(f"cannot read {path} as CSV: it is a binary file (it contains NUL bytes)")
-        sep = _delimiter(head)
-        handle.seek(0)
-        try:
-            frame = pd.read_csv(handle, sep=sep, encoding="utf-8-sig")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise SeriesInputError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
-        except OSError as error:
-            raise SeriesInputError(f"cannot read {path}: {error.strerror or error}") from None
-    if frame.empty:
-        raise SeriesInputError(f"{path} has no data rows")
-    return frame
 
 
 def _to_numbers(frame, name):
@@ -163,7 +142,7 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
     future_covariates = list(future_covariates or [])
     if fill is not None and fill not in FILL_METHODS:
         raise SeriesInputError(f"--fill must be one of {', '.join(FILL_METHODS)}; received {fill!r}")
-    frame = _read_frame(path)
+    frame = _read_frame(path)[0]  # the one-series reader's: delimiter sniffed, a missing header found
     covariates = list(covariates or [])
     names = ", ".join(map(str, frame.columns))
     notes = []

@@ -7,29 +7,14 @@ values) along the time axis, from the result of `lstmkit.inspect.trace`.
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
+
+from lstmkit.plot._style import pyplot
 
 __all__ = ["trace_heatmap"]
 
 _GATES = {"i", "f", "o", "z", "r"}  # sigmoid gates live in [0, 1]; states and candidates around 0
 _ANNOTATE_LIMIT = 2000  # cells; past this, letters in every cell are unreadable anyway
-
-
-def _pyplot():
-    """matplotlib.pyplot, on the Agg backend when there is no display to draw on."""
-    try:
-        import matplotlib
-    except ImportError as error:  # matplotlib is optional: only plotting needs it
-        raise ImportError("lstmkit.plot needs matplotlib: pip install matplotlib") from error
-    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _layer_trace(traces, layer):
@@ -121,7 +106,7 @@ def trace_heatmap(traces, layer=None, quantity="c", units=None, labels=None, sam
             bound = float(np.max(np.abs(finite))) if finite.size else 1.0
             vmin, vmax = -(bound or 1.0), (bound or 1.0)
     if ax is None:
-        plt = _pyplot()
+        plt = pyplot()
         fig, ax = plt.subplots(figsize=(min(2.0 + 0.35 * steps, 24.0), 1.2 + 0.45 * len(units)))
     import matplotlib
 
