@@ -5,6 +5,10 @@
 * 'encoder_decoder': ``LSTM -> RepeatVector(n_out) -> LSTM(return_sequences) ->
   TimeDistributed(Dense(1))`` -- seed 000's encoder-decoder; its targets are 3-D
   (samples, n_out, 1). With `layers` > 1 the encoder and the decoder each get that many.
+
+With `quantiles` (Q levels) the output is (samples, n_out, Q), trained with the pinball loss:
+``Dense(n_out * Q) -> Reshape((n_out, Q))`` for 'lstm' / 'gru', ``TimeDistributed(Dense(Q))`` for
+'encoder_decoder'.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ KINDS = ("lstm", "gru", "encoder_decoder")
 __all__ = ["KINDS", "build_model"]
 
 
-def build_model(kind, window, n_features, n_out, units=32, layers=1, learning_rate=1e-3):
-    """A compiled lstmkit model (Adam, mean squared error) for windows of shape (window, n_features)."""
-    from lstmkit.layers import GRU, LSTM, Dense, Input, RepeatVector, TimeDistributed
+def build_model(kind, window, n_features, n_out, units=32, layers=1, learning_rate=1e-3, quantiles=None):
+    """A compiled lstmkit model (Adam, mean squared error; the pinball loss with `quantiles`) for windows
+    of shape (window, n_features)."""
+    from lstmkit.layers import GRU, LSTM, Dense, Input, RepeatVector, Reshape, TimeDistributed
+    from lstmkit.losses import Pinball
     from lstmkit.models import Sequential
     from lstmkit.optimizers import Adam
 
@@ -30,11 +36,14 @@ def build_model(kind, window, n_features, n_out, units=32, layers=1, learning_ra
         stack.append(RepeatVector(n_out))
         for _ in range(layers):
             stack.append(LSTM(units, return_sequences=True))
-        stack.append(TimeDistributed(Dense(1)))
+        stack.append(TimeDistributed(Dense(len(quantiles) if quantiles else 1)))
     else:
         for i in range(layers):
             stack.append(recurrent(units, return_sequences=i < layers - 1))
-        stack.append(Dense(n_out))
+        if quantiles:
+            stack += [Dense(n_out * len(quantiles)), Reshape((n_out, len(quantiles)))]
+        else:
+            stack.append(Dense(n_out))
     model = Sequential(stack)
-    model.compile(optimizer=Adam(learning_rate=learning_rate), loss="mse")
+    model.compile(optimizer=Adam(learning_rate=learning_rate), loss=Pinball(quantiles) if quantiles else "mse")
     return model

@@ -20,6 +20,7 @@ import numpy as np
 from lstmkit.forecasting.baselines import baseline_forecasts
 from lstmkit.forecasting.intervals import ConformalIntervals, calibration_errors
 from lstmkit.forecasting.metrics import score_all
+from lstmkit.forecasting.quantiles import QuantileScores
 from lstmkit.forecasting.together import fit_forecasters
 
 __all__ = ["BacktestResult", "backtest", "fold_origins", "series_values"]
@@ -43,6 +44,9 @@ class BacktestResult:
         window, horizon: the settings used.
         intervals: `ConformalIntervals` calibrated on the folds' out-of-sample errors, with their
             coverage measured on held-out folds (None when `backtest(intervals=None)`).
+        quantiles: with `Forecaster(quantiles=...)`, the `QuantileScores` of the folds' quantile
+            forecasts (pinball loss, share below each quantile, share inside each symmetric pair);
+            the 'lstmkit' forecasts and scores are the 0.5 quantile's. None without quantiles.
     """
 
     forecasts: object
@@ -54,6 +58,7 @@ class BacktestResult:
     window: int = 0
     horizon: int = 0
     intervals: ConformalIntervals | None = None
+    quantiles: QuantileScores | None = None
 
     def to_dict(self) -> dict:
         """Plain data (for JSON): scores per forecaster and per fold, and the intervals' coverage."""
@@ -65,6 +70,7 @@ class BacktestResult:
             "scores": {name: _clean(row) for name, row in self.scores.iterrows()},
             "fold_scores": [_clean(row) for _, row in self.fold_scores.iterrows()],
             "best_epochs": list(self.best_epochs),
+            **(self.quantiles.to_dict() if self.quantiles is not None else {}),
         }
 
 
@@ -137,14 +143,21 @@ def score_folds(fitted, values, index, origins, horizon, season, window, refit=T
 
         intervals = parse_levels(intervals)
     rows, fold_rows, histories, best, own_errors = [], [], [], [], []
+    levels, quant_actual, quant_pred = getattr(fitted[0], "quantile_levels", None), [], []
     for k, origin in enumerate(origins):
         model = fitted[k]
         if k == 0 or refit:
             histories.append(model.history_)
             best.append(model.best_epoch_)
-        model_pred = model.forecast_at(values, [origin])[0]
         history = values[:origin, 0]
         actual = values[origin:origin + horizon, 0]
+        if levels:  # one prediction: the quantiles, and their 0.5 as the point forecast
+            quant = model.quantiles_at(values, [origin])[0]
+            model_pred = quant[:, levels.index(0.5)]
+            quant_actual.append(actual)
+            quant_pred.append(quant)
+        else:
+            model_pred = model.forecast_at(values, [origin])[0]
         own_errors.append(actual - model_pred)
         preds = {MODEL_NAME: model_pred, **baseline_forecasts(history, horizon, season)}
         for name, pred in preds.items():
@@ -162,7 +175,10 @@ def score_folds(fitted, values, index, origins, horizon, season, window, refit=T
             ends = origins[1:] + [values.shape[0] - horizon + 1]
             errors = [(st[st < end], e[st < end]) for (st, e), end in zip(errors, ends)]
         conformal = ConformalIntervals.from_errors(errors, origins, horizon, own_errors, intervals)
-    return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon, conformal)
+    quantile_scores = QuantileScores.from_forecasts(np.concatenate(quant_actual), np.concatenate(quant_pred),
+                                                    levels) if levels else None
+    return BacktestResult(forecasts, scores, fold_scores, histories, best, season, window, horizon, conformal,
+                          quantile_scores)
 
 
 def series_values(forecaster, data, target, covariates, horizon):

@@ -28,6 +28,7 @@ from lstmkit.forecasting._params import ParamsMixin
 from lstmkit.forecasting.architectures import KINDS, build_model
 from lstmkit.forecasting.known_future import split_known
 from lstmkit.forecasting.prediction import Prediction
+from lstmkit.forecasting.quantiles import check_quantile_model, parse_quantiles
 from lstmkit.forecasting.series import choose_defaults, to_frame
 
 __all__ = ["Forecaster"]
@@ -104,6 +105,13 @@ class Forecaster(ParamsMixin, Prediction):
         season: the seasonal period; None: inferred (calendar frequency or autocorrelation).
         seed: seed for the initial weights and the shuffling (`lstmkit.utils.set_random_seed`).
         verbose: passed to `Model.fit` (1 shows a progress bar).
+        quantiles: None, or quantile levels (e.g. (0.1, 0.9)), each in (0, 1), distinct; they are sorted
+            and 0.5 is added when missing. The network then outputs every level for every step, trained
+            with the pinball loss (`lstmkit.losses.Pinball`); the point forecast (`predict`'s `forecast`,
+            `predict_windows`, the backtest's scores) is the 0.5 quantile, and `predict` adds a column per
+            level (``q0.1``, ``q0.5``, ...). Levels that cross are sorted per step at predict time (monotone
+            rearrangement). Direct strategy only; a given Model must output (batch, horizon, levels) and be
+            compiled with a `Pinball` loss of the same levels.
 
     Attributes after `fit`: ``model_``, ``history_`` (the loss curves), ``best_epoch_``,
     ``window_``, ``horizon_``, ``season_``, ``defaults_``, ``target_``, ``covariates_``,
@@ -113,7 +121,7 @@ class Forecaster(ParamsMixin, Prediction):
     def __init__(self, model="lstm", *, window=None, horizon=None, units=32, layers=1, epochs=200, batch_size=16,
                  scaler="minmax", relative=True, strategy="direct", early_stopping=True, patience=20,
                  validation_split=0.15, learning_rate=1e-3, season=None, seed=0, verbose=0,
-                 future_covariates=None, calendar=False, max_windows=None):
+                 future_covariates=None, calendar=False, max_windows=None, quantiles=None):
         from lstmkit.models import Model
 
         if isinstance(model, str):
@@ -138,6 +146,13 @@ class Forecaster(ParamsMixin, Prediction):
         if not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
             raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
         get_scaler(scaler)  # fail now on a bad scaler
+        if quantiles is not None and not isinstance(quantiles, (list, tuple, np.ndarray)) and hasattr(quantiles, "__iter__"):
+            quantiles = tuple(quantiles)  # an iterator is read once
+        self._levels = parse_quantiles(quantiles)
+        if self._levels and strategy == "recursive":
+            raise ValueError("`quantiles` need strategy='direct': the recursive strategy feeds one value back per "
+                             "step, and a quantile fed back is not the next step's quantile.")
+        self.quantiles = quantiles
         if isinstance(future_covariates, str):
             future_covariates = [future_covariates]
         if future_covariates is not None:
@@ -173,9 +188,20 @@ class Forecaster(ParamsMixin, Prediction):
             new._initial_weights = self._initial_weights
         return new
 
+    @property
+    def quantile_levels(self):
+        """The quantiles forecast (sorted, 0.5 included), or None without `quantiles`."""
+        return self._levels
+
     def _user_model_shapes(self):
         """(window, n_out, layout) read from a given Model."""
         in_shape, out_shape = tuple(self.model.input_shape), tuple(self.model.output_shape)
+        if self._levels:
+            if len(in_shape) != 3 or len(out_shape) != 3:
+                raise ValueError(f"With quantiles a given `model` must take (batch, window, features) and return "
+                                 f"(batch, horizon, {len(self._levels)}); it takes {in_shape} and returns {out_shape}.")
+            check_quantile_model(self.model, out_shape[1], self._levels)
+            return in_shape[1], out_shape[1], "vector"
         if len(in_shape) != 3 or len(out_shape) not in (2, 3):
             raise ValueError(f"A given `model` must take (batch, window, features) and return (batch, n_out) or "
                              f"(batch, n_out, 1); it takes {in_shape} and returns {out_shape}.")
@@ -227,7 +253,8 @@ class Forecaster(ParamsMixin, Prediction):
         from lstmkit.models import Model
 
         if isinstance(self.model, str):
-            return build_model(self.model, self.window_, n_features, n_out, self.units, self.layers, self.learning_rate)
+            return build_model(self.model, self.window_, n_features, n_out, self.units, self.layers, self.learning_rate,
+                               self._levels)
         if isinstance(self.model, Model):
             model = self.model
             model.set_weights(self._initial_weights)
@@ -237,6 +264,8 @@ class Forecaster(ParamsMixin, Prediction):
             model = self.model(self.window_, n_features, n_out)
             if not isinstance(model, Model) or not getattr(model, "compiled", False):
                 raise ValueError(f"The build function `model` must return a compiled lstmkit Model; it returned {model!r}.")
+            if self._levels:
+                check_quantile_model(model, n_out, self._levels)
         in_shape = tuple(model.input_shape)
         if in_shape[1:] != (self.window_, n_features):
             raise ValueError(f"The model takes inputs of shape {in_shape}, but the windows are "
@@ -360,4 +389,6 @@ class Forecaster(ParamsMixin, Prediction):
 
     def __repr__(self):
         model = self.model if isinstance(self.model, str) else type(self.model).__name__
-        return f"Forecaster(model={model!r}, window={self.window}, horizon={self.horizon}, strategy={self.strategy!r})"
+        levels = f", quantiles={list(self._levels)}" if self._levels else ""
+        return (f"Forecaster(model={model!r}, window={self.window}, horizon={self.horizon}, "
+                f"strategy={self.strategy!r}{levels})")

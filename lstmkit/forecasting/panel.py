@@ -94,6 +94,7 @@ class PanelBacktest:
         coverage: {level: share of backtest actuals inside the intervals, over all series}.
         skipped: {series id: why it was left out}.
         strategy: 'local' or 'global'.
+        quantiles: with quantiles, the mean over series of their `QuantileScores` (None without).
     """
 
     results: dict
@@ -102,6 +103,7 @@ class PanelBacktest:
     coverage: dict | None
     skipped: dict = field(default_factory=dict)
     strategy: str = "local"
+    quantiles: object = None
 
     def to_dict(self) -> dict:
         from lstmkit.forecasting.intervals import level_name
@@ -115,6 +117,7 @@ class PanelBacktest:
                 level_name(k): float(np.mean([r.intervals.bounded[k] for r in self.results.values()]))
                 for k in self.coverage},
             "skipped": {str(k): v for k, v in self.skipped.items()},
+            **(self.quantiles.to_dict() if self.quantiles is not None else {}),
         }
 
 
@@ -222,8 +225,9 @@ class PanelForecaster:
         return self
 
     def predict(self, intervals=None):
-        """Long DataFrame: the id, the time, `forecast` (and `lower_<level>` / `upper_<level>` with
-        `intervals`, a `PanelBacktest` of the same settings), `horizon` rows per series."""
+        """Long DataFrame: the id, the time, `forecast` (then with quantiles a column per level, ``q0.1``, ...;
+        and `lower_<level>` / `upper_<level>` with `intervals`, a `PanelBacktest` of the same settings),
+        `horizon` rows per series."""
         import pandas as pd
 
         if self.forecasters_ is None:
@@ -235,6 +239,8 @@ class PanelForecaster:
                 if result is None:
                     raise ValueError(f"predict(intervals=...) needs a PanelBacktest that covers series {key!r}.")
                 part = f.predict(intervals=result)
+            elif f.quantile_levels:
+                part = f.predict()  # forecast and the q columns
             else:
                 part = f.predict().to_frame("forecast")
             part.index.name = "time"
@@ -273,7 +279,12 @@ class PanelForecaster:
         if intervals is not None and all(r.intervals.coverage is not None for r in results.values()):
             levels = next(iter(results.values())).intervals.levels
             coverage = {lv: float(np.mean([r.intervals.coverage[lv] for r in results.values()])) for lv in levels}
-        return PanelBacktest(results, scores, mean_scores, coverage, skipped, strategy)
+        quantiles = None
+        if self.template.quantile_levels:
+            from lstmkit.forecasting.quantiles import QuantileScores
+
+            quantiles = QuantileScores.mean(r.quantiles for r in results.values())
+        return PanelBacktest(results, scores, mean_scores, coverage, skipped, strategy, quantiles)
 
     @staticmethod
     def from_wide(frame, id_name="series", value_name="value", time_name="time"):

@@ -14,7 +14,8 @@ __all__ = ["Prediction"]
 
 
 class Prediction:
-    """predict, predict_windows and forecast_at of a fitted `Forecaster`."""
+    """predict, predict_windows and forecast_at of a fitted `Forecaster` (and, with quantiles,
+    predict_quantile_windows and quantiles_at)."""
 
     def _require_fit(self):
         if self.model_ is None:
@@ -24,7 +25,22 @@ class Prediction:
         """Forecasts (samples, horizon), in the data's units, from raw (unscaled) windows of
         shape (samples, window, features): the target in column 0, then the past covariates, then the
         known-future inputs led by the span (`known_future`). The recursive strategy with known-future
-        inputs also needs `future` (samples, horizon - 1, known inputs): those of the rows after the window."""
+        inputs also needs `future` (samples, horizon - 1, known inputs): those of the rows after the window.
+        With quantiles: the 0.5 quantile's forecasts."""
+        out = self._outputs(windows, future)
+        levels = getattr(self, "_levels", None)
+        return out[..., levels.index(0.5)] if levels else out
+
+    def predict_quantile_windows(self, windows) -> np.ndarray:
+        """Quantile forecasts (samples, horizon, levels), in the data's units and sorted along the last
+        axis, from raw windows as `predict_windows` takes them; `quantile_levels` names the levels."""
+        if not getattr(self, "_levels", None):
+            raise ValueError("predict_quantile_windows() needs a Forecaster made with quantiles=...; this one has none.")
+        return self._outputs(windows)
+
+    def _outputs(self, windows, future=None) -> np.ndarray:
+        """The network's forecasts in the data's units: (samples, horizon), or (samples, horizon, levels)
+        with quantiles (sorted per step: the monotone rearrangement of crossed quantiles)."""
         self._require_fit()
         raw = np.asarray(windows, dtype=np.float64)
         if raw.ndim != 3 or raw.shape[1:] != (self.window_, self.n_features_):
@@ -44,8 +60,9 @@ class Prediction:
         if self.strategy == "direct":
             x, _ = self._relative(xs, np.zeros((b, self.horizon_)))
             base = xs[:, -1, 0] if self.relative else np.zeros(b)
-            pred = np.asarray(self.model_.predict(x, verbose=0), dtype=np.float64).reshape(b, self.horizon_)
-            pred = pred + base[:, None]
+            shape = (b, self.horizon_) + ((len(self._levels),) if getattr(self, "_levels", None) else ())
+            pred = np.asarray(self.model_.predict(x, verbose=0), dtype=np.float64).reshape(shape)
+            pred = pred + base.reshape((b,) + (1,) * (len(shape) - 1))  # every quantile moves with the window
         else:
             hist, steps = xs.copy(), []
             for h in range(self.horizon_):
@@ -60,7 +77,9 @@ class Prediction:
                         new[:, 0, self._groups[0]:] = future[:, h]
                     hist = np.concatenate([hist[:, 1:], new], axis=1)
             pred = np.stack(steps, axis=1)
-        return self.scaler_.inverse_transform(pred.reshape(-1, 1)).reshape(b, self.horizon_)
+        # The scalers are monotone, so each quantile maps to the same quantile in the data's units.
+        out = self.scaler_.inverse_transform(pred.reshape(-1, 1)).reshape(pred.shape)
+        return np.sort(out, axis=-1) if out.ndim == 3 else out
 
     def predict(self, data=None, intervals=None):
         """The next `horizon` values after `data` (default: after the data given to `fit`), as a
@@ -71,7 +90,10 @@ class Prediction:
 
         intervals: a `BacktestResult` (or its `.intervals`) of this forecaster's settings: the result
         is then a DataFrame with the `forecast` and `lower_<level>` / `upper_<level>` columns of its
-        conformal intervals (see `lstmkit.forecasting.intervals`)."""
+        conformal intervals (see `lstmkit.forecasting.intervals`).
+
+        With `quantiles`, a DataFrame: `forecast` (the 0.5 quantile) and a column per level, ``q0.1``,
+        ``q0.5``, ... (sorted per step), then the intervals' bounds when `intervals` is given."""
         import pandas as pd
 
         if intervals is not None:
@@ -86,6 +108,8 @@ class Prediction:
             if width < len(point):
                 raise ValueError(f"predict(intervals=...): the intervals cover {width} steps; this forecaster "
                                  f"forecasts {len(point)}. Calibrate them with a backtest of the same horizon.")
+            if isinstance(point, pd.DataFrame):  # with quantiles: forecast and q columns, then the bounds
+                return point.assign(**conformal.bounds(point["forecast"].to_numpy()))
             return pd.DataFrame({"forecast": point.to_numpy(), **conformal.bounds(point.to_numpy())},
                                 index=point.index)
 
@@ -112,8 +136,16 @@ class Prediction:
                                  f"past the last target value ({index[-1]}); the data has {future_rows} such "
                                  f"row(s): {self.horizon_ - future_rows} missing. Add rows after the history with "
                                  "the target left empty and these columns filled.")
+        when = future_index(index, self.horizon_)
+        if getattr(self, "_levels", None):
+            from lstmkit.forecasting.quantiles import column_name
+
+            quant = self.predict_quantile_windows(tail[None])[0]
+            frame = pd.DataFrame({column_name(q): quant[:, j] for j, q in enumerate(self._levels)}, index=when)
+            frame.insert(0, "forecast", frame[column_name(0.5)].to_numpy())
+            return frame
         pred = self._forecast(tail, after)
-        return pd.Series(pred, index=future_index(index, self.horizon_), name=self.target_)
+        return pd.Series(pred, index=when, name=self.target_)
 
     def _forecast(self, tail, after):
         """One forecast from a window of rows and the known-future inputs after it."""
@@ -125,7 +157,8 @@ class Prediction:
     def forecast_at(self, values, origins) -> np.ndarray:
         """Forecasts (len(origins), horizon) from each origin (rows known) of `values`, the rows as
         `predict_windows` takes them (the fitted layout: target, past covariates, led known-future
-        inputs), reaching `horizon - 1` rows past the last origin for the recursive strategy."""
+        inputs), reaching `horizon - 1` rows past the last origin for the recursive strategy.
+        With quantiles: the 0.5 quantile's."""
         self._require_fit()
         origins = [int(o) for o in origins]
         if not origins:
@@ -135,3 +168,11 @@ class Prediction:
         if self.strategy == "recursive" and self.n_features_ > self._groups[0]:
             future = np.stack([values[o:o + self.horizon_ - 1, self._groups[0]:] for o in origins])
         return self.predict_windows(windows, future)
+
+    def quantiles_at(self, values, origins) -> np.ndarray:
+        """Quantile forecasts (len(origins), horizon, levels) from each origin of `values`, as `forecast_at`."""
+        self._require_fit()
+        origins = [int(o) for o in origins]
+        if not origins:
+            return np.zeros((0, self.horizon_, len(self._levels or ())))
+        return self.predict_quantile_windows(np.stack([values[o - self.window_:o] for o in origins]))

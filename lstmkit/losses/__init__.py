@@ -43,6 +43,7 @@ from lstmkit.losses.functions import (  # noqa: F401
     mean_absolute_percentage_error, mean_squared_error, mean_squared_logarithmic_error, mse, msle, poisson,
     sparse_categorical_crossentropy, squared_hinge, squeeze_or_expand_to_same_rank,
 )
+from lstmkit.losses.quantile import Pinball, pinball_loss  # noqa: F401
 
 __all__ = [
     "Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
@@ -55,6 +56,7 @@ __all__ = [
     "kullback_leibler_divergence", "poisson", "binary_crossentropy", "binary_focal_crossentropy",
     "categorical_crossentropy", "categorical_focal_crossentropy", "sparse_categorical_crossentropy",
     "get", "serialize", "deserialize", "reduce_weighted_values", "squeeze_or_expand_to_same_rank",
+    "Pinball", "pinball_loss",
 ]
 
 # The classes keep `lstmkit.losses` as their home (`serialize` writes `cls.__module__` for non-built-in ones).
@@ -71,7 +73,8 @@ _CLASSES = {c.__name__: c for c in (
     KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
 )}
-ALL_OBJECTS_DICT = {**_CLASSES, **_FUNCTIONS, **_FUNCTION_ALIASES}
+# lstmkit's own losses (no Keras counterpart): loadable by name, serialized under lstmkit.losses.
+ALL_OBJECTS_DICT = {**_CLASSES, **_FUNCTIONS, **_FUNCTION_ALIASES, "Pinball": Pinball}
 
 
 def _valid_names():
