@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import sys
 import time
 
@@ -220,22 +219,14 @@ def _check_series(frame, target, window, horizon):
                          "pass a smaller --window/--horizon")
 
 
-def _table(scores, holdout):
-    from lstmkit.cli.forecast_output import METRICS_HEADER, metrics_row
-
-    lines = [METRICS_HEADER + "   holdout MASE"]
-    for name, row in scores.iterrows():
-        lines.append(metrics_row(name, row) + f"   {holdout[name]:.3f}")
-    return "\n".join(lines)
-
-
 def _model_settings(args):
     """The network and training settings shared by one series and a panel, and how to print them."""
     model_kind = args.model or DEFAULTS["model"]
     settings = dict(model=model_kind, units=args.units or DEFAULTS["units"], layers=args.layers or DEFAULTS["layers"],
                     epochs=args.epochs or DEFAULTS["epochs"], seed=DEFAULTS["seed"] if args.seed is None else args.seed,
                     patience=DEFAULTS["patience"], validation_split=DEFAULTS["validation_split"],
-                    max_windows=args.max_windows or DEFAULTS["max_windows"])
+                    max_windows=args.max_windows or DEFAULTS["max_windows"],
+                    quantiles=list(args.quantiles) if getattr(args, "quantiles", None) else None)
     return settings
 
 
@@ -283,12 +274,12 @@ def _run(args, quiet=False, table=None) -> int:
         _status("Loading lstmkit and JAX...")
     import numpy as np
 
-    from lstmkit.cli.forecast_output import fmt_time, interval_lines, known_line, print_settings, settings_rows
+    from lstmkit.cli.forecast_output import fmt_time, known_line, print_settings, settings_rows
+    from lstmkit.cli.forecast_report import print_backtest, print_forecast, write_outputs
 
     from lstmkit.forecasting import Forecaster
     from lstmkit.forecasting.architectures import build_model
     from lstmkit.forecasting.backtest import backtest
-    from lstmkit.forecasting.baselines import skipped_note
     from lstmkit.forecasting.final import final_forecaster
     from lstmkit.forecasting.series import choose_defaults
 
@@ -311,7 +302,7 @@ def _run(args, quiet=False, table=None) -> int:
         template = Forecaster(model_kind, window=window, horizon=horizon, season=season, units=settings["units"],
                               layers=settings["layers"], epochs=settings["epochs"], seed=settings["seed"],
                               patience=settings["patience"], validation_split=settings["validation_split"],
-                              max_windows=settings["max_windows"], **known)
+                              max_windows=settings["max_windows"], quantiles=settings["quantiles"], **known)
         # Known-future inputs: checked (calendar frequency, enough future rows) before any training.
         template.clone()._read(frame, target, covariates or None)
         if future and len(frame) - rows_known < horizon:
@@ -330,7 +321,8 @@ def _run(args, quiet=False, table=None) -> int:
         print(known_line(target, covariates, known_names))
 
     n_features = 1 + len(covariates) + len(known_names)
-    build_model(model_kind, window, n_features, horizon, settings["units"], settings["layers"]).summary()
+    build_model(model_kind, window, n_features, horizon, settings["units"], settings["layers"],
+                quantiles=template.quantile_levels).summary()
 
     def on_fit(k, origin):
         capped = origin - window - horizon + 1 > settings["max_windows"]
@@ -343,24 +335,7 @@ def _run(args, quiet=False, table=None) -> int:
     result = backtest(template, frame, target, covariates or None, folds=fitting, verbose=verbose, on_fit=on_fit,
                       intervals=args.intervals)
     print(f"Backtest: {fitting} fold(s) in {time.perf_counter() - stage:.1f}s", flush=True)
-    holdout = result.fold_scores[result.fold_scores["fold"] == fitting].set_index("forecaster")["MASE"]
-    print(f"Backtest: mean over {fitting} fold(s) of {horizon} steps; MASE scaled by the in-sample "
-          f"{'seasonal ' if result.season > 1 else ''}naive error (period {result.season}); "
-          "holdout = the last fold")
-    print(_table(result.scores, holdout))
-    beat = holdout["lstmkit"] < holdout["naive"]
-    print(f"  holdout MASE: lstmkit {holdout['lstmkit']:.3f} vs naive {holdout['naive']:.3f} "
-          f"({'better' if beat else 'NOT better'} than naive)")
-    for label, scores in (("holdout", holdout), ("mean", result.scores["MASE"])):
-        baselines = scores.drop(["lstmkit", "naive"])  # naive has its own line above
-        best = baselines.idxmin()
-        if baselines[best] < scores["lstmkit"]:
-            print(f"  {label} MASE: the {best} baseline ({baselines[best]:.3f}) beats lstmkit "
-                  f"({scores['lstmkit']:.3f})")
-    if skipped_note():
-        print(f"  {skipped_note()}")
-    for line in interval_lines(result.intervals, args.intervals or ()):
-        print(line)
+    holdout = print_backtest(result, fitting, horizon, args.intervals)
 
     final = final_forecaster(template, result, verbose=verbose)  # lstmkit.forecasting.final: the one rule
     final_epochs = final.epochs
@@ -371,17 +346,14 @@ def _run(args, quiet=False, table=None) -> int:
     stage = time.perf_counter()
     final.fit(frame, target, covariates or None)
     print(f"Final model: trained in {time.perf_counter() - stage:.1f}s", flush=True)
-    forecast = final.predict(intervals=result) if result.intervals is not None else final.predict().to_frame(
-        "forecast")
-    table = table or sys.stdout  # the one thing --quiet prints
-    print(f"Forecast of '{target}', {horizon} steps" + (" (with its intervals)" if result.intervals else "") + ":",
-          file=table)
-    bounds = [c for c in forecast.columns if c != "forecast"]
-    for when, row in forecast.iterrows():
-        extra = "".join(f"  {c} {row[c]:.3f}" for c in bounds)
-        print(f"  {fmt_time(when)}  {row['forecast']:.3f}{extra}", file=table)
+    if result.intervals is not None:
+        forecast = final.predict(intervals=result)
+    else:  # with --quantiles already a frame: forecast and the q columns
+        forecast = final.predict()
+        forecast = forecast if final.quantile_levels else forecast.to_frame("forecast")
+    print_forecast(forecast, target, horizon, result.intervals is not None, table)
 
-    _write_outputs(out_dir, history, target, forecast, result, final, holdout, dict(
+    write_outputs(out_dir, history, target, forecast, result, final, holdout, dict(
         rows=len(y), start=str(y.index[0]), end=str(y.index[-1]), frequency=freq, target=target,
         covariates=covariates, future_covariates=future, calendar=known_names[len(future):], season=season,
         window=window, horizon=horizon, folds=fitting, final_epochs=final_epochs,
@@ -410,32 +382,3 @@ def _when(when):
     from lstmkit.cli.forecast_output import fmt_time
 
     return fmt_time(when)
-
-
-def _write_outputs(out_dir, frame, target, forecast, result, final, holdout, settings):
-    from lstmkit.cli.forecast_output import preprocessing, save_model, write_json
-    from lstmkit.plot.forecasting import plot_forecast, plot_loss_curves, save_figure
-
-    os.makedirs(out_dir, exist_ok=True)
-    written = []
-    path = os.path.join(out_dir, "forecast.csv")
-    forecast.rename_axis(forecast.index.name or "time").to_csv(path)
-    written.append(path)
-    path = os.path.join(out_dir, "backtest.csv")
-    result.forecasts.to_csv(path, index=False)
-    written.append(path)
-    written.append(write_json(os.path.join(out_dir, "metrics.json"), {
-        "settings": settings, "preprocessing": preprocessing(final), "backtest": result.to_dict(),
-        "holdout_mase": dict(holdout.items()),
-        "forecast": {str(k): float(v) for k, v in forecast["forecast"].items()},
-        **({"forecast_intervals": {str(k): {c: row[c] for c in forecast.columns if c != "forecast"}
-                                   for k, row in forecast.iterrows()}} if forecast.shape[1] > 1 else {})}))
-    save_model(final.model_, os.path.join(out_dir, "model.keras"), written)
-    # the frame with its bounds: the picture shades the bands (and names unbounded steps, not drawn)
-    ax = plot_forecast(frame[target], forecast=forecast, backtest=result, season=settings.get("season"),
-                       title=f"{target}: backtest forecasts and the next {len(forecast)} steps")
-    written.append(save_figure(ax, os.path.join(out_dir, "forecast.png")))
-    ax = plot_loss_curves(result, title=f"train vs validation loss, {len(result.histories)} backtest fit(s)",
-                          logy=True)
-    written.append(save_figure(ax, os.path.join(out_dir, "loss.png")))
-    print(f"Wrote {out_dir}/: " + ", ".join(os.path.basename(p) for p in written))

@@ -72,6 +72,22 @@ def interval_lines(intervals, levels):
     return lines
 
 
+def quantile_lines(scores, series=None):
+    """The quantile forecasts' backtest scores (`lstmkit.forecasting.quantiles.QuantileScores`), out of sample;
+    `series`: the number of series a panel's scores are the mean over."""
+    if scores is None:
+        return []
+    over = f", mean over {series} series" if series else ""
+    lines = [f"Quantiles {', '.join(f'{q:g}' for q in scores.levels)}: pinball loss {scores.pinball:.4g} on the "
+             f"backtest folds ({scores.count} actuals{over})",
+             "  share of actuals below each quantile (calibrated: near the quantile): "
+             + ", ".join(f"q{q:g}: {v:.2f}" for q, v in scores.coverage.items())]
+    if scores.interval_coverage:
+        lines.append("  share inside each symmetric pair: " + ", ".join(
+            f"{name}%: {v:.2f}" for name, v in scores.interval_coverage.items()))
+    return lines
+
+
 def bounded_notes(bounded):
     """Where the held-out intervals were unbounded, the coverage counts them as covering: say so."""
     lines = []
@@ -95,7 +111,7 @@ def save_model(model, path, written):
 
 def settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, default_intervals, rows=None):
     """The printed settings table: (name, value, why)."""
-    from lstmkit.cli.forecast_options import season_row
+    from lstmkit.cli.forecast_options import quantiles_row, season_row
 
     def src(value, note=""):
         return "given" if value is not None else "default" + (f": {note}" if note else "")
@@ -104,6 +120,10 @@ def settings_rows(args, settings, defaults, window, horizon, season, fitting, fo
     kind_note = {"lstm": "LSTM(units) then Dense(horizon): all steps at once",
                  "gru": "GRU(units) then Dense(horizon): all steps at once",
                  "encoder_decoder": "LSTM encoder, RepeatVector, LSTM decoder, TimeDistributed(Dense(1))"}[model_kind]
+    n_q = len(getattr(args, "quantiles", None) or ())
+    if n_q:  # one output per step and quantile
+        kind_note = kind_note.replace("Dense(horizon)", f"Dense(horizon x {n_q}), Reshape").replace(
+            "Dense(1))", f"Dense({n_q}))")
     es = (f"at most; early stopping (patience {settings['patience']}, best weights kept) on the last "
           f"{settings['validation_split']:.0%} of each fit's windows")
     folds_note = f"rolling-origin backtest of {horizon} steps each, a new model per fold" + (
@@ -122,6 +142,7 @@ def settings_rows(args, settings, defaults, window, horizon, season, fitting, fo
         ("--seed", settings["seed"], src(args.seed)),
         ("--intervals", intervals, ("given" if args.intervals != default_intervals else "default") +
          ("; conformal, from the backtest folds' errors per step" if args.intervals else "")),
+        quantiles_row(args),  # --quantiles
         ("scaling", "min-max", "fitted on each fit's training rows only; windows taken relative to their last value"),
     ]
 

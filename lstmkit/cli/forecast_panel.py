@@ -20,8 +20,8 @@ import time
 
 from lstmkit.cli import UsageError
 from lstmkit.cli.forecast_output import (METRICS_HEADER, bounded_notes, fmt_time, interval_lines,
-                                         known_line, metrics_row, print_settings, save_model, settings_rows,
-                                         status, write_json)
+                                         known_line, metrics_row, print_settings, quantile_lines, save_model,
+                                         settings_rows, status, write_json)
 
 SHOWN_IDS = 6  # ids listed by name in the first lines
 
@@ -124,7 +124,7 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     for k, why in skipped.items():
         print(f"  note: series {k!r} left out (too short): {why}")
     build_model(settings["model"], window, 1 + len(covariates) + len(known_names), horizon, settings["units"],
-                settings["layers"]).summary()
+                settings["layers"], quantiles=p.template.quantile_levels).summary()
 
     n_fits = len(kept) * fitting if chosen == "local" else fitting
     print(f"Backtest: {fitting} fold(s) of {horizon} steps at the end of each of {len(kept)} series; "
@@ -134,6 +134,8 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     _print_scores(result, fitting, horizon)
     if args.intervals:
         _print_intervals(result, args.intervals)
+    for line in quantile_lines(result.quantiles, series=len(result.results)):
+        print(line)
 
     best_epochs = [e for r in result.results.values() for e in r.best_epochs]
     final_epochs = int(np.median(best_epochs))
@@ -207,7 +209,14 @@ def _print_intervals(result, levels):
     if result.coverage is not None:
         shown = ", ".join(f"{k:g}%: {v:.2f}" for k, v in result.coverage.items())
         lines[1] = f"  coverage on held-out folds, mean over {len(result.results)} series: {shown}"
-    lines[0] = lines[0].replace("of each horizon step", "of each series and horizon step")
+    if first.pooled > 1:
+        lines[0] = lines[0].replace(
+            "from the absolute backtest errors of each horizon step",
+            f"from the absolute backtest errors per horizon step of all {first.pooled} series, each divided by "
+            "its series' mean absolute error; a series' interval is the pooled quantile times that error")
+        lines[0] = lines[0].replace("forecasts per step", "scaled errors per step")
+    else:
+        lines[0] = lines[0].replace("of each horizon step", "of each series and horizon step")
     print("\n".join(lines[:2]))
     import numpy as np
 

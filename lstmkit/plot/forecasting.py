@@ -10,6 +10,7 @@ a function is called; without a display it uses the Agg backend.
 
 from __future__ import annotations
 
+from lstmkit.plot._quantiles import draw_quantile_band
 from lstmkit.plot._series import check_choice, draw_overview, draw_series, prepare, zoom_start
 from lstmkit.plot._style import date_axis, pyplot, save_figure, value_label
 from lstmkit.plot.loss import plot_loss_curves
@@ -26,7 +27,8 @@ def plot_forecast(history, forecast=None, backtest=None, ax=None, title=None, mo
     Args:
         history: the observed series (a pandas Series, or a 1-D array); its name labels the y axis.
         forecast: the future forecast: a Series indexed by the future dates/steps (`Forecaster.predict()`),
-            or the DataFrame of `Forecaster.predict(intervals=result)` (its bands are drawn). Optional.
+            or the DataFrame of `Forecaster.predict(intervals=result)` (its bands are drawn). Optional. Its
+            q<level> columns (`Forecaster(quantiles=...)`): the band between the lowest and highest is hatched.
         backtest: a `BacktestResult` or its ``forecasts`` DataFrame (columns 'fold', 'time'
             and `model_column`), optional. Each fold is joined to the observation at its origin.
         ax: the Axes to draw on; None: a new figure.
@@ -47,6 +49,8 @@ def plot_forecast(history, forecast=None, backtest=None, ax=None, title=None, mo
             above the main one, on a given `ax` an inset. Default: on a new figure, when zoomed.
     Returns the main Axes (the overview, when drawn, is the figure's other Axes).
     """
+    import pandas as pd
+
     p = prepare(history, forecast, intervals, backtest, model_column, season)
     seasons = check_choice("seasons", seasons, allow_none=False)
     if zoom is not None and not isinstance(zoom, bool):
@@ -67,6 +71,8 @@ def plot_forecast(history, forecast=None, backtest=None, ax=None, title=None, mo
     elif overview:
         over_ax = ax.inset_axes((0.01, 0.70, 0.30, 0.28))
     draw_series(ax, p, start)
+    if isinstance(forecast, pd.DataFrame):
+        draw_quantile_band(ax, p, forecast)
     if over_ax is not None:
         draw_overview(over_ax, p, start)
         if p.dates:

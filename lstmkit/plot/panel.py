@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmkit.plot._quantiles import draw_quantile_band
 from lstmkit.plot._series import check_choice, draw_series, prepare, zoom_start
 from lstmkit.plot._style import date_axis, pyplot, value_label
 
@@ -160,6 +161,8 @@ def plot_panel(data, forecast=None, backtest=None, *, id=None, target=None, time
         ax = axes[r, c]
         used.add((r, c))
         draw_series(ax, p, zoom_start(p, None, seasons), compact=True)
+        if key in forecasts:
+            draw_quantile_band(ax, p, forecasts[key], compact=True)
         if p.dates:
             date_axis(ax, max_ticks=5, small=True)
         ax.tick_params(axis="y", labelsize=8)
