@@ -77,3 +77,73 @@ def test_unbounded_held_out_intervals_are_reported_beside_the_coverage():
     assert ci.coverage[95] == 1.0 and ci.bounded[95] == 0.0  # trivially covered, and said so
     assert ci.coverage[50] == 0.0 and ci.bounded[50] == 1.0
     assert ci.to_dict()["coverage_bounded_share"] == {"50": 1.0, "95": 0.0}
+
+
+def _series_calibration(rng, sigma, origins, horizon, own=None):
+    """A series' ConformalIntervals.from_errors as a backtest makes it: fold j's model forecasts every
+    origin from its own to the last one (rows = origins[-1] + horizon)."""
+    last = origins[-1]
+    errors = [(np.arange(o, last + 1), rng.normal(0, sigma, size=(last + 1 - o, horizon))) for o in origins]
+    own = rng.normal(0, sigma, size=(len(origins), horizon)) if own is None else np.asarray(own, float)
+    return ConformalIntervals.from_errors(errors, origins, horizon, own, (80, 95))
+
+
+def test_pooled_halfwidths_are_the_pooled_scaled_quantile_times_the_series_scale():
+    from lstmkit.forecasting.intervals import pooled_intervals
+
+    rng = np.random.default_rng(1)
+    origins, horizon = [20, 22, 24], 2
+    parts = {"a": _series_calibration(rng, 1.0, origins, horizon), "b": _series_calibration(rng, 50.0, origins, horizon)}
+    out = pooled_intervals(parts, (80, 95))
+    # Reference, written out: divide each series' absolute errors by their mean, pool, take the rank.
+    scaled, means = [], {}
+    for key, part in parts.items():
+        errs = np.abs(np.concatenate([e for _, e in part.calibration.errors]))
+        means[key] = errs.mean()
+        scaled.append(errs / means[key])
+    pooled = np.concatenate(scaled)
+    for level in (80, 95):
+        for step in range(horizon):
+            col = np.sort(pooled[:, step])
+            rank = int(np.ceil((col.size + 1) * level / 100))
+            q = col[rank - 1] if rank <= col.size else np.inf  # 18 scores: 95 % needs 19
+            for key in parts:
+                np.testing.assert_allclose(out[key].halfwidths[level][step], q * means[key], rtol=1e-12)
+    assert np.isinf(out["a"].halfwidths[95][0]) and np.isfinite(out["a"].halfwidths[80]).all()
+    assert out["a"].pooled == out["b"].pooled == 2 and out["a"].n_scores == pooled.shape[0]
+    # the 50x noisier series gets ~50x wider intervals
+    assert 20 < out["b"].halfwidths[80].mean() / out["a"].halfwidths[80].mean() < 125
+    assert "pooled over 2 series" in out["a"].to_dict()["method"]
+
+
+def test_pooling_bounds_the_95_interval_that_three_folds_of_one_series_cannot_measure():
+    from lstmkit.forecasting.intervals import pooled_intervals
+
+    rng = np.random.default_rng(2)
+    origins, horizon = [100, 112, 124], 12
+    parts = {k: _series_calibration(rng, sigma, origins, horizon)
+             for k, sigma in enumerate(rng.uniform(0.5, 20, size=40))}
+    assert all(p.bounded[95.0] == 0.0 for p in parts.values())  # alone: never bounded on held-out folds
+    out = pooled_intervals(parts, (80, 95))
+    assert all(p.bounded[95.0] == 1.0 and p.bounded[80.0] == 1.0 for p in out.values())
+    # i.i.d. errors of 40 series of different sizes: the held-out coverage is near nominal
+    cov = {lv: np.mean([p.coverage[lv] for p in out.values()]) for lv in (80.0, 95.0)}
+    assert 0.72 < cov[80.0] < 0.88 and 0.9 < cov[95.0] <= 0.99
+    assert all(np.isfinite(p.halfwidths[95.0]).all() for p in out.values())
+
+
+def test_pooled_coverage_never_uses_the_fold_it_measures():
+    from lstmkit.forecasting.intervals import pooled_intervals
+
+    rng = np.random.default_rng(3)
+    origins, horizon = [20, 22, 24], 2
+    # Series 'a': fold 1's own errors are 1000x its other errors; it must count as outside.
+    parts = {"a": _series_calibration(rng, 1.0, origins, horizon, own=[[0, 0], [1000, 1000], [0, 0]]),
+             **{k: _series_calibration(rng, 1.0, origins, horizon) for k in "bcdefghij"}}
+    # as in a real backtest, fold 1's own forecast is also its model's first calibration error
+    parts["a"].calibration.errors[1][1][0] = 1000.0
+    out = pooled_intervals(parts, (80, 95))
+    assert out["a"].bounded[95.0] == 1.0
+    assert out["a"].coverage[80.0] == pytest.approx(4 / 6) and out["a"].coverage[95.0] == pytest.approx(4 / 6)
+    # one series alone is returned as it was
+    assert pooled_intervals({"a": parts["a"]}, (80, 95))["a"] is parts["a"]
