@@ -146,7 +146,7 @@ class Forecaster(ParamsMixin, Prediction):
         if not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
             raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
         get_scaler(scaler)  # fail now on a bad scaler
-        if quantiles is not None and not isinstance(quantiles, (list, tuple, np.ndarray)) and hasattr(quantiles, "__iter__"):
+        if not isinstance(quantiles, (list, tuple, np.ndarray, str, bytes)) and hasattr(quantiles, "__iter__"):
             quantiles = tuple(quantiles)  # an iterator is read once
         self._levels = parse_quantiles(quantiles)
         if self._levels and strategy == "recursive":

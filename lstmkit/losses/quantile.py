@@ -78,6 +78,15 @@ class Pinball(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.quantiles = check_quantiles(quantiles)
 
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            # One weight per sample (or per leading axes) applies to all of its elements, as in training
+            # (the engine expands weights to the losses' rank).
+            w = jnp.asarray(sample_weight, jnp.float32)
+            rank = jnp.ndim(y_pred) - 1
+            sample_weight = w.reshape(w.shape + (1,) * max(rank - w.ndim, 0))
+        return super().__call__(y_true, y_pred, sample_weight)
+
     def call(self, y_true, y_pred):
         return pinball_loss(y_true, y_pred, self.quantiles)
 

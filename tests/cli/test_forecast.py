@@ -304,3 +304,54 @@ def test_a_large_file_shows_each_stage_on_stderr(tmp_path, capsys, monkeypatch):
                        "Detecting the season of 26 rows and choosing the window...",
                        "lstmkit forecast: error: the series has 26 rows; window 12 and horizon 6 need at least 30: "
                        "24 to train (with validation windows) and 6 to backtest"]
+
+
+def test_bad_quantiles_are_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for argv, message in [
+        (["--quantiles", "1.5"], "argument --quantiles: expected quantiles between 0 and 1 such as 0.1,0.5,0.9, "
+                                 "received '1.5'"),
+        (["--quantiles", "0.1,0.1"], "argument --quantiles: expected distinct quantiles; 0.1 appears twice in "
+                                     "'0.1,0.1'"),
+        (["--quantiles", "abc"], "argument --quantiles: expected quantiles between 0 and 1"),
+        (["--quantiles", "0.1,0.9", "--strategy", "recursive"], "argument --strategy: invalid choice: 'recursive'"),
+    ]:
+        assert re.search(message, run_error(capsys, argv)), message
+
+
+@pytest.fixture(scope="module")
+def quantile_run(tmp_path_factory):
+    """A tiny run with --quantiles beside the conformal intervals."""
+    folder = tmp_path_factory.mktemp("quantiles")
+    path = folder / "airline84.csv"
+    load_dataset("airline").iloc[:84].rename("passengers").rename_axis("date").to_csv(path)
+    out = folder / "out"
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["forecast", str(path), "--epochs", "2", "--units", "4", "--folds", "2", "--intervals", "80",
+                     "--quantiles", "0.9,0.1", "--out", str(out)])
+    return code, buffer.getvalue(), out
+
+
+def test_quantile_run_writes_the_q_columns_and_their_coverage(quantile_run):
+    code, stdout, out = quantile_run
+    assert code == 0
+    for text in ("--quantiles 0.1,0.5,0.9 given; pinball loss", "Dense(horizon x 3), Reshape",
+                 "Quantiles 0.1, 0.5, 0.9: pinball loss", "share of actuals below each quantile",
+                 "share inside each symmetric pair: 80%: ", "q0.1 "):
+        assert text in stdout, text
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert list(forecast.columns) == ["date", "forecast", "q0.1", "q0.5", "q0.9", "lower_80", "upper_80"]
+    np.testing.assert_array_equal(forecast["forecast"], forecast["q0.5"])
+    q = forecast[["q0.1", "q0.5", "q0.9"]].to_numpy()
+    assert (np.diff(q, axis=1) >= 0).all()
+    metrics = json.loads((out / "metrics.json").read_text())
+    backtest = metrics["backtest"]
+    assert set(backtest["quantile_coverage"]) == {"0.1", "0.5", "0.9"}
+    assert set(backtest["quantile_interval_coverage"]) == {"80"} and set(backtest["coverage"]) == {"80"}
+    assert all(0 <= v <= 1 for v in backtest["quantile_coverage"].values())
+    assert metrics["settings"]["quantiles"] == [0.1, 0.5, 0.9]
+    assert (out / "forecast.png").read_bytes()[:8] == PNG_MAGIC

@@ -129,3 +129,21 @@ def test_quiet_panel_with_day_first_dates(tmp_path):
     assert len(lines) == 3 and lines[1].split()[:2] == ["s0", "2005-01-01"] and "2005-06-01" in lines[1]
     forecast = pd.read_csv(out / "forecast.csv")
     assert list(forecast["month"][:2]) == ["2005-01-01", "2005-02-01"]
+
+
+def test_panel_with_quantiles(tmp_path):
+    path = tmp_path / "panel.csv"
+    _panel(series=2).to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, stdout = _run([str(path), "--id-column", "shop", *TINY, "--quantiles", "0.2,0.8", "--out", str(out)])
+    assert code == 0
+    assert "Quantiles 0.2, 0.5, 0.8: pinball loss" in stdout and "mean over 2 series" in stdout
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert list(forecast.columns) == ["shop", "month", "forecast", "q0.2", "q0.5", "q0.8", "lower_80", "upper_80",
+                                      "lower_95", "upper_95"]
+    assert len(forecast) == 2 * 6 and (forecast["q0.2"] <= forecast["q0.8"]).all()
+    backtest = json.loads((out / "metrics.json").read_text())["backtest"]
+    assert set(backtest["quantile_coverage"]) == {"0.2", "0.5", "0.8"} and set(backtest["quantile_interval_coverage"]) == {"60"}
+    series = backtest["series"]
+    assert backtest["quantile_coverage"]["0.8"] == pytest.approx(
+        np.mean([series[k]["quantile_coverage"]["0.8"] for k in ("s0", "s1")]))
