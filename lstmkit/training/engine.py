@@ -379,8 +379,9 @@ class Engine:
         their stacked carries, sample orders, keys, real sizes; `active` flags keep a stopped model's carry:
         (carries, data, val_data, orders, keys, n_real, n_val_real, active, epoch0, n) -> (carries, logs).
         `shared_data` / `shared_val`: one dataset for all models (else one per model, stacked).
-        With `stop`, also (stop_states, stop_params) in and (..., stop_states, epochs_run) out; the loop
-        ends when every model has stopped or one model's rule is undecided."""
+        With `stop`, also (stop_states, stop_params, shrink_at) in and (..., stop_states, epochs_run) out;
+        the loop ends when every model has stopped, one model's rule is undecided, or no more than
+        `shrink_at` models still train (the host may then go on with fewer models: `fit_many`)."""
         key = ("many", bs, shuffle, val_bs, shared_data, shared_val, stop)
 
         def build(o):
@@ -394,7 +395,7 @@ class Engine:
         return programs.program(self.owner, key, build)
 
     def _run_many(self, bs, shuffle, val_bs, shared_data, shared_val, stop, carries, data, val_data, orders, keys,
-                  n_real, n_val_real, active, epoch0, n, stop_states=None, stop_params=None):
+                  n_real, n_val_real, active, epoch0, n, stop_states=None, stop_params=None, shrink_at=None):
         n_models = keys.shape[0]
         n_logs = len(self.log_names) * (2 if val_bs else 1)
         logs = jnp.full((n_models, orders.shape[1] if shuffle else EPOCH_CHUNK, n_logs), jnp.nan, jnp.float32)
@@ -428,7 +429,8 @@ class Engine:
             i, _, _, st = c
             if st is None:
                 return i < n
-            return (i < n) & jnp.any(active & ~st.stopped) & ~jnp.any(st.pending)
+            live = active & ~st.stopped
+            return (i < n) & jnp.any(live) & ~jnp.any(st.pending) & (jnp.sum(live) > shrink_at)
 
         i, carries, logs, st = jax.lax.while_loop(go_on, body, (jnp.int32(0), carries, logs, stop_states))
         return (carries, logs) if stop is None else (carries, logs, st, i)

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmkit import _random
-from lstmkit.training import early_stop
+from lstmkit.training import early_stop, many_shrink, programs
 from lstmkit.training.engine import epochs_per_call, pad_rows, padded_rows
 
 
@@ -176,10 +176,12 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
 
     # Padded as fit pads (to a bucket of whole batches), so other sizes in the bucket share the program.
     n_max = padded_rows(n_max, bs)
+    data_host = val_host = None  # stacked per model, kept on the host for `Stack.shrink`
     if shared_data:
         data = jax.device_put(pad_rows(trains[0].device_arrays(), n_max))
     else:
-        data = jax.device_put(_stack([pad_rows(t.device_arrays(), n_max) for t in trains]))
+        data_host = _stack([pad_rows(t.device_arrays(), n_max) for t in trains])
+        data = jax.device_put(data_host)
     if vals[0] is None:
         val_data = ()
         n_val = np.zeros((n,), np.int32)
@@ -189,7 +191,8 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
         n_val = np.full((n,), vals[0].n, np.int32)
     else:
         vmax = padded_rows(max(v.n for v in vals), val_bs)
-        val_data = jax.device_put(_stack([pad_rows(v.device_arrays(), vmax) for v in vals]))
+        val_host = _stack([pad_rows(v.device_arrays(), vmax) for v in vals])
+        val_data = jax.device_put(val_host)
         n_val = np.array([v.n for v in vals], np.int32)
 
     # Carries in program keys (the same for every model of the architecture), stacked over models.
@@ -223,78 +226,94 @@ def fit_many(build_fn, x=None, y=None, n=None, *, datasets=None, epochs=1, batch
     run = first.run_many_fn(bs, bool(shuffle), val_bs, shared_data, shared_val, stop)
     capacity = epochs_per_call(n_max * n, bool(shuffle))
     shuffle_rngs = [np.random.default_rng(s) for s in shuffle_seeds]
-    orders = np.zeros((n, capacity, n_max), np.int32) if shuffle else np.zeros((0,), np.int32)
-    keys_arr = np.stack([np.asarray(k) for k in keys])
-    n_real = np.array(ns, np.int32)
-    active = np.ones((n,), bool)
+    spare = [[] for _ in range(n)]  # orders drawn for epochs a call did not reach
+    # The program's positions: `stack.where[p]` is the model at position p (-1: padding). With an in-program
+    # EarlyStopping the stack shrinks to the models still training once most have stopped (`many_shrink`).
+    stack = many_shrink.Stack(n, carry, data, val_data, data_host, val_host, np.stack([np.asarray(k) for k in keys]),
+                              np.array(ns, np.int32), n_val)
     for (model, *_), cbs in zip(models, cbs_list):
         model.stop_training = False
         cbs.on_train_begin()
     snapshot = None
     if stop is not None:
         stop_params = early_stop.params_of(stop_cbs[0])
-        snapshot = {**carry[0], **carry[1]}
+        snapshot = {**stack.carry[0], **stack.carry[1]}
+    shrink = many_shrink.Plan(n) if stop is not None else None
     last_logs = [{} for _ in range(n)]
     epoch = 0
     started = time.perf_counter()
-    while epoch < epochs and active.any():
+    while epoch < epochs and stack.active.any():
         n_run = 1 if live else min(epochs - epoch, capacity)
+        positions = [(p, i) for p, i in enumerate(stack.where) if i >= 0]
         if live:
-            for i, ((model, *_), cbs) in enumerate(zip(models, cbs_list)):
-                if active[i]:
-                    cbs.on_epoch_begin(epoch)
-            carry = _sync_learning_rates(carry, models, active)
+            for p, i in positions:
+                if stack.active[p]:
+                    cbs_list[i].on_epoch_begin(epoch)
+            stack.carry = _sync_learning_rates(stack.carry, [models[max(i, 0)] for i in stack.where], stack.active)
+        orders = np.zeros((len(stack.where), capacity, n_max), np.int32) if shuffle else np.zeros((0,), np.int32)
         if shuffle:
-            for i in range(n):
+            for p, i in positions:
                 for e in range(n_run):
-                    orders[i, e, :ns[i]] = shuffle_rngs[i].permutation(ns[i])
-        t0 = time.perf_counter()
-        args = (carry, data, val_data, orders, keys_arr, n_real, n_val, active, np.int32(epoch), np.int32(n_run))
+                    orders[p, e, :ns[i]] = spare[i].pop(0) if spare[i] else shuffle_rngs[i].permutation(ns[i])
+        t0, compiled0 = time.perf_counter(), programs.compile_seconds()
+        args = (stack.carry, stack.data, stack.val_data, orders, stack.keys, stack.n_real, stack.n_val, stack.active,
+                np.int32(epoch), np.int32(n_run))
         if stop is None:
-            carry, logs = run(*args)
+            stack.carry, logs = run(*args)
             ran = n_run
         else:
-            states = early_stop.stack_states(stop_cbs, snapshot)
-            carry, logs, states, ran = run(*args, states, stop_params)
+            states = early_stop.stack_states([stop_cbs[max(i, 0)] for i in stack.where], snapshot)
+            stack.carry, logs, states, ran = run(*args, states, stop_params, np.int32(shrink.at))
             ran = int(ran)
             snapshot = states.snapshot
         logs = np.asarray(logs)[:, :ran]
+        if shuffle:  # epoch e of a model always has its e-th order, even when a call ends before its last
+            for p, i in positions:
+                spare[i] = [orders[p, e, :ns[i]].copy() for e in range(ran, n_run)]
         elapsed = time.perf_counter() - t0
+        compiling = programs.compile_seconds() - compiled0
         if live:
-            _write_back(models, carry, active)
-        pending = np.asarray(states.pending) if stop is not None else np.zeros((n,), bool)
-        for i, ((model, *_), cbs) in enumerate(zip(models, cbs_list)):
-            if not active[i]:
+            _write_back(models, stack, stack.active)
+        pending = np.asarray(states.pending) if stop is not None else np.zeros((len(stack.where),), bool)
+        for p, i in positions:
+            model, cbs = models[i][0], cbs_list[i]
+            if not stack.active[p]:
                 continue
             if hasattr(cbs, "set_epoch_time"):
                 cbs.set_epoch_time(elapsed / ran)
             with early_stop.Replay(stop_cbs[i]) if stop is not None else contextlib.nullcontext():
                 for e in range(ran):
-                    row = _keras_order({k: float(v) for k, v in zip(names, logs[i, e])})
+                    row = _keras_order({k: float(v) for k, v in zip(names, logs[p, e])})
                     if not live:
                         cbs.on_epoch_begin(epoch + e)
                     cbs.on_epoch_end(epoch + e, row)
                     last_logs[i] = row
                     if model.stop_training:
                         break
-            if stop is not None and bool(model.stop_training) != bool(states.stopped[i]) and not pending[i]:
+            if stop is not None and bool(model.stop_training) != bool(states.stopped[p]) and not pending[p]:
                 raise RuntimeError(f"fit_many(): the program's EarlyStopping and the callback disagree for model {i} "
-                                   f"(stopped: {bool(states.stopped[i])} vs {bool(model.stop_training)}); this is a "
+                                   f"(stopped: {bool(states.stopped[p])} vs {bool(model.stop_training)}); this is a "
                                    "bug in lstmkit, please report it.")
-            if pending[i] and stop_cbs[i].best_epoch == epoch + ran - 1:
+            if pending[p] and stop_cbs[i].best_epoch == epoch + ran - 1:
                 # The host decided an undecided epoch as an improvement: its weights are the best.
-                snapshot = early_stop.take_current(snapshot, {**carry[0], **carry[1]}, i)
+                snapshot = early_stop.take_current(snapshot, {**stack.carry[0], **stack.carry[1]}, p)
             if model.stop_training:
-                active[i] = False
+                stack.active[p] = False
         epoch += ran
+        if shrink is not None and epoch < epochs:
+            training = [stop_cbs[i] for p, i in positions if stack.active[p]]
+            size = shrink.after_call(len(stack.where), training, epochs - epoch, elapsed - compiling, ran, compiling)
+            if size:
+                snapshot = stack.shrink(size, first.owner.binding, snapshot)
         if verbose:
-            _print_progress(epoch, epochs, active, last_logs, time.perf_counter() - started)
-    _write_back(models, carry, np.ones((n,), bool))
+            _print_progress(epoch, epochs, stack.still_training(n), last_logs, time.perf_counter() - started)
+    stack.finish(first.owner.binding, snapshot)
+    for i, (model, engine, *_) in enumerate(models):
+        _write_part(model, engine, stack.done[i][0])
     histories = []
     if stop is not None:
-        parts = _unstack(first.owner.binding.program(snapshot), n)
         for i, (model, engine, *_) in enumerate(models):
-            early_stop.resolve(stop_cbs[i], model, engine.owner.binding.model(parts[i]))
+            early_stop.resolve(stop_cbs[i], model, engine.owner.binding.model(stack.done[i][1]))
     for i, ((model, engine, *_), cbs) in enumerate(zip(models, cbs_list)):
         model._finalize_ema(engine)
         cbs.on_train_end(last_logs[i])
@@ -319,17 +338,21 @@ def _sync_learning_rates(carry, models, active):
     return tv, ntv, opt_state._replace(learning_rate=jnp.asarray(rates, jnp.float32)), states
 
 
-def _write_back(models, carry, which):
-    first = models[0][1]
-    parts = _unstack(first.owner.binding.program(carry), len(models))
-    for i, (model, engine, *_) in enumerate(models):
-        if not which[i]:
-            continue
-        tv, ntv, opt_state, _ = engine.owner.binding.model(jax.device_put(parts[i]))
-        model._write_back({**tv, **ntv}, {})
-        model._opt_state = opt_state
-        model._opt_state_keys = tuple(sorted(tv))
-        model.optimizer.iterations = model.optimizer.get_state_iterations(opt_state)
+def _write_part(model, engine, part):
+    """One model's slice of the program carry (program keys, on the host) into the model."""
+    tv, ntv, opt_state, _ = engine.owner.binding.model(jax.device_put(part))
+    model._write_back({**tv, **ntv}, {})
+    model._opt_state = opt_state
+    model._opt_state_keys = tuple(sorted(tv))
+    model.optimizer.iterations = model.optimizer.get_state_iterations(opt_state)
+
+
+def _write_back(models, stack, which):
+    """The models at the positions flagged in `which` get their slice of the stacked carry."""
+    parts = _unstack(models[0][1].owner.binding.program(stack.carry), len(stack.where))
+    for p, i in enumerate(stack.where):
+        if i >= 0 and which[p]:
+            _write_part(models[i][0], models[i][1], parts[p])
 
 
 def _print_progress(epoch, epochs, active, last_logs, elapsed):

@@ -174,3 +174,64 @@ def test_early_stopping_runs_inside_the_program_with_the_callbacks_rule(case, mo
     # The callback copies end in the state the callback reaches alone.
     if case == "never_stops":
         assert all(len(h.history["loss"]) == 12 for h in res.histories)
+
+
+def test_the_stack_shrinks_to_the_models_still_training_with_the_same_numbers(monkeypatch):
+    """8 models: 6 with zero sample weights (nothing to learn: their val_loss stops improving at once),
+    2 learn a signal and go on. Once no more than 2 of 8 train, the program ends, and the 2 go on as a
+    stack of 2, to the same numbers as separate fits."""
+    from lstmkit.training import engine as engine_mod
+    from lstmkit.training import many_shrink
+
+    signal = np.tanh(X[:, :, :1].sum(axis=1))  # learnable from the windows
+    sets = [(X[:45], signal[:45], np.full(45, 1.0 if i in (2, 5) else 0.0, np.float32)) for i in range(8)]
+    vals = [(X[45:], signal[45:])] * 8
+    sizes = []
+    original = engine_mod.Engine.run_many_fn
+
+    def run_many_fn(self, *args, **kwargs):
+        fn = original(self, *args, **kwargs)
+
+        def sized(*a):
+            sizes.append(len(a[7]))  # `active`: one flag per position
+            return fn(*a)
+        return sized
+
+    monkeypatch.setattr(engine_mod.Engine, "run_many_fn", run_many_fn)
+    monkeypatch.setattr(many_shrink.Plan, "worth_it", lambda self, saved: True)  # whatever the timings
+    es = dict(monitor="val_loss", patience=2, restore_best_weights=True)
+    res = fit_many(_build(), datasets=sets, validation_data=vals, epochs=40, batch_size=9, seed=20,
+                   callbacks=[C.EarlyStopping(**es)])
+    monkeypatch.undo()
+    assert sizes[0] == 8 and sizes[-1] == 2, sizes  # restacked: the last calls held the 2 models left
+    lengths = []
+    for i in range(8):
+        x, y, w = sets[i]
+        ref, hist = _alone(_build(), 20 + i, x, y, sample_weight=w, epochs=40, batch_size=9,
+                           validation_data=vals[i], callbacks=[C.EarlyStopping(**es)])
+        _same(res.models[i], res.histories[i].history, ref, hist, tol=0)
+        lengths.append(len(hist["loss"]))
+    assert max(lengths[i] for i in (2, 5)) > max(lengths[i] for i in (0, 1, 3, 4, 6, 7)), lengths
+
+
+def test_the_stack_shrinks_only_when_the_saved_epochs_outweigh_compiling():
+    from lstmkit.training.many_shrink import Plan, bucket
+
+    assert [bucket(k) for k in (1, 2, 3, 4, 5, 8, 9)] == [1, 2, 4, 4, 8, 8, 16]
+
+    class Cb:
+        def __init__(self, patience, wait):
+            self.patience, self.wait = patience, wait
+
+    plan = Plan(27)
+    assert plan.at == 6
+    # first call: 2 s compiling, 10 epochs of 27 models in 1.35 s -> 5 ms a model-epoch
+    assert plan.after_call(27, [Cb(20, 0)] * 10, 150, 1.35, 10, 2.0) is None  # 10 still train: above 6
+    # 5 still train -> a stack of 8; saves (27 - 8) x min(100, 20 - 5 + 20) model-epochs x 5 ms = 3.3 s > 2 s
+    assert plan.after_call(27, [Cb(20, 5)] * 5, 100, 1.35, 10, 0.0) == 8
+    assert plan.at == 2
+    plan = Plan(27)
+    plan.after_call(27, [Cb(20, 0)] * 10, 150, 1.35, 10, 2.0)
+    # only 3 epochs left: 19 x 3 x 5 ms < 2 s compiling; and never again in this fit
+    assert plan.after_call(27, [Cb(20, 5)] * 5, 3, 1.35, 10, 0.0) is None and plan.at == 0
+    assert Plan(3).at == 0  # 3 models (a one-series backtest) never shrink
