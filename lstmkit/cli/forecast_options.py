@@ -1,5 +1,6 @@
 """`lstmkit forecast` options about the input: a bundled dataset's name as the CSV, `--season` and
-`--dayfirst`; and `--quantiles`. Standard library (and lstmkit.data's table of datasets) only: they run before JAX loads.
+`--dayfirst`; and `--quantiles`.
+Standard library (and lstmkit.data's table of datasets) only: they run before JAX loads.
 """
 
 from __future__ import annotations

@@ -179,6 +179,9 @@ def preprocessing(final):
         "recipe": "x = (window - data_min) / (data_max - data_min); last = x[-1]; "
                   "y = model.predict((x - last)[None, :, None]) + last; forecast = y * (data_max - data_min) + data_min",
     }
+    if final.quantile_levels:  # the output has a quantile axis; the recipe holds for each of its columns
+        info["quantiles"] = list(final.quantile_levels)
+        info["output"] = "(1, horizon, quantiles): one column per quantile; the forecast sorts them per step"
     past, user = final._groups
     if past > 1:  # covariates: min-max scaled columns 2.. of the window, not made relative
         info["covariate_data_min"] = final.covariate_scaler_.data_min_.tolist()

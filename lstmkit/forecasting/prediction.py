@@ -35,7 +35,8 @@ class Prediction:
         """Quantile forecasts (samples, horizon, levels), in the data's units and sorted along the last
         axis, from raw windows as `predict_windows` takes them; `quantile_levels` names the levels."""
         if not getattr(self, "_levels", None):
-            raise ValueError("predict_quantile_windows() needs a Forecaster made with quantiles=...; this one has none.")
+            raise ValueError("predict_quantile_windows() needs a Forecaster made with quantiles=...; "
+                             "this one has none.")
         return self._outputs(windows)
 
     def _outputs(self, windows, future=None) -> np.ndarray:

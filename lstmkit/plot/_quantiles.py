@@ -32,7 +32,7 @@ def draw_quantile_band(ax, p, frame, compact=False):
     lo = np.concatenate([p.y[-1:], frame[lo_col].to_numpy(float)])
     hi = np.concatenate([p.y[-1:], frame[hi_col].to_numpy(float)])
     ax.fill_between(p.fx, lo, hi, facecolor="none", edgecolor=QUANTILE_COLOR, hatch="///", linewidth=0.0,
-                    alpha=0.55, label=f"{lo_col}\u2013{hi_col} (quantiles)", zorder=2)
+                    alpha=0.75, label=f"{lo_col}\u2013{hi_col} (quantiles)", zorder=2)
     ax.plot(p.fx, lo, color=QUANTILE_COLOR, linewidth=0.7 if compact else 0.9, linestyle="--", alpha=0.8, zorder=2)
     ax.plot(p.fx, hi, color=QUANTILE_COLOR, linewidth=0.7 if compact else 0.9, linestyle="--", alpha=0.8, zorder=2)
     y0, y1 = ax.get_ylim()

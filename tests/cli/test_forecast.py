@@ -140,7 +140,10 @@ def test_tiny_run_writes_every_file(tiny_run):
     np.testing.assert_array_equal(backtest["actual"], data.to_numpy()[60:])
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"settings", "preprocessing", "backtest", "holdout_mase", "forecast"} <= set(metrics)
-    assert set(metrics["backtest"]["scores"]) == {"lstmkit", "naive", "seasonal_naive", "drift"}
+    from lstmkit.forecasting.baselines import STATISTICAL, statistical_available
+
+    extra = set(STATISTICAL) if statistical_available() else set()  # with the [baselines] extra installed
+    assert set(metrics["backtest"]["scores"]) == {"lstmkit", "naive", "seasonal_naive", "drift"} | extra
     assert set(metrics["backtest"]["scores"]["naive"]) == {"MAE", "RMSE", "MAPE", "sMAPE", "MASE"}
     assert metrics["settings"]["window"] == 24 and metrics["settings"]["folds"] == 1
     assert metrics["settings"]["max_windows"] == 50_000
@@ -353,5 +356,5 @@ def test_quantile_run_writes_the_q_columns_and_their_coverage(quantile_run):
     assert set(backtest["quantile_coverage"]) == {"0.1", "0.5", "0.9"}
     assert set(backtest["quantile_interval_coverage"]) == {"80"} and set(backtest["coverage"]) == {"80"}
     assert all(0 <= v <= 1 for v in backtest["quantile_coverage"].values())
-    assert metrics["settings"]["quantiles"] == [0.1, 0.5, 0.9]
+    assert metrics["settings"]["quantiles"] == metrics["preprocessing"]["quantiles"] == [0.1, 0.5, 0.9]
     assert (out / "forecast.png").read_bytes()[:8] == PNG_MAGIC

@@ -143,7 +143,8 @@ def test_panel_with_quantiles(tmp_path):
                                       "lower_95", "upper_95"]
     assert len(forecast) == 2 * 6 and (forecast["q0.2"] <= forecast["q0.8"]).all()
     backtest = json.loads((out / "metrics.json").read_text())["backtest"]
-    assert set(backtest["quantile_coverage"]) == {"0.2", "0.5", "0.8"} and set(backtest["quantile_interval_coverage"]) == {"60"}
+    assert set(backtest["quantile_coverage"]) == {"0.2", "0.5", "0.8"}
+    assert set(backtest["quantile_interval_coverage"]) == {"60"}
     series = backtest["series"]
     assert backtest["quantile_coverage"]["0.8"] == pytest.approx(
         np.mean([series[k]["quantile_coverage"]["0.8"] for k in ("s0", "s1")]))

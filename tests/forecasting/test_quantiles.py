@@ -168,7 +168,7 @@ def test_backtest_reports_the_quantiles(fitted):
     assert "quantile_coverage" not in Forecaster(**dict(TINY, epochs=1)).backtest(y.iloc[:60], folds=1).to_dict()
 
 
-def test_panel_quantiles_are_the_mean_over_series():
+def test_panel_quantiles_are_the_mean_over_series(monkeypatch):
     frame = pd.concat([noise(60, seed).to_frame().assign(s=f"s{seed}").rename_axis("t").reset_index()
                        for seed in (1, 2)])
     p = PanelForecaster("local", quantiles=(0.25, 0.75), **dict(TINY, epochs=2))
@@ -177,6 +177,8 @@ def test_panel_quantiles_are_the_mean_over_series():
     assert result.quantiles.coverage[0.75] == pytest.approx(np.mean([s.coverage[0.75] for s in per]))
     assert result.quantiles.pinball == pytest.approx(np.mean([s.pinball for s in per]))
     assert set(result.to_dict()["quantile_interval_coverage"]) == {"50"}
+    # trained together by fit_many (its fallback, one Forecaster.fit per series, is not taken)
+    monkeypatch.setattr(Forecaster, "fit", lambda *a, **k: pytest.fail("fitted one by one"))
     fitted = p.fit(frame, id="s", target="v", time="t")
     for f in fitted.forecasters_.values():  # the settings reached the models trained together
         assert f.model_.output_shape == (None, 2, 3) and f.model_.loss.quantiles == (0.25, 0.5, 0.75)

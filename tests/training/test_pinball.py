@@ -56,7 +56,8 @@ def test_bad_quantiles(quantiles, message):
 
 
 def test_shape_errors_name_the_shapes():
-    with pytest.raises(ValueError, match="y_pred must end in an axis of 2 quantile\\(s\\); received shape \\(4, 5, 3\\)"):
+    with pytest.raises(ValueError, match="y_pred must end in an axis of 2 quantile\\(s\\); received shape "
+                                         "\\(4, 5, 3\\)"):
         L.pinball_loss(Y, P, (0.1, 0.9))
     with pytest.raises(ValueError, match="y_true must have shape \\(4, 5\\) or \\(4, 5, 1\\)"):
         L.pinball_loss(np.zeros((4, 5, 2)), P, QS)
