@@ -12,7 +12,7 @@ _WHERE = {
     "RunsResult": "diagnostics", "repeat_runs": "diagnostics", "time_series_cv": "diagnostics",
     "train_final": "diagnostics",
     "Forecaster": "forecaster", "final_forecaster": "final",
-    "PanelBacktest": "panel", "PanelForecaster": "panel",
+    "PanelBacktest": "panel", "PanelForecaster": "panel", "QuantileScores": "quantiles",
     "METRICS": "metrics", "mae": "metrics", "mape": "metrics", "mase": "metrics", "rmse": "metrics",
     "score_all": "metrics", "smape": "metrics",
     "choose_defaults": "series", "infer_season": "series",
