@@ -123,29 +123,54 @@ def _autocovariance(x, max_lag):
     return np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, size)[:max_lag + 1]
 
 
-def _acf_season(values, max_lag):
-    """The lag (>= 2) of the highest peak of the differenced series' autocorrelation, if it is
-    at least 0.3 and clear of noise (2.5 / sqrt(n): short series give large chance peaks).
-    A peak is a lag whose value is at least both neighbours'; of equal peaks the last is taken."""
-    x = np.diff(np.asarray(values, dtype=np.float64))
+def _acf_peak(x, max_lag, swing):
+    """(lag, r) of the highest clear peak (lag >= 2) of the autocorrelation of `x`, or (None, threshold).
+
+    Peaks are located on the autocorrelation normalised per lag (by n - k, not n), so a period's peak is
+    not pulled to a shorter lag by the fewer products at longer lags. A peak is a lag whose value is at
+    least both neighbours', whose usual (by n) estimate is at least 0.3 (0.45 with `swing`) and clear of
+    noise (2.5 / sqrt(n): short series give large chance peaks); with `swing`, the autocorrelation half a period earlier must be -0.4 or lower (a cycle is in
+    opposite phase there; the bumps of a wandering or slowly decaying series are not). Of peaks within
+    0.1 of the highest, the shortest lag is taken (its multiples peak nearly as high)."""
     x = x - x.mean()
     denom = float(np.dot(x, x))
+    threshold = max(0.45 if swing else 0.3, 2.5 / np.sqrt(max(x.size, 1)))
     if denom == 0 or max_lag < 3:
-        return None, 0.0
-    acf = _autocovariance(x, max_lag) / denom  # acf[k]: lag k
-    threshold = max(0.3, 2.5 / np.sqrt(x.size))
+        return None, threshold
+    lags = np.arange(max_lag + 1)
+    biased = _autocovariance(x, max_lag) / denom  # the usual estimate: its chance peaks shrink with the lag
+    acf = biased * x.size / (x.size - lags)
     r = acf[2:max_lag]
-    peaks = (r >= threshold) & (r >= acf[1:max_lag - 1]) & (r >= acf[3:max_lag + 1])
+    peaks = (biased[2:max_lag] >= threshold) & (r >= acf[1:max_lag - 1]) & (r >= acf[3:max_lag + 1])
+    if swing:
+        half = np.minimum(acf[lags[2:max_lag] // 2], acf[(lags[2:max_lag] + 1) // 2])
+        peaks &= half <= -0.4
     if not peaks.any():
         return None, threshold
-    best = r[peaks].max()
-    lag = 2 + int(np.flatnonzero(peaks & (r == best))[-1])
-    return lag, float(best)
+    first = int(np.flatnonzero(peaks & (r >= r[peaks].max() - 0.1))[0])
+    return 2 + first, float(r[first])
+
+
+def _acf_season(values, max_lag):
+    """(lag, r) of the clearest autocorrelation peak: of the differenced series (which removes a
+    wandering level), or of the series less its straight-line trend (a smooth cycle keeps its strength
+    there, where differencing noise would bury it; at least 5 cycles); None when neither has a clear peak."""
+    values = np.asarray(values, dtype=np.float64)
+    t = np.arange(values.size, dtype=np.float64)
+    detrended = values - np.polyval(np.polyfit(t, values, 1), t) if values.size > 2 else values
+    # A wandering series can look cyclic over a few long swings: the trend-free view needs 5 cycles.
+    found = [_acf_peak(np.diff(values), max_lag, swing=False),
+             _acf_peak(detrended, min(max_lag, values.size // 5), swing=True)]
+    found = [(lag, r) for lag, r in found if lag is not None]
+    if not found:
+        return None, 0.0
+    return max(found, key=lambda item: item[1])
 
 
 def infer_season(index, values) -> tuple[int | None, str]:
     """``(season, reason)``: from the calendar frequency when the series covers 3 seasons,
-    else from the autocorrelation of the differenced series; None when there is none."""
+    else from the autocorrelation of the differenced or the detrended series (`_acf_season`); None
+    when there is none."""
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     n = values.size
     code = _freq_code(index)

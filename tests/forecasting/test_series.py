@@ -107,3 +107,24 @@ def test_hourly_data_over_three_weeks_gets_a_window_of_one_week():
     # Shorter than three weeks, or the season given: two daily seasons, as before.
     assert choose_defaults(idx[:400], values[:400], folds=3).window == 48
     assert choose_defaults(idx, values, season=24, folds=3).window == 48
+
+
+def test_season_of_smooth_and_noisy_cycles_and_none_for_wandering_series():
+    """Differencing buries a noisy smooth cycle (the noise's differences dominate); the detrended view finds
+    it, at its period and not a multiple. Random walks, AR(1) and white noise get no season."""
+    def ar1(e, phi=0.9):
+        out = np.zeros_like(e)
+        for i in range(e.size):
+            out[i] = phi * out[i - 1] + e[i] if i else e[i]
+        return out
+
+    t = np.arange(300)
+    rng = np.random.default_rng(0)
+    assert infer_season(None, np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.3, 300))[0] == 24
+    assert infer_season(None, np.sin(2 * np.pi * t / 24) + rng.normal(0, 0.7, 300))[0] == 24
+    assert infer_season(None, 0.05 * t + np.sin(2 * np.pi * t / 12))[0] == 12
+    assert infer_season(None, np.sin(2 * np.pi * t / 50))[0] == 50  # not 49: the per-lag normalisation
+    for k in range(40):
+        e = np.random.default_rng(100 + k).normal(size=300)
+        for y in (e, np.cumsum(e), ar1(e)):
+            assert infer_season(None, y)[0] is None
