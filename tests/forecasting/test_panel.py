@@ -48,6 +48,9 @@ def test_global_model_and_panel_backtest_with_intervals():
     np.testing.assert_allclose(result.mean_scores.loc["lstmkit", "MASE"],
                                result.scores.xs("lstmkit", level="forecaster")["MASE"].mean())
     assert set(result.coverage) == {80.0, 95.0}
+    # the intervals are calibrated on the 3 series' scaled errors together (intervals.pooled_intervals)
+    assert all(r.intervals.pooled == 3 for r in result.results.values())
+    assert "pooled over 3 series" in result.to_dict()["series"]["s0"]["intervals"]["method"]
     p.fit(frame, id="store", target="sales", time="date")
     models = {id(f.model_) for f in p.forecasters_.values()}
     assert len(models) == 1  # one model for every series
