@@ -115,6 +115,12 @@ def add_parser(subparsers):
     p.add_argument("--strategy", choices=STRATEGIES,
                    help="panels: one model per series trained together (local), one model for every series "
                         "(global), or chosen from the data (auto, the default)")
+    p.add_argument("--static-covariates", metavar="A,B",
+                   help="long panels: comma-separated columns that describe each series (region, size), constant "
+                        "within it; numbers standardized, text one-hot; inputs of a global model")
+    p.add_argument("--id-inputs", action="store_true",
+                   help="panels: give the global model each series' id, one-hot (a learned vector per series, "
+                        "as an id embedding)")
     add_options(p)  # --season, --dayfirst
     p.add_argument("--quiet", "-q", action="store_true",
                    help="print only errors and the final forecast table (no settings, progress or backtest lines)")
@@ -137,6 +143,15 @@ def _check_paths(args):
         raise UsageError("--id-column (long format) and --wide (wide format) describe different files; give one")
     if args.strategy is not None and args.id_column is None and not args.wide:
         raise UsageError("--strategy chooses how a panel is modelled; it needs --id-column NAME or --wide")
+    if args.static_covariates and args.id_column is None:
+        raise UsageError("--static-covariates need a long panel (--id-column NAME): columns constant within each "
+                         "series" + ("; a --wide file has no such columns" if args.wide else ""))
+    if args.id_inputs and args.id_column is None and not args.wide:
+        raise UsageError("--id-inputs gives a panel's global model the series ids; it needs --id-column NAME or --wide")
+    if args.strategy == "local" and (args.static_covariates or args.id_inputs):
+        raise UsageError(f"{'--static-covariates' if args.static_covariates else '--id-inputs'} need --strategy global "
+                         "(or auto): they are constant within a series, so a model per series (local) learns "
+                         "nothing from them")
     if args.wide and (_covariates(args) or _future_covariates(args)):
         raise UsageError("--covariates and --future-covariates need one series or a long panel (--id-column): "
                          "in a --wide file every numeric column is a series")

@@ -40,7 +40,8 @@ def _read(args, size):
         return read_panel(args.csv, id_column=args.id_column, wide=args.wide, column=args.column,
                           date_column=args.date_column, covariates=_split(args.covariates),
                           future_covariates=_split(args.future_covariates), fill=args.fill,
-                          dayfirst=getattr(args, "dayfirst", None))
+                          dayfirst=getattr(args, "dayfirst", None),
+                          static=_split(getattr(args, "static_covariates", None)))
     except SeriesInputError as error:
         raise UsageError(str(error)) from None
 
@@ -71,7 +72,8 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     fmt = "long" if args.id_column else "wide"
     where = f"dates from column '{data.date_column}'" if data.date_column else "no dates"
     cols = f"column '{target}'" + (f" with covariates {', '.join(covariates)}" if covariates else "") + (
-        f" and future covariates {', '.join(future)}" if future else "")
+        f" and future covariates {', '.join(future)}" if future else "") + (
+        f"; static covariates {', '.join(data.static.columns)}" if data.static is not None else "")
     print(f"Read {args.csv}: a {fmt} panel of {len(panel)} series ({_ids(panel)}); {cols}; {where}.")
     print(f"  rows per series: {min(lengths.values())} to {max(lengths.values())}, frequency: "
           f"{data.freq or 'none (row numbers)'}")
@@ -99,9 +101,11 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     defaults = choose_defaults(index, values, args.window, args.horizon, None, folds, min_rows=probe.min_rows)
     window, horizon, season, fitting = defaults.window, defaults.horizon, defaults.season, defaults.folds
     kw = dict(settings, window=window, horizon=horizon, season=season or 1, verbose=0 if table else 1, **known)
+    id_inputs = bool(getattr(args, "id_inputs", False))
     try:
-        p = PanelForecaster(strategy, **kw)
-        _, kept, skipped, chosen = p._plan(panel, fitting, target, covariates or None)
+        p = PanelForecaster(strategy, id_inputs=id_inputs, **kw)
+        _, kept, skipped, chosen = p._plan(panel, fitting, target, covariates or None, data.static is not None)
+        encoding = _static_inputs(data, kept, id_inputs)
         for k in kept:  # known-future inputs checked before any training (calendar frequency, future rows)
             _check_known(p.template, panel[k], k, target, covariates, future, horizon, lengths[k])
     except ValueError as error:
@@ -110,27 +114,40 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     rows = settings_rows(args, settings, defaults, window, horizon, season, fitting, folds, default_intervals)
     rows[0] = ("season", season or "none", f"from the typical series {typical!r}: {defaults.reasons['season']}")
     windows = lengths[typical] - window - horizon + 1
-    why = "given" if args.strategy else (
+    why = "given" if args.strategy else "auto: static covariates or id inputs need one model for every series" if (
+        encoding is not None) else (
         f"auto: {len(kept)} series, the typical one with {windows} windows (global from 20 series or under 50 "
         "windows)")
     what = {"local": "one model per series, all trained together in one compiled call",
             "global": "one model for every series, each series scaled on its own"}[chosen]
     rows.insert(4, ("--strategy", chosen, f"{why}; {what}"))
+    if encoding is not None:
+        rows.insert(5, ("--static-covariates", ",".join(map(str, data.static.columns)) if data.static is not None
+                        else "none", f"given; {len(encoding.names)} input(s), the same at every step of a series"
+                        if data.static is not None else "default"))
+        rows.insert(6, ("--id-inputs", "yes" if id_inputs else "no", "given; one-hot series ids, a learned vector "
+                        "per series" if id_inputs else "default"))
     print_settings(rows)
     calendar = p.template.clone()._read(panel[kept[0]], target, covariates or None)[3]
     known_names = calendar.columns if calendar is not None else []
     if covariates or known_names:
         print(known_line(target, covariates, known_names))
+    static_names = encoding.names if encoding is not None else []
+    if encoding is not None:
+        print(_static_line(encoding, data.id))
+        for note in encoding.notes:
+            print(f"  note: {note}")
     for k, why in skipped.items():
         print(f"  note: series {k!r} left out (too short): {why}")
-    build_model(settings["model"], window, 1 + len(covariates) + len(known_names), horizon, settings["units"],
+    build_model(settings["model"], window, 1 + len(covariates) + len(known_names) + len(static_names), horizon,
+                settings["units"],
                 settings["layers"], quantiles=p.template.quantile_levels).summary()
 
     n_fits = len(kept) * fitting if chosen == "local" else fitting
     print(f"Backtest: {fitting} fold(s) of {horizon} steps at the end of each of {len(kept)} series; "
           f"{n_fits} model(s) trained together")
-    result = p.backtest(panel, id=data.id, target=target, covariates=covariates or None, folds=fitting,
-                        intervals=args.intervals)
+    result = p.backtest(panel, id=data.id, target=target, covariates=covariates or None, static=data.static,
+                        folds=fitting, intervals=args.intervals)
     _print_scores(result, fitting, horizon)
     if args.intervals:
         _print_intervals(result, args.intervals)
@@ -141,8 +158,10 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     final_epochs = int(np.median(best_epochs))
     print(f"Final model(s): trained on every row of the {len(result.results)} series for {final_epochs} epochs "
           "(the median best epoch of the folds)")
-    final = PanelForecaster(chosen, **dict(kw, epochs=final_epochs, early_stopping=False, validation_split=0.0))
-    final.fit({k: panel[k] for k in result.results}, id=data.id, target=target, covariates=covariates or None)
+    final = PanelForecaster(chosen, id_inputs=id_inputs, **dict(kw, epochs=final_epochs, early_stopping=False,
+                                                                  validation_split=0.0))
+    final.fit({k: panel[k] for k in result.results}, id=data.id, target=target, covariates=covariates or None,
+              static=data.static)
     forecast = final.predict(intervals=result if args.intervals else None)
     table = table or sys.stdout  # the one thing --quiet prints
     print(f"Forecast of '{target}', {horizon} steps for each of {len(final.forecasters_)} series "
@@ -158,10 +177,32 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
                         format=fmt, covariates=covariates, future_covariates=future,
                         calendar=known_names[len(future):], season=season, window=window, horizon=horizon,
                         folds=fitting, strategy=chosen, final_epochs=final_epochs,
-                        intervals=list(args.intervals or []))
+                        intervals=list(args.intervals or []),
+                        static_covariates=[] if data.static is None else list(map(str, data.static.columns)),
+                        id_inputs=id_inputs, static_inputs=list(static_names))
     _write(args.out, data, panel, forecast, result, final, settings_out)
     print(f"Done in {time.perf_counter() - started:.1f}s.")
     return 0
+
+
+def _static_inputs(data, kept, id_inputs):
+    """The encoding of --static-covariates / --id-inputs over the kept series (None without either);
+    a ValueError (constant-within-series, missing values) before any training."""
+    if data.static is None and not id_inputs:
+        return None
+    from lstmkit.forecasting.panel_static import encode_static
+
+    return encode_static(data.static, kept, data.id, id_inputs)
+
+
+def _static_line(encoding, id_name):
+    parts = [f"{c} (standardized: mean {m:g}, sd {sd:g})" for c, (m, sd) in encoding.numeric.items()]
+    # a static column cannot be the id column, so categories[id_name] is the id inputs'
+    parts += [f"{c} (one-hot: {len(v)} values)" for c, v in encoding.categories.items() if c != id_name]
+    if id_name in encoding.categories:
+        parts.append(f"the series id (one-hot: {len(encoding.categories[id_name])} series)")
+    shown = "; ".join(parts) if parts else "none (every static column left out)"
+    return f"Static inputs, the same at every step of a series ({len(encoding.names)} columns): {shown}"
 
 
 def _check_known(template, part, key, target, covariates, future, horizon, rows):

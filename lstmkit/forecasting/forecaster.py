@@ -243,7 +243,9 @@ class Forecaster(ParamsMixin, Prediction):
     def _read(self, data, target, covariates):
         """(values, index, columns, known): the history's target and past covariates, and its
         `KnownFuture` (None without future covariates or calendar)."""
-        history, known = split_known(data, target, covariates, self.future_covariates, self.calendar)
+        # `_static`: a panel series' encoded static inputs, set by PanelForecaster (`panel_static`).
+        history, known = split_known(data, target, covariates, self.future_covariates, self.calendar,
+                                     getattr(self, "_static", None))
         if known is not None and target is None:
             target = next(c for c in history.columns if c not in known.names and c not in (covariates or []))
         values, index, columns = to_frame(history, target, covariates)

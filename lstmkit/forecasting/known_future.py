@@ -10,7 +10,7 @@ from the dates, the future ones included, and need dates with a frequency.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -77,10 +77,13 @@ class KnownFuture:
     freq: str | None
     calendar: list       # calendar feature names ([] without)
     rows: int            # rows with a target value (the history)
+    # A panel series' static inputs (`panel_static`): names and already encoded values, the same at every row.
+    static_names: list = field(default_factory=list)
+    static: np.ndarray | None = None
 
     @property
     def columns(self) -> list:
-        return [*self.names, *self.calendar]
+        return [*self.names, *self.calendar, *self.static_names]
 
     @property
     def future_rows(self) -> int:
@@ -100,19 +103,27 @@ class KnownFuture:
             extra = upto + span - len(self.index)
             dates = self.index if extra <= 0 else self.index.append(future_index(self.index, extra))
             parts.append(calendar_features(dates[span:span + upto], self.freq)[0])
+        if self.static_names:
+            parts.append(np.tile(np.asarray(self.static, dtype=np.float64), (upto, 1)))
         return np.concatenate(parts, axis=1)
 
 
-def split_known(data, target, covariates, future_covariates, calendar):
+def split_known(data, target, covariates, future_covariates, calendar, static=None):
     """(history frame, KnownFuture or None): the rows with a target value (every other column complete
-    there), and the known-future inputs over those rows plus the trailing rows whose target is empty."""
+    there), and the known-future inputs over those rows plus the trailing rows whose target is empty.
+    `static`: None, or (names, values) of a panel series' encoded static inputs (`panel_static`)."""
     import pandas as pd
 
     from lstmkit.forecasting.series import infer_freq
 
     future_covariates = list(future_covariates or [])
-    if not future_covariates and not calendar:
+    static_names, static_values = (list(static[0]), np.asarray(static[1], dtype=np.float64)) if static else ([], None)
+    if not future_covariates and not calendar and not static_names:
         return data, None
+    if not future_covariates and not calendar:  # static inputs only: the data stays as it is
+        rows = len(data)
+        return data, KnownFuture([], np.zeros((rows, 0)), getattr(data, "index", None), None, [], rows,
+                                 static_names, static_values)
     if future_covariates and not isinstance(data, pd.DataFrame):
         raise ValueError(f"`future_covariates` need a DataFrame with those columns; received {type(data).__name__}.")
     if isinstance(data, pd.Series):
@@ -162,4 +173,4 @@ def split_known(data, target, covariates, future_covariates, calendar):
             raise ValueError("calendar=True needs dates with a regular frequency (to date the forecast's steps); "
                              "these dates have none.")
         names = calendar_features(index[:1], freq)[1]
-    return history, KnownFuture(future_covariates, raw, index, freq, names, rows)
+    return history, KnownFuture(future_covariates, raw, index, freq, names, rows, static_names, static_values)

@@ -16,9 +16,15 @@ and its own backtest folds at its own end. Two strategies:
   exactly as `Forecaster.fit` would train it alone;
 - 'global': one model trained on the windows of every series (each scaled separately), which
   suits many short series.
+
 'auto' takes 'global' from 20 series on, or when the typical series has fewer than 50
-training windows, else 'local'. A series too short for the window, horizon and folds is left
-out and named in `skipped_`.
+training windows, or with static covariates or id inputs, else 'local'. A series too short for
+the window, horizon and folds is left out and named in `skipped_`.
+
+Static covariates (`static=` of fit/backtest: region, store size) and id inputs
+(`PanelForecaster(id_inputs=True)`) are extra inputs constant within a series
+(`lstmkit.forecasting.panel_static`); they let the one global model tell series apart, and give a
+model of one series nothing, so they need strategy 'global' (or 'auto').
 """
 
 from __future__ import annotations
@@ -128,12 +134,20 @@ class PanelForecaster:
         'auto' (see the module docstring).
     """
 
-    def __init__(self, strategy="auto", **settings):
+    def __init__(self, strategy="auto", id_inputs=False, **settings):
         if strategy not in STRATEGIES:
             raise ValueError(f"`strategy` must be one of {STRATEGIES}; received {strategy!r}.")
-        self.strategy = strategy
+        if not isinstance(id_inputs, bool):
+            raise ValueError(f"`id_inputs` must be True or False; received {id_inputs!r}.")
+        if id_inputs and strategy == "local":
+            raise ValueError("id_inputs=True needs strategy='global' (or 'auto'): an id input is constant within a "
+                             "series, so a model of one series ('local') learns nothing from it.")
+        if "panel_strategy" in settings:
+            raise ValueError("PanelForecaster takes `strategy=`; `panel_strategy` is Forecaster's name for it.")
+        self.strategy, self.id_inputs = strategy, id_inputs
         self.template = Forecaster(**settings)
         self.forecasters_ = None
+        self.static_ = None
 
     # ------------------------------------------------------------ settings
     def _columns(self, covariates):
@@ -145,8 +159,32 @@ class PanelForecaster:
         present = np.flatnonzero(np.isfinite(part[target].to_numpy(dtype=np.float64)))
         return int(present[-1]) + 1 if present.size else 0
 
-    def _plan(self, panel, folds, target, covariates):
-        """Resolve window/horizon/season on a typical series; returns (settings, kept ids, skipped)."""
+    def _static(self, frame, panel, id, time, target, covariates, static):
+        """The static table (`panel_static.static_table`), checked against the strategy."""
+        from lstmkit.forecasting.panel_static import static_table
+
+        clash = [c for c in (id, time, target, *self._columns(covariates)) if c is not None]
+        table = static_table(frame, id, static, clash)
+        if table is not None and self.strategy == "local":
+            raise ValueError("`static` covariates need strategy='global' (or 'auto'): they are constant within a "
+                             "series, so a model of one series ('local') learns nothing from them.")
+        return table
+
+    def _with_static(self, pairs, keys, table, id):
+        """Give each forecaster of `pairs` (for series `keys`) its series' encoded static inputs."""
+        from lstmkit.forecasting.panel_static import encode_static
+
+        if table is None and not self.id_inputs:
+            return None
+        encoding = encode_static(table, list(dict.fromkeys(keys)), id if id is not None else "id", self.id_inputs)
+        if encoding.names:
+            for (f, _), key in zip(pairs, keys):
+                f._static = encoding.of(key)
+        return encoding
+
+    def _plan(self, panel, folds, target, covariates, static=False):
+        """Resolve window/horizon/season on a typical series; returns (settings, kept ids, skipped).
+        `static`: whether static covariates are given (then 'auto' is 'global')."""
         lengths = {k: self._history_rows(v, target) for k, v in panel.items()}
         typical = sorted(panel, key=lambda k: lengths[k])[len(panel) // 2]
         probe = self.template.clone()
@@ -166,7 +204,8 @@ class PanelForecaster:
         strategy = self.strategy
         if strategy == "auto":
             windows = lengths[typical] - window - horizon + 1
-            strategy = "global" if len(kept) >= GLOBAL_FROM_SERIES or windows < GLOBAL_BELOW_WINDOWS else "local"
+            strategy = "global" if (len(kept) >= GLOBAL_FROM_SERIES or windows < GLOBAL_BELOW_WINDOWS or static
+                                    or self.id_inputs) else "local"
         settings = dict(window=window, horizon=horizon, season=probe.season_)
         return settings, kept, skipped, strategy
 
@@ -214,11 +253,17 @@ class PanelForecaster:
         return [f for f, _ in pairs]
 
     # ------------------------------------------------------------ API
-    def fit(self, frame, id, target, time=None, covariates=None):
-        """Train on every long-enough series of the long-format `frame`. Returns self."""
+    def fit(self, frame, id, target, time=None, covariates=None, static=None):
+        """Train on every long-enough series of the long-format `frame`. Returns self.
+
+        static: column names of `frame`, each constant within every series, or a DataFrame indexed by
+            the series id: inputs that describe each series (`lstmkit.forecasting.panel_static`);
+            ``static_`` then holds their encoding."""
         panel = split_panel(frame, id, target, time, self._columns(covariates))
-        settings, kept, self.skipped_, self.strategy_ = self._plan(panel, 0, target, covariates)
+        table = self._static(frame, panel, id, time, target, covariates, static)
+        settings, kept, self.skipped_, self.strategy_ = self._plan(panel, 0, target, covariates, table is not None)
         pairs = [(self.template.clone(**settings), panel[k]) for k in kept]
+        self.static_ = self._with_static(pairs, kept, table, id)
         fitted = self._train(pairs, self.strategy_, target, covariates)
         self.forecasters_ = dict(zip(kept, fitted))
         self.id_, self.target_ = id, target
@@ -249,10 +294,14 @@ class PanelForecaster:
             parts.append(part)
         return pd.concat(parts, ignore_index=True)
 
-    def backtest(self, frame, id, target, time=None, covariates=None, *, folds=3, intervals=(80, 95),
+    def backtest(self, frame, id, target, time=None, covariates=None, static=None, *, folds=3, intervals=(80, 95),
                  pool_intervals=True):
         """Rolling-origin backtest of every series on its own last `folds` x horizon rows, against the
         baselines on the same folds. Returns a `PanelBacktest`.
+
+        static: as in `fit`. Its encoding (the standardization, the one-hot values) is fitted on the
+            static values of the kept series as they are, for every fold: a series' static values are
+            known before any of its rows, so using them is no look-ahead.
 
         pool_intervals: calibrate the conformal intervals on the errors of every series together, each
             scaled by its series' mean absolute error (`intervals.pooled_intervals`): three folds of one
@@ -261,7 +310,8 @@ class PanelForecaster:
         import pandas as pd
 
         panel = split_panel(frame, id, target, time, self._columns(covariates))
-        settings, kept, skipped, strategy = self._plan(panel, folds, target, covariates)
+        table = self._static(frame, panel, id, time, target, covariates, static)
+        settings, kept, skipped, strategy = self._plan(panel, folds, target, covariates, table is not None)
         horizon = settings["horizon"]
         origins = {k: fold_origins(self._history_rows(panel[k], target), horizon, folds) for k in kept}
         pairs, groups = [], [[] for _ in range(folds)]
@@ -269,6 +319,7 @@ class PanelForecaster:
             for j, origin in enumerate(origins[k]):
                 groups[j].append(len(pairs))
                 pairs.append((self.template.clone(**settings), panel[k].iloc[:origin]))
+        self._with_static(pairs, [k for k in kept for _ in origins[k]], table, id)
         fitted = self._train(pairs, strategy, target, covariates, groups)
         results, rows = {}, []
         for s, k in enumerate(kept):
@@ -306,4 +357,5 @@ class PanelForecaster:
         return long.dropna(subset=[value_name])
 
     def __repr__(self):
-        return f"PanelForecaster(strategy={self.strategy!r}, {self.template!r})"
+        ids = ", id_inputs=True" if self.id_inputs else ""
+        return f"PanelForecaster(strategy={self.strategy!r}{ids}, {self.template!r})"

@@ -38,6 +38,7 @@ class PanelData:
     date_column: str | None
     freq: str | None
     notes: list = field(default_factory=list)
+    static: object = None  # with `static`: a DataFrame indexed by series id (`panel_static.static_table`)
 
 
 def _to_numbers(frame, name):
@@ -131,10 +132,11 @@ def read_known(path, column=None, date_column=None, covariates=None, future_cova
 
 
 def read_panel(path, id_column=None, wide=False, column=None, date_column=None, covariates=None,
-               future_covariates=None, fill=None, _one=False, dayfirst=None) -> PanelData:
+               future_covariates=None, fill=None, _one=False, dayfirst=None, static=None) -> PanelData:
     """Read a long (`id_column`) or wide (`wide=True`) panel CSV into a `PanelData`. `future_covariates`
     (long format): columns known in advance, given on rows past each series' last target value.
-    `dayfirst` (None: from the data) reads NN/NN/YYYY dates day first or month first."""
+    `dayfirst` (None: from the data) reads NN/NN/YYYY dates day first or month first. `static` (long
+    format): columns that describe each series (region, size), each constant within every series."""
     import pandas as pd
 
     if not _one and (id_column is None) == (not wide):
@@ -144,8 +146,12 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
         raise SeriesInputError(f"--fill must be one of {', '.join(FILL_METHODS)}; received {fill!r}")
     frame = _read_frame(path)[0]  # the one-series reader's: delimiter sniffed, a missing header found
     covariates = list(covariates or [])
+    static = list(static or [])
     names = ", ".join(map(str, frame.columns))
     notes = []
+    if static and (wide or id_column is None):
+        raise SeriesInputError("--static-covariates need a long panel (--id-column): they are columns constant "
+                               "within each series")
     if wide:
         if covariates:
             raise SeriesInputError("--covariates need the long format (--id-column): in a wide file every "
@@ -175,7 +181,8 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
     else:
         if id_column is not None and id_column not in frame.columns:
             raise SeriesInputError(f"id column {id_column!r} not found; columns: {names}")
-        for kind, cols in (("covariate", covariates), ("future covariate", future_covariates)):
+        for kind, cols in (("covariate", covariates), ("future covariate", future_covariates),
+                           ("static covariate", static)):
             missing = [c for c in cols if c not in frame.columns]
             if missing:
                 raise SeriesInputError(f"{kind} column(s) {', '.join(missing)} not found; columns: {names}")
@@ -187,10 +194,14 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
             pos = int(np.flatnonzero(frame[id_column].isna().to_numpy())[0])
             raise SeriesInputError(f"id column {id_column!r} is empty on line {pos + 2}")
         date_col, dates = _dates(frame, date_column, () if id_column is None else (id_column,), dayfirst)
-        exclude = {id_column, *covariates, *future_covariates} | ({date_col} if date_col else set())
+        exclude = {id_column, *covariates, *future_covariates, *static} | ({date_col} if date_col else set())
         target = _find_value_column(frame, column, exclude)
-        if target in covariates or target in future_covariates:
+        if target in covariates or target in future_covariates or target in static:
             raise SeriesInputError(f"column {target!r} cannot be both the target and a covariate")
+        twice = [c for c in static if c in covariates or c in future_covariates or c in (id_column, date_col)]
+        if twice:
+            raise SeriesInputError(f"column(s) {', '.join(map(str, twice))} cannot be both static covariates and the "
+                                   "id, the dates or (future) covariates")
         data = pd.DataFrame({name: _to_numbers(frame, name).to_numpy()
                              for name in [target, *covariates, *future_covariates]})
         if dates is not None:
@@ -201,6 +212,14 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
             part = data[keys == key]
             parts[key] = part if dates is not None else part.reset_index(drop=True)
         id_name = id_column
+        if static:
+            from lstmkit.forecasting.panel_static import static_table
+
+            try:  # the ids as the series are keyed (text)
+                table = static_table(frame[static].assign(**{id_column: keys}), id_column, static)
+            except ValueError as error:
+                text = str(error).rstrip(".")
+                raise SeriesInputError(text[:1].lower() + text[1:]) from None
     freqs, filled = {}, []
     series = {key: _check_series(None if _one else key, part, fill, freqs, filled, future_covariates)
               for key, part in parts.items()}
@@ -217,4 +236,5 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
     if filled:
         notes.append(f"gaps or missing values filled ({fill}) within each series, in {len(filled)} series: "
                      + ", ".join(map(repr, filled[:5])) + (", ..." if len(filled) > 5 else ""))
-    return PanelData(series, id_name, target, covariates, date_col, freq, notes)
+    return PanelData(series, id_name, target, covariates, date_col, freq, notes,
+                     table if static and not wide else None)

@@ -19,6 +19,9 @@ class Prediction:
 
     def _require_fit(self):
         if self.model_ is None:
+            if getattr(self, "panel_", None) is not None:
+                raise ValueError("This Forecaster was fitted on a panel (fit(frame, id=...)): use predict(), or the "
+                                 "forecaster of each series in panel_.forecasters_.")
             raise ValueError("This Forecaster is not fitted yet; call fit(data) first.")
 
     def predict_windows(self, windows, future=None) -> np.ndarray:
@@ -97,6 +100,10 @@ class Prediction:
         ``q0.5``, ... (sorted per step), then the intervals' bounds when `intervals` is given."""
         import pandas as pd
 
+        if getattr(self, "panel_", None) is not None:  # fitted by fit(frame, id=...)
+            from lstmkit.forecasting.panel_entry import predict_panel
+
+            return predict_panel(self, data, intervals)
         if intervals is not None:
             conformal = getattr(intervals, "intervals", intervals)
             from lstmkit.forecasting.intervals import ConformalIntervals
