@@ -148,3 +148,49 @@ def test_panel_with_quantiles(tmp_path):
     series = backtest["series"]
     assert backtest["quantile_coverage"]["0.8"] == pytest.approx(
         np.mean([series[k]["quantile_coverage"]["0.8"] for k in ("s0", "s1")]))
+
+
+def test_panel_with_static_covariates_and_id_inputs(tmp_path):
+    panel = _panel(series=3)
+    panel["region"] = panel.shop.map({"s0": "north", "s1": "south", "s2": "north", "tiny": "east"})
+    panel["size"] = panel.shop.map({"s0": 1.0, "s1": 2.0, "s2": 4.0, "tiny": 3.0})
+    path = tmp_path / "static.csv"
+    panel.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, stdout = _run([str(path), "--id-column", "shop", "--column", "sales", "--static-covariates", "region,size",
+                         "--id-inputs", *TINY, "--out", str(out)])
+    assert code == 0, stdout
+    lines = stdout.splitlines()
+    assert lines[0].endswith("column 'sales'; static covariates region, size; dates from column 'month'."), lines[0]
+    for text in ("--strategy global   auto: static covariates or id inputs need one model for every series",
+                 "--static-covariates region,size given; 6 input(s)", "--id-inputs yes",
+                 "Static inputs, the same at every step of a series (6 columns): size (standardized: mean 2.33333, "
+                 "sd 1.24722); region (one-hot: 2 values); the series id (one-hot: 3 series)"):
+        assert text in stdout, text
+    settings = json.loads((out / "metrics.json").read_text())["settings"]
+    assert settings["static_covariates"] == ["region", "size"] and settings["id_inputs"] is True
+    assert settings["static_inputs"] == ["region=north", "region=south", "size", "shop=s0", "shop=s1", "shop=s2"]
+    assert set(pd.read_csv(out / "forecast.csv").shop) == {"s0", "s1", "s2"}
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--id-column", "shop", "--static-covariates", "region,open"],
+     "static column 'open' must be constant within every series; series 's0' has 0 and 1"),
+    (["--id-column", "shop", "--static-covariates", "regio"],
+     "static covariate column(s) regio not found; columns: month, shop, sales, region, open"),
+    (["--wide", "--static-covariates", "region"],
+     "--static-covariates need a long panel (--id-column NAME): columns constant within each series; a --wide "
+     "file has no such columns"),
+    (["--id-column", "shop", "--strategy", "local", "--id-inputs"],
+     "--id-inputs need --strategy global (or auto): they are constant within a series, so a model per series "
+     "(local) learns nothing from them"),
+    (["--id-inputs"], "--id-inputs gives a panel's global model the series ids; it needs --id-column NAME or --wide"),
+])
+def test_static_covariate_errors(tmp_path, capsys, extra, message):
+    panel = _panel(series=2)
+    panel["region"] = "north"
+    panel["open"] = np.arange(len(panel)) % 2
+    path = tmp_path / "p.csv"
+    panel.to_csv(path, index=False)
+    assert main(["forecast", str(path), "--column", "sales", *extra, *TINY, "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"lstmkit forecast: error: {message}"]
