@@ -19,7 +19,7 @@ from bench.workloads import TRAINING, lstm_train_flops
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9", "W10", "W11"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W9", "W10", "W11", "W12"]
 DESCRIPTIONS = {
     "W1": "seed 003 one-to-one: LSTM(5)+Dense(1), 5 samples, batch 5, 1000 epochs",
     "W2": "seed 000 univariate: LSTM(50, relu)+Dense(1), 96 windows, batch 32, 200 epochs",
@@ -41,6 +41,10 @@ DESCRIPTIONS = {
            "LSTM(32)+Dense(12) per fold, up to 200 epochs, batch 16, EarlyStopping(patience 20, best weights)), then "
            "the final model for the folds' median best epoch and its forecast; lstmkit with Forecaster.backtest "
            "(the folds trained together), Keras in a plain loop on the same windows (bench/forecast_job.py)",
+    "W12": "W11's job on a panel of 9 monthly series (bench/panel_ratio.py's): 3 backtest folds per series, then a "
+           "final model per series, 27 + 9 LSTM(32)+Dense(12) models; lstmkit with PanelForecaster('local') (the 27 "
+           "fold models trained together, then the 9 final ones), Keras in a plain loop on the same windows "
+           "(bench/panel_job.py)",
 }
 # Row names: "again" is the same model fitted again in the same process.
 MEASURE_NAMES = {"steady": "again", "repeat_runs_again": "repeat_runs again"}
@@ -120,7 +124,7 @@ def main():
     for w in args.workloads.split(","):
         measures = ["fresh", "steady", "rebuilt"] if w in TRAINING else ["per_call"] if w == "W5" else \
             ["fresh", "steady", "repeat_runs", "repeat_runs_again"] if w == "W7" else \
-            ["fresh", "steady"] if w == "W11" else ["total", "generate"]
+            ["fresh", "steady"] if w in ("W11", "W12") else ["total", "generate"]
         for m in measures:
             # "generate" (W6 with lstmkit.generation.generate) is lstmkit's only; peers are compared by their loop.
             vals = [results[(w, f)].get(m) if results[(w, f)] else None for f in frameworks]

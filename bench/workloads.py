@@ -277,6 +277,10 @@ def run_keras_like(framework, workload):
         from bench import forecast_job
 
         return forecast_job.run(framework, smoke())
+    if workload == "W12":
+        from bench import panel_job
+
+        return panel_job.run(framework, smoke())
     if workload == "W5":
         return _keras_like_latency(mods)
     if workload == "W6":
