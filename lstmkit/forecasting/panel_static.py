@@ -4,8 +4,9 @@
     p.fit(frame, id="store", target="sales", static=["region", "size"])
     p.static_.names                                         # the encoded input columns
 
-`static` is a list of columns of the long frame, each constant within every series, or a DataFrame
-indexed by the series id (a row per kept series). Encoding, fitted on the kept series: a numeric
+`static` is a list of columns of the long frame, each constant within every series (empty cells
+are skipped: future rows may leave them empty), or a DataFrame indexed by the series id (a row per
+kept series). Encoding, fitted on the kept series: a numeric
 column is standardized across the series (mean 0, standard deviation 1; a column with one value for
 every series carries nothing and is dropped with a note), any other column (text, booleans,
 categories) becomes one 0/1 column per value, named ``column=value``. With ``id_inputs=True`` the
@@ -52,19 +53,24 @@ class StaticEncoding:
 
 
 def _differing(values):
-    """Two distinct values of a sequence (NaN counted as a value)."""
-    first = values[0]
+    """Two distinct values of a sequence, empty cells skipped (a future row may leave them empty)."""
+    values = [v for v in values if not _missing(v)]
     for v in values[1:]:
-        if not (v == first or (_missing(v) and _missing(first))):
-            return first, v
+        if v != values[0]:
+            return values[0], v
     return None
 
 
+def _first(values):
+    """The first value that is not empty (NaN when every one is: `encode_static` names the series)."""
+    return next((v for v in values if not _missing(v)), np.nan)
+
+
 def _missing(v):
-    try:
-        return bool(np.isnan(v))
-    except (TypeError, ValueError):
-        return v is None
+    import pandas as pd
+
+    empty = pd.isna(v)
+    return bool(empty) if np.ndim(empty) == 0 else False
 
 
 def static_table(frame, id, static, clash=()):
@@ -114,7 +120,7 @@ def static_table(frame, id, static, clash=()):
                 if pair is not None:
                     raise ValueError(f"Static column {col!r} must be constant within every series; series {key!r} "
                                      f"has {pair[0]!r} and {pair[1]!r}.")
-            out[key] = part.iloc[0]
+            out[key] = pd.Series({col: _first(list(part[col])) for col in static})
         table = pd.DataFrame(out).T[list(static)]
         table = table.astype({c: _dtype(rows, c) for c in static})
     return table

@@ -114,7 +114,9 @@ def test_static_columns_must_be_constant_within_each_series():
     with pytest.raises(ValueError, match="Static column 'direction' must be constant within every series; "
                                          "series 'b' has 'down' and 'sideways'."):
         PanelForecaster(**DRIFT).fit(frame, id="store", target="sales", static=["direction"])
-    table = static_table(_drift_panel(10), "store", ["size", "direction"])
+    gaps = _drift_panel(10)
+    gaps.loc[10, "size"] = np.nan  # an empty cell (a future row's, say) does not make a column vary
+    table = static_table(gaps, "store", ["size", "direction"])
     assert list(table.index) == ["a", "b", "c"] and table["size"].dtype == np.float64
     assert table.loc["b"].tolist() == [1.0, "down"]
     with pytest.raises(ValueError, match=r"Static column\(s\) \['region'\] not found"):
@@ -194,9 +196,23 @@ def test_forecaster_fit_with_an_id_is_the_panel_forecasters_result():
         Forecaster(**SMALL).fit(frame, id="shop", target="sales", callbacks=[object()])
 
 
-def test_forecaster_panel_params_and_one_series_rules():
-    from sklearn.base import clone
+def test_forecaster_panel_fit_keeps_its_strategy_recursive_with_static_inputs():
+    frame = _level_panel()
+    f = Forecaster(**SMALL, strategy="recursive").fit(frame, id="shop", target="sales", time="day",
+                                                      static=["region"])
+    member = f.panel_.forecasters_["y"]
+    assert member.strategy == "recursive" and member.known_future_ == ["region=n", "region=s"]
+    out = f.predict()
+    assert len(out) == 6 and np.isfinite(out.forecast).all()
+    # the second step is forecast from the first, fed back with the same static inputs (region 's') after it
+    y = frame[frame.shop == "y"].sales.to_numpy()
+    window = np.column_stack([y[-4:], np.zeros(4), np.ones(4)])
+    by_hand = member.predict_windows(window[None], future=np.array([[[0.0, 1.0]]]))[0]
+    np.testing.assert_allclose(out[out.shop == "y"].forecast.to_numpy(), by_hand, rtol=1e-6)
 
+
+def test_forecaster_panel_params_and_one_series_rules():
+    clone = pytest.importorskip("sklearn.base").clone
     f = Forecaster(panel_strategy="local")
     assert f.get_params()["panel_strategy"] == "local" and f.get_params()["id_inputs"] is False
     g = clone(f)
