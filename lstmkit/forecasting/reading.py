@@ -211,9 +211,12 @@ def _has_header(head: bytes, sep) -> bool:
     return not (cells and all(cells) and all(_is_data(c) for c in cells))
 
 
-def _read_frame(path):
+def _read_frame(path, text=()):
     """``(frame, first, notes)``: the CSV as text-inferred columns, the file's line number of its
-    first data row (1 without a header row), and notes on the delimiter and the header."""
+    first data row (1 without a header row), and notes on the delimiter and the header.
+
+    `text`: column names read as written, never as numbers: a panel's id column, whose ids '007' and
+    '07' are two series (as numbers both are 7). Without a header row, name them column_1, column_2..."""
     import pandas as pd
 
     with _open_csv(path) as handle:
@@ -223,8 +226,11 @@ def _read_frame(path):
         sep = _delimiter(head)
         header = _has_header(head, sep)
         handle.seek(0)
+        dtype = {name: str for name in text} if header else {
+            int(name[7:]) - 1: str for name in text if name.startswith("column_") and name[7:].isdigit()}
         try:
-            frame = pd.read_csv(handle, sep=sep, encoding="utf-8-sig", header=0 if header else None)
+            frame = pd.read_csv(handle, sep=sep, encoding="utf-8-sig", header=0 if header else None,
+                                dtype=dtype or None)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
             raise SeriesInputError(f"cannot read {path} as CSV: {str(error).splitlines()[0]}") from None
         except OSError as error:

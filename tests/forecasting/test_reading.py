@@ -304,3 +304,19 @@ def test_mid_period_dates_snap_to_a_regular_frequency(tmp_path):
     data = read_series(write(tmp_path, "date,v\n" + "".join(f"{d:%Y-%m-%d},{i}\n" for i, d in enumerate(sparse)),
                              name="sparse.csv"))
     assert data.freq is None and any("irregular" in n for n in data.notes)
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_text_columns_keep_ids_that_look_like_numbers(tmp_path, header):
+    # '007' and '07' are two series; read as numbers both would be 7 and merge.
+    from lstmkit.forecasting.reading import _read_frame
+
+    rows = "007;2024-01-01;1.5\n07;2024-01-01;2.5\n1e3;2024-01-01;3\n3.0;2024-01-01;4\n"
+    path = tmp_path / "ids.csv"
+    path.write_text(("series;date;value\n" if header else "") + rows)
+    name = "series" if header else "column_1"
+    frame, first, _ = _read_frame(path, text=(name,))
+    assert list(frame[name]) == ["007", "07", "1e3", "3.0"]
+    assert frame[frame.columns[2]].tolist() == [1.5, 2.5, 3.0, 4.0]  # other columns still numbers
+    assert first == (2 if header else 1)
+    assert _read_frame(path)[0][name].tolist() == [7.0, 7.0, 1000.0, 3.0]  # why `text` exists
