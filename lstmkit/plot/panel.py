@@ -166,7 +166,7 @@ def plot_panel(data, forecast=None, backtest=None, *, id=None, target=None, time
         if p.dates:
             date_axis(ax, max_ticks=5, small=True)
         ax.tick_params(axis="y", labelsize=8)
-        ax.set_title(f"{role + ': ' if role else ''}{key}  {metric} {scores[key]:.3g}", fontsize=10)
+        ax.set_title(f"{role + ': ' if role else ''}{key}  {metric} {_score(scores[key])}", fontsize=10)
         if c == 0:
             ax.set_ylabel(value_label(p.name, units), fontsize=9)
     for r in range(rows):
@@ -196,12 +196,18 @@ def _legend_entries(axes, used):
     return [seen[k] for k in labels], labels
 
 
+def _score(value):
+    """A score as the CLI's tables print it (3 decimals), so the picture and the console agree
+    (1.196, not 1.2); large scale-dependent scores (MAE of sales in the thousands) without them."""
+    return f"{value:.3f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
 def _title(scores, metric, model_column, mean_scores, roles, worst, best):
     n = len(scores)
     which = f"the {worst} worst and {best} best" if roles[0] else "all"
     text = f"{n} series: {which} by {model_column}'s backtest {metric}"
     if mean_scores is not None and metric in getattr(mean_scores, "columns", ()):
         means = mean_scores[metric]
-        parts = [f"{name} {value:.3g}" for name, value in means.items() if np.isfinite(value)]
+        parts = [f"{name} {_score(value)}" for name, value in means.items() if np.isfinite(value)]
         text += "\nmean over series: " + ", ".join(parts)
     return text

@@ -45,8 +45,8 @@ def test_the_worst_and_best_series_each_get_a_titled_view(tmp_path):
     axes = plot_panel(frame, forecast, backtest, id="store", target="sales", time="date", units="units")
     assert axes.shape == (2, 3)
     assert [ax.get_title() for ax in axes.ravel()] == [
-        "worst: s7  MASE 0.7", "worst: s6  MASE 0.6", "worst: s5  MASE 0.5",
-        "best: s0  MASE 0", "best: s1  MASE 0.1", "best: s2  MASE 0.2"]
+        "worst: s7  MASE 0.700", "worst: s6  MASE 0.600", "worst: s5  MASE 0.500",
+        "best: s0  MASE 0.000", "best: s1  MASE 0.100", "best: s2  MASE 0.200"]
     for ax, key in zip(axes.ravel(), ["s7", "s6", "s5", "s0", "s1", "s2"]):
         labels = [l.get_label() for l in ax.get_lines()]
         assert labels.count("forecast") == 1 and "backtest fold 1" in labels and "backtest fold 2" in labels
@@ -61,7 +61,7 @@ def test_the_worst_and_best_series_each_get_a_titled_view(tmp_path):
     fig = axes[0, 0].figure
     title = fig.get_suptitle()
     assert "8 series: the 3 worst and 3 best by lstmkit's backtest MASE" in title
-    assert "mean over series: lstmkit 0.35, naive 1" in title and "left out, too short: tiny (5 rows" in title
+    assert "mean over series: lstmkit 0.350, naive 1.000" in title and "left out, too short: tiny (5 rows" in title
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         "observed", "backtest fold 1", "backtest fold 2", "forecast", "80% interval", "95% interval"]
     save_figure(fig, tmp_path / "panel.png")
@@ -74,7 +74,7 @@ def test_few_series_are_all_shown_worst_first_and_scores_alone_need_no_folds():
                       time="date", metric="MAE", worst=2, best=2)
     assert axes.shape == (2, 3)
     titles = [ax.get_title() for ax in axes.ravel() if ax.get_visible()]
-    assert titles == ["s1  MAE 0.9", "s3  MAE 0.5", "s0  MAE 0.3", "s2  MAE 0.1"]
+    assert titles == ["s1  MAE 0.900", "s3  MAE 0.500", "s0  MAE 0.300", "s2  MAE 0.100"]
     assert [ax.get_visible() for ax in axes.ravel()] == [True] * 4 + [False] * 2
     assert not any(l.get_label().startswith("backtest") for l in axes[0, 0].get_lines())
 
@@ -84,7 +84,7 @@ def test_a_wide_frame_without_forecasts():
     wide = frame.pivot(index="date", columns="store", values="sales")
     axes = plot_panel(wide, backtest=backtest, worst=1, best=1)
     assert axes.shape == (2, 1)
-    assert [ax.get_title() for ax in axes.ravel()] == ["worst: s2  MASE 0.2", "best: s0  MASE 0"]
+    assert [ax.get_title() for ax in axes.ravel()] == ["worst: s2  MASE 0.200", "best: s0  MASE 0.000"]
     assert [ax.get_ylabel() for ax in axes.ravel()] == ["value", "value"]
 
 
@@ -105,3 +105,11 @@ def test_bad_panels_are_refused_with_their_names():
         plot_panel(frame, forecast, backtest, worst=0, best=0, **kw)
     with pytest.raises(ValueError, match="an id column"):
         plot_panel(frame, forecast.drop(columns="store"), backtest, **kw)
+
+
+def test_scores_are_written_as_the_console_tables_write_them():
+    # 3 decimals like the CLI's MASE table (1.196, never 1.2); thousands without decimals.
+    from lstmkit.plot.panel import _score
+
+    assert [_score(v) for v in (1.196, 0.5, 0.0, 12.3456, 999.9994, 12345.6)] == [
+        "1.196", "0.500", "0.000", "12.346", "999.999", "12,346"]
