@@ -286,7 +286,8 @@ def choose_defaults(index, values, window=None, horizon=None, season=None, folds
     longer = longer_season(index, season, n) if reasons["season"] != "given" else None
     pairs = _candidates(n, season, window, horizon, longer)
     fold_options = list(range(folds, 0, -1)) if folds else [0]
-    feasible = [(h, w, note, f) for (h, w, note) in pairs for f in fold_options if n - f * h >= min_rows(w, h)]
+    # Folds are given up last: with fewer than 3 a backtest says little and intervals cannot be measured.
+    feasible = [(h, w, note, f) for f in fold_options for (h, w, note) in pairs if n - f * h >= min_rows(w, h)]
     good = [c for c in feasible if n - c[3] * c[0] - c[1] - c[0] + 1 >= GOOD_WINDOWS]
     fallback = sorted(feasible, key=lambda c: -c[3])  # keep as many folds as possible
     h, w, note, f = (good or fallback or [(*pairs[0], fold_options[0])])[0]

@@ -38,10 +38,18 @@ def test_choose_defaults():
     idx = pd.date_range("2000-01-01", periods=144, freq="MS")
     d = choose_defaults(idx, np.arange(144.0), folds=3)
     assert (d.season, d.window, d.horizon, d.folds) == (12, 24, 12, 3)
-    # 60 months, 3 folds of 12: 24 rows before the first origin. Shorter windows first, then fewer
-    # folds: (window 12, 1 fold) leaves 48 - 12 - 12 + 1 = 25 >= 20 training windows.
+    # 60 months, 3 folds of 12: 24 rows before the first origin. Shorter windows first, then shorter
+    # horizons, then fewer folds: (window 12, horizon 6, 3 folds) leaves 42 - 12 - 6 + 1 = 25 >= 20
+    # training windows.
     d = choose_defaults(idx[:60], np.arange(60.0), folds=3)
-    assert (d.window, d.horizon, d.folds) == (12, 12, 1) and "reduced from 3" in d.reasons["folds"]
+    assert (d.window, d.horizon, d.folds) == (12, 6, 3) and "half a season" in d.reasons["horizon"]
+    # 200 weeks: 3 folds of half a season (26), not one fold of a whole one
+    weeks = pd.date_range("2020-01-05", periods=200, freq="W")
+    d = choose_defaults(weeks, np.sin(np.arange(200.0) * 2 * np.pi / 52), folds=3)
+    assert (d.season, d.window, d.horizon, d.folds) == (52, 52, 26, 3)
+    # too short for 3 folds of anything with 20 training windows: fewer folds
+    d = choose_defaults(idx[:36], np.arange(36.0), folds=3)
+    assert (d.window, d.horizon, d.folds) == (6, 3, 2) and "reduced from 3" in d.reasons["folds"]
     # 36 months with Forecaster's own minimum (validation windows included): no setting reaches 20
     # training windows until the horizon is a quarter season, with 2 folds.
     from lstmkit.forecasting import Forecaster
