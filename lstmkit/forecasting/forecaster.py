@@ -27,6 +27,7 @@ from lstmkit.data.windows import WindowedSeries, n_windows
 from lstmkit.forecasting._params import ParamsMixin
 from lstmkit.forecasting.architectures import KINDS, build_model
 from lstmkit.forecasting.known_future import split_known
+from lstmkit.forecasting.panel_entry import backtest_panel, check_panel_params, check_single, fit_panel
 from lstmkit.forecasting.prediction import Prediction
 from lstmkit.forecasting.quantiles import check_quantile_model, parse_quantiles
 from lstmkit.forecasting.series import choose_defaults, to_frame
@@ -112,6 +113,10 @@ class Forecaster(ParamsMixin, Prediction):
             level (``q0.1``, ``q0.5``, ...). Levels that cross are sorted per step at predict time (monotone
             rearrangement). Direct strategy only; a given Model must output (batch, horizon, levels) and be
             compiled with a `Pinball` loss of the same levels.
+        panel_strategy: for `fit(frame, id=...)` (a panel, see `PanelForecaster`): 'local' (a model per
+            series, trained together), 'global' (one model for every series) or 'auto' (chosen from the data).
+        id_inputs: for `fit(frame, id=...)`: give the global model each series' id, one-hot (its input
+            weights then learn a vector per series, as an id embedding; `panel_static`).
 
     Attributes after `fit`: ``model_``, ``history_`` (the loss curves), ``best_epoch_``,
     ``window_``, ``horizon_``, ``season_``, ``defaults_``, ``target_``, ``covariates_``,
@@ -121,7 +126,8 @@ class Forecaster(ParamsMixin, Prediction):
     def __init__(self, model="lstm", *, window=None, horizon=None, units=32, layers=1, epochs=200, batch_size=16,
                  scaler="minmax", relative=True, strategy="direct", early_stopping=True, patience=20,
                  validation_split=0.15, learning_rate=1e-3, season=None, seed=0, verbose=0,
-                 future_covariates=None, calendar=False, max_windows=None, quantiles=None):
+                 future_covariates=None, calendar=False, max_windows=None, quantiles=None, panel_strategy="auto",
+                 id_inputs=False):
         from lstmkit.models import Model
 
         if isinstance(model, str):
@@ -146,6 +152,8 @@ class Forecaster(ParamsMixin, Prediction):
         if not isinstance(learning_rate, numbers.Real) or learning_rate <= 0:
             raise ValueError(f"`learning_rate` must be a positive number; received {learning_rate!r}.")
         get_scaler(scaler)  # fail now on a bad scaler
+        check_panel_params(panel_strategy, id_inputs)
+        self.panel_strategy, self.id_inputs, self.panel_ = panel_strategy, id_inputs, None
         if not isinstance(quantiles, (list, tuple, np.ndarray, str, bytes)) and hasattr(quantiles, "__iter__"):
             quantiles = tuple(quantiles)  # an iterator is read once
         self._levels = parse_quantiles(quantiles)
@@ -275,11 +283,20 @@ class Forecaster(ParamsMixin, Prediction):
         return model
 
     # ------------------------------------------------------------ fit
-    def fit(self, data, target=None, covariates=None, callbacks=None):
+    def fit(self, data, target=None, covariates=None, callbacks=None, *, id=None, time=None, static=None):
         """Train on `data`: a Series, a DataFrame (name the `target` and the `covariates`
-        columns) or an array. `callbacks` are added to `Model.fit`'s. Returns self."""
+        columns) or an array. `callbacks` are added to `Model.fit`'s. Returns self.
+
+        With `id` (the series id column), `data` is a long panel: a `PanelForecaster` of these settings
+        (``panel_strategy``, ``id_inputs``) fits it, with `time` (the dates column) and `static` (columns
+        constant within each series, or a DataFrame indexed by id); it is kept as ``panel_``, and
+        `predict()` returns its long DataFrame (`lstmkit.forecasting.panel_entry`)."""
         from lstmkit.utils import set_random_seed
 
+        if id is not None:
+            return fit_panel(self, data, id, target, time, covariates, static, callbacks)
+        check_single(self, time, static)
+        self.panel_ = None
         job = self._prepare_fit(data, target, covariates, callbacks)
         set_random_seed(self.seed)
         model = self._new_model(job.n_features, job.span)
@@ -381,11 +398,16 @@ class Forecaster(ParamsMixin, Prediction):
         return x, y
 
     def backtest(self, data, target=None, covariates=None, *, folds=3, step=None, refit=True, verbose=None,
-                 intervals=(80, 95)):
+                 intervals=(80, 95), id=None, time=None, static=None):
         """Rolling-origin evaluation against the baselines, with conformal intervals calibrated on the
-        folds' errors; see `lstmkit.forecasting.backtest.backtest`."""
+        folds' errors; see `lstmkit.forecasting.backtest.backtest`. With `id` (a long panel, as in
+        `fit`): `PanelForecaster.backtest`'s `PanelBacktest`."""
         from lstmkit.forecasting.backtest import backtest
 
+        if id is not None:
+            return backtest_panel(self, data, id, target, time, covariates, static, folds, intervals, step, refit,
+                                  verbose)
+        check_single(self, time, static)
         return backtest(self, data, target, covariates, folds=folds, step=step, refit=refit, verbose=verbose,
                         intervals=intervals)
 
