@@ -83,6 +83,7 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     import numpy as np
 
     from lstmkit.forecasting import Forecaster, PanelForecaster
+    from lstmkit.forecasting.panel import typical_series
     from lstmkit.forecasting.architectures import build_model
     from lstmkit.forecasting.series import choose_defaults
 
@@ -92,7 +93,7 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     long_enough = [k for k in panel if lengths[k] >= 3]
     if not long_enough:
         raise UsageError("every series has fewer than 3 rows; forecasting needs many more")
-    typical = sorted(long_enough, key=lambda k: lengths[k])[len(long_enough) // 2]
+    typical = typical_series({k: lengths[k] for k in long_enough})
     probe = Forecaster(settings["model"], validation_split=settings["validation_split"], **known)
     try:
         values, index, _, _ = probe._read(panel[typical], target, covariates or None)
@@ -138,7 +139,7 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
         for note in encoding.notes:
             print(f"  note: {note}")
     for k, why in skipped.items():
-        print(f"  note: series {k!r} left out (too short): {why}")
+        print(f"  note: series {k!r} left out, {why}")
     build_model(settings["model"], window, 1 + len(covariates) + len(known_names) + len(static_names), horizon,
                 settings["units"],
                 settings["layers"], quantiles=p.template.quantile_levels).summary()
@@ -219,7 +220,7 @@ def _check_known(template, part, key, target, covariates, future, horizon, rows)
 
 
 def _print_scores(result, folds, horizon):
-    scores = result.scores["MASE"].unstack("forecaster")
+    scores = result.scores["MASE"].unstack("forecaster").reindex(list(result.results))  # the data's order
     names = list(result.mean_scores.index)
     season = next(iter(result.results.values())).season
     print(f"Backtest MASE per series (mean over {folds} fold(s) of {horizon} steps; scaled by the in-sample "

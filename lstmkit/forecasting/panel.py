@@ -45,6 +45,14 @@ GLOBAL_FROM_SERIES = 20
 GLOBAL_BELOW_WINDOWS = 50
 
 
+def typical_series(lengths) -> object:
+    """The series whose window, horizon and season every series gets: the shortest one at least half as
+    long as the median, so that settings sized for a median series do not leave out the shorter half."""
+    ranked = sorted(lengths, key=lambda k: lengths[k])
+    median = lengths[ranked[len(ranked) // 2]]
+    return next(k for k in ranked if 2 * lengths[k] >= median)
+
+
 def split_panel(frame, id, target, time=None, covariates=None) -> dict:
     """{series id: DataFrame of the target (and covariates), indexed by time}, in order of appearance.
     `frame` is a long DataFrame, or such a dict already (`read_panel(...).series`), whose columns are checked."""
@@ -186,7 +194,7 @@ class PanelForecaster:
         """Resolve window/horizon/season on a typical series; returns (settings, kept ids, skipped).
         `static`: whether static covariates are given (then 'auto' is 'global')."""
         lengths = {k: self._history_rows(v, target) for k, v in panel.items()}
-        typical = sorted(panel, key=lambda k: lengths[k])[len(panel) // 2]
+        typical = typical_series(lengths)
         probe = self.template.clone()
         values, index, _, _ = probe._read(panel[typical], target, covariates)
         probe._resolve(index, values, folds)
@@ -194,13 +202,19 @@ class PanelForecaster:
         need = probe.min_rows(window, horizon) + folds * horizon
         kept, skipped = [], {}
         for k in panel:
+            first = lengths[k] - folds * horizon  # the rows the first fold trains on (all rows without folds)
+            known = panel[k][target].to_numpy(dtype=np.float64)[:max(first, 0)]
+            known = known[np.isfinite(known)]
             if lengths[k] < need:
                 what = f"window {window}, horizon {horizon}" + (f" and {folds} backtest fold(s)" if folds else "")
-                skipped[k] = f"{lengths[k]} rows; {what} need at least {need}"
+                skipped[k] = f"too short: {lengths[k]} rows; {what} need at least {need}"
+            elif known.size and np.ptp(known) == 0:
+                where = f"the {first} rows before its first backtest fold" if folds else f"all its {first} rows"
+                skipped[k] = f"constant: {target!r} is {known[0]:g} over {where}, nothing to learn"
             else:
                 kept.append(k)
         if not kept:
-            raise ValueError(f"Every series is too short: {skipped}.")
+            raise ValueError(f"No series can be forecast: {skipped}.")
         strategy = self.strategy
         if strategy == "auto":
             windows = lengths[typical] - window - horizon + 1

@@ -144,7 +144,8 @@ def read_panel(path, id_column=None, wide=False, column=None, date_column=None, 
     future_covariates = list(future_covariates or [])
     if fill is not None and fill not in FILL_METHODS:
         raise SeriesInputError(f"--fill must be one of {', '.join(FILL_METHODS)}; received {fill!r}")
-    frame = _read_frame(path)[0]  # the one-series reader's: delimiter sniffed, a missing header found
+    # the one-series reader's: delimiter sniffed, a missing header found; ids read as written ('007' is not 7)
+    frame = _read_frame(path, text=(id_column,) if id_column else ())[0]
     covariates = list(covariates or [])
     static = list(static or [])
     names = ", ".join(map(str, frame.columns))

@@ -179,7 +179,7 @@ def plot_panel(data, forecast=None, backtest=None, *, id=None, target=None, time
     if skipped:
         names = ", ".join(f"{k} ({why})" for k, why in list(skipped.items())[:3])
         more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-        text += f"\nleft out, too short: {names}{more}"
+        text += f"\nleft out: {names}{more}"
     fig.suptitle(text, fontsize=10)
     return axes
 

@@ -46,7 +46,7 @@ def test_long_panel_run(long_run):
     code, stdout, out = long_run
     assert code == 0, stdout
     for text in ("a long panel of 6 series ('s0', 's1', 's2', 's3', 's4', 'tiny')", "--strategy global",
-                 "series 'tiny' left out (too short): 15 rows", "Backtest MASE per series", "mean MASE: lstmkit",
+                 "series 'tiny' left out, too short: 15 rows", "Backtest MASE per series", "mean MASE: lstmkit",
                  "coverage on held-out folds, mean over 5 series: 80%:", f"Wrote {out}/"):
         assert text in stdout, text
     forecast = pd.read_csv(out / "forecast.csv")
@@ -66,7 +66,7 @@ def test_long_panel_run(long_run):
     assert set(bt["scores"]) == {f"s{i}" for i in range(5)} and set(bt["scores"]["s0"]) >= {"lstmkit", "naive"}
     mean = np.mean([bt["scores"][f"s{i}"]["lstmkit"]["MASE"] for i in range(5)])
     assert bt["mean_scores"]["lstmkit"]["MASE"] == pytest.approx(mean)
-    assert bt["skipped"]["tiny"].startswith("15 rows") and bt["strategy"] == "global"
+    assert bt["skipped"]["tiny"].startswith("too short: 15 rows") and bt["strategy"] == "global"
     assert metrics["settings"]["id_column"] == "shop" and metrics["model_files"]["s0"] == "model.keras"
     assert (out / "model.keras").is_file() and (out / "forecast.png").is_file()
 

@@ -57,7 +57,7 @@ def test_global_model_and_panel_backtest_with_intervals():
     out = p.predict(intervals=result)
     assert list(out.columns) == ["store", "time", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
     assert (out.lower_95 <= out.lower_80).all() and (out.upper_80 <= out.upper_95).all()
-    assert result.to_dict()["skipped"]["new"].startswith("8 rows")
+    assert result.to_dict()["skipped"]["new"].startswith("too short: 8 rows")
 
 
 def test_auto_strategy_wide_format_and_errors():
@@ -98,3 +98,33 @@ def test_panel_with_known_future_inputs_and_a_dict_of_series():
     out = p.predict(intervals=result)
     assert list(out[out.store == "s0"].time) == list(series["s0"].index[50:])
     assert p.forecasters_["s0"].model_.input_shape == (None, 6, 1 + 1 + 4)
+
+
+def test_a_constant_series_is_left_out_and_named_and_the_settings_fit_the_shorter_half():
+    from lstmkit.forecasting.panel import typical_series
+
+    # the shortest series at least half as long as the median: 60 (median 100), not 100
+    assert typical_series({"a": 20, "b": 60, "c": 100, "d": 110, "e": 120}) == "b"
+    assert typical_series({"a": 50}) == "a"
+    frame = pd.concat([_panel(short=False),
+                       pd.DataFrame({"store": "flat", "date": DATES, "sales": np.r_[np.full(51, 42.0), np.arange(9.0)]})],
+                      ignore_index=True)
+    p = PanelForecaster(strategy="local", **SETTINGS)
+    result = p.backtest(frame, id="store", target="sales", time="date", folds=3)
+    assert set(result.results) == {"s0", "s1", "s2"}
+    # constant over the 51 rows its first fold would train on, though not over all 60
+    assert result.skipped["flat"] == "constant: 'sales' is 42 over the 51 rows before its first backtest fold, nothing to learn"
+    only = frame[frame.store == "flat"].assign(sales=42.0)
+    with pytest.raises(ValueError, match="No series can be forecast.*constant: 'sales' is 42 over all its 60 rows"):
+        p.fit(only, id="store", target="sales", time="date")
+
+
+def test_ids_that_look_like_numbers_stay_as_written(tmp_path):
+    from lstmkit.forecasting.panel_reading import read_panel
+
+    frame = pd.concat([pd.DataFrame({"series": sid, "date": DATES.strftime("%Y-%m-%d"), "value": np.arange(60.0) + k})
+                       for k, sid in enumerate(["007", "07", "7", "1e3"])])
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    data = read_panel(str(path), id_column="series")
+    assert list(data.series) == ["007", "07", "7", "1e3"]

@@ -61,7 +61,7 @@ def test_the_worst_and_best_series_each_get_a_titled_view(tmp_path):
     fig = axes[0, 0].figure
     title = fig.get_suptitle()
     assert "8 series: the 3 worst and 3 best by lstmkit's backtest MASE" in title
-    assert "mean over series: lstmkit 0.350, naive 1.000" in title and "left out, too short: tiny (5 rows" in title
+    assert "mean over series: lstmkit 0.350, naive 1.000" in title and "left out: tiny (5 rows" in title
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         "observed", "backtest fold 1", "backtest fold 2", "forecast", "80% interval", "95% interval"]
     save_figure(fig, tmp_path / "panel.png")
