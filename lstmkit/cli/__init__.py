@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 SUBCOMMANDS = ("forecast", "generate")
 EXIT_USAGE = 2
@@ -49,7 +50,9 @@ def main(argv=None) -> int:
     try:
         args = build_parser().parse_args(argv)  # --version and --help print and raise SystemExit(0), as argparse does
         module = importlib.import_module(f"lstmkit.cli.{args.command}")
-        return int(module.run(args) or 0)
+        with warnings.catch_warnings():  # a warning is one line of the command's, not a source excerpt
+            warnings.showwarning = lambda message, *_, **__: print(f"{prog}: warning: {message}", file=sys.stderr)
+            return int(module.run(args) or 0)
     except UsageError as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE

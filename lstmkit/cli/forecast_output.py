@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 
 METRICS_HEADER = f"  {'forecaster':<15}{'MAE':>10}{'RMSE':>10}{'MAPE%':>9}{'sMAPE%':>9}{'MASE':>8}"
 
@@ -22,6 +23,24 @@ def megabytes(size):
 
 def fmt_time(when):
     return str(when.date()) if hasattr(when, "date") and getattr(when, "hour", 0) == 0 else str(when)
+
+
+def _cells(ch):
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+
+
+def pad(text, width):
+    """`text` left-aligned in `width` terminal cells: wide (CJK) characters take two, so a column of
+    ids stays aligned; a longer text is cut, ending in '~'."""
+    text = str(text)
+    if sum(map(_cells, text)) > width:
+        cut, cells = "", 0
+        for ch in text:
+            if cells + _cells(ch) > width - 1:
+                break
+            cut, cells = cut + ch, cells + _cells(ch)
+        text = cut + "~"
+    return text + " " * (width - sum(map(_cells, text)))
 
 
 def metrics_row(name, row):

@@ -20,7 +20,7 @@ import time
 
 from lstmkit.cli import UsageError
 from lstmkit.cli.forecast_output import (METRICS_HEADER, bounded_notes, fmt_time, interval_lines,
-                                         known_line, metrics_row, print_settings, quantile_lines, save_model,
+                                         known_line, metrics_row, pad, print_settings, quantile_lines, save_model,
                                          settings_rows, status, write_json)
 
 SHOWN_IDS = 6  # ids listed by name in the first lines
@@ -83,7 +83,7 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     import numpy as np
 
     from lstmkit.forecasting import Forecaster, PanelForecaster
-    from lstmkit.forecasting.panel import typical_series
+    from lstmkit.forecasting.panel import GLOBAL_FROM_SERIES, LOCAL_FROM_WINDOWS, typical_series
     from lstmkit.forecasting.architectures import build_model
     from lstmkit.forecasting.series import choose_defaults
 
@@ -117,8 +117,8 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     windows = lengths[typical] - window - horizon + 1
     why = "given" if args.strategy else "auto: static covariates or id inputs need one model for every series" if (
         encoding is not None) else (
-        f"auto: {len(kept)} series, the typical one with {windows} windows (global from 20 series or under 50 "
-        "windows)")
+        f"auto: {len(kept)} series, the typical one with {windows} windows (local for under {GLOBAL_FROM_SERIES} series "
+        f"of {LOCAL_FROM_WINDOWS}+ windows)")
     what = {"local": "one model per series, all trained together in one compiled call",
             "global": "one model for every series, each series scaled on its own"}[chosen]
     rows.insert(4, ("--strategy", chosen, f"{why}; {what}"))
@@ -167,10 +167,12 @@ def run_panel(args, size, settings, started, default_folds, default_intervals, t
     table = table or sys.stdout  # the one thing --quiet prints
     print(f"Forecast of '{target}', {horizon} steps for each of {len(final.forecasters_)} series "
           "(first and last step):", file=table)
-    for key, part in list(forecast.groupby(data.id, sort=False))[:SHOWN_IDS]:
+    shown = list(forecast.groupby(data.id, sort=False))[:SHOWN_IDS]
+    width = max(len(f"{v:.3f}") for _, part in shown for v in part["forecast"].iloc[[0, -1]])
+    for key, part in shown:
         first, last = part.iloc[0], part.iloc[-1]
-        print(f"  {str(key):<16} {fmt_time(first['time'])}  {first['forecast']:.3f}   ...   "
-              f"{fmt_time(last['time'])}  {last['forecast']:.3f}", file=table)
+        print(f"  {pad(key, 16)} {fmt_time(first['time'])}  {first['forecast']:>{width}.3f}   ...   "
+              f"{fmt_time(last['time'])}  {last['forecast']:>{width}.3f}", file=table)
     if len(final.forecasters_) > SHOWN_IDS:
         print(f"  ... {len(final.forecasters_) - SHOWN_IDS} more in forecast.csv", file=table)
 
@@ -227,7 +229,7 @@ def _print_scores(result, folds, horizon):
           f"{'seasonal ' if season > 1 else ''}naive error, period {season}):")
     print("  " + f"{'series':<18}" + "".join(f"{n:>16}" for n in names))
     for key, row in scores.iterrows():
-        print("  " + f"{str(key):<18}" + "".join(f"{row[n]:>16.3f}" for n in names))
+        print("  " + pad(key, 18) + "".join(f"{row[n]:>16.3f}" for n in names))
     mean = result.mean_scores["MASE"]
     print("  " + f"{'mean':<18}" + "".join(f"{mean[n]:>16.3f}" for n in names))
     print(f"Mean over {len(scores)} series:")
@@ -317,7 +319,9 @@ def _write(out_dir, data, panel, forecast, result, final, settings):
     history = {k: panel[k][data.target].iloc[:int(settings["rows"][k])] for k in result.results}
     axes = plots.plot_panel(history, forecast=forecast, backtest=result, id=data.id)
     written.append(plots.save_figure(axes, os.path.join(out_dir, "forecast.png")))
+    what = ("one model for all per backtest fold" if result.strategy == "global"
+            else "a model per series and backtest fold")
     ax = plots.plot_loss_curves(result, logy=True,
-                                title=f"train vs validation loss, {len(result.results)} series x their backtest folds")
+                                title=f"train vs validation loss, {len(result.results)} series: {what}")
     written.append(plots.save_figure(ax, os.path.join(out_dir, "loss.png")))
     print(f"Wrote {out_dir}/: " + ", ".join(os.path.basename(p) for p in written))

@@ -17,8 +17,11 @@ and its own backtest folds at its own end. Two strategies:
 - 'global': one model trained on the windows of every series (each scaled separately), which
   suits many short series.
 
-'auto' takes 'global' from 20 series on, or when the typical series has fewer than 50
-training windows, or with static covariates or id inputs, else 'local'. A series too short for
+'auto' takes 'local' only for fewer than 20 series whose typical one has at least 500 training
+windows (and no static covariates or id inputs), else 'global'. Measured on monthly panels of 9
+series with 100-170 windows each, the global model scored as well or better than a model per series
+(mean MASE 0.668 vs 0.718, 0.690 vs 0.688, 0.672 vs 0.808) in a third to a half of the time; on 3
+long, unlike series (1,000 windows each) the models per series scored better (0.834 vs 0.860). A series too short for
 the window, horizon and folds is left out and named in `skipped_`.
 
 Static covariates (`static=` of fit/backtest: region, store size) and id inputs
@@ -42,7 +45,7 @@ __all__ = ["PanelBacktest", "PanelForecaster"]
 
 STRATEGIES = ("auto", "local", "global")
 GLOBAL_FROM_SERIES = 20
-GLOBAL_BELOW_WINDOWS = 50
+LOCAL_FROM_WINDOWS = 500
 
 
 def typical_series(lengths) -> object:
@@ -218,8 +221,8 @@ class PanelForecaster:
         strategy = self.strategy
         if strategy == "auto":
             windows = lengths[typical] - window - horizon + 1
-            strategy = "global" if (len(kept) >= GLOBAL_FROM_SERIES or windows < GLOBAL_BELOW_WINDOWS or static
-                                    or self.id_inputs) else "local"
+            strategy = "local" if (len(kept) < GLOBAL_FROM_SERIES and windows >= LOCAL_FROM_WINDOWS and not static
+                                   and not self.id_inputs) else "global"
         settings = dict(window=window, horizon=horizon, season=probe.season_)
         return settings, kept, skipped, strategy
 

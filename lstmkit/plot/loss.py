@@ -19,6 +19,11 @@ def _histories(runs):
     (coloured by fold, since a colour per series and fold would repeat)."""
     best = None
     kind = "run"
+    if hasattr(runs, "results") and isinstance(runs.results, dict) and getattr(runs, "strategy", None) == "global":
+        # one model per fold, shared by every series: its curves once per fold
+        hists, _, best, _ = _histories(next(iter(runs.results.values())))
+        n = len(runs.results)
+        return hists, [f"fold {k + 1} (one model, {n} series)" for k in range(len(hists))], best, None
     if hasattr(runs, "results") and isinstance(runs.results, dict):  # a PanelBacktest: every series' folds
         hists, labels, best, groups = [], [], [], []
         for key, result in runs.results.items():
@@ -55,7 +60,7 @@ def plot_loss_curves(runs, ax=None, title="model train vs validation loss", logy
     Args:
         runs: History objects, ``history.history`` dicts, a result with ``.histories``
             (`repeat_runs`, `time_series_cv`, `backtest`: then its folds' kept epochs are marked),
-            or a `PanelBacktest` (every series' folds, a colour per fold).
+            or a `PanelBacktest` (every series' folds, a colour per fold; a global model's folds once each).
         ax: the Axes to draw on; None: a new figure.
         title: the title.
         logy: use a logarithmic loss axis.

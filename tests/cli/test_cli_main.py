@@ -40,3 +40,19 @@ def test_season_and_dayfirst_options():
     assert parser.parse_args([]).dayfirst is None and parser.parse_args(["--dayfirst"]).dayfirst is True
     with pytest.raises(SystemExit):
         parser.parse_args(["--season", "0"])
+
+
+def test_a_warning_is_one_line_of_the_command(monkeypatch, capsys):
+    import warnings
+
+    import lstmkit.cli.generate as generate
+
+    def run(args):
+        warnings.warn("out.png: no installed font has the character(s) 北: drawn as boxes", UserWarning)
+        return 0
+
+    monkeypatch.setattr(generate, "run", run)
+    assert main(["generate", "some.txt"]) == 0
+    err = capsys.readouterr().err
+    assert err == "lstmkit generate: warning: out.png: no installed font has the character(s) 北: drawn as boxes\n"
+    assert warnings.showwarning.__module__ == "warnings"  # restored after the command

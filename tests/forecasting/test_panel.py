@@ -80,6 +80,22 @@ def test_auto_strategy_wide_format_and_errors():
         PanelForecaster().predict()
 
 
+@pytest.mark.parametrize("series, rows, chosen", [(3, 508, "local"), (3, 507, "global"), (20, 508, "global"),
+                                                   (19, 508, "local")])
+def test_auto_takes_local_only_for_few_long_series(series, rows, chosen):
+    """508 rows with window 6 and horizon 3 are 500 training windows: 'local' from 500 windows per series
+    (LOCAL_FROM_WINDOWS) and under 20 series (GLOBAL_FROM_SERIES), else 'global'."""
+    dates = pd.date_range("2000-01-01", periods=rows, freq="D")
+    frame = pd.concat([pd.DataFrame({"store": f"s{i}", "date": dates, "sales": RNG.normal(size=rows)})
+                       for i in range(series)], ignore_index=True)
+    p = PanelForecaster(**SETTINGS)
+    from lstmkit.forecasting.panel import split_panel
+
+    panel = split_panel(frame, "store", "sales", "date")
+    *_, strategy = p._plan(panel, 0, "sales", None)
+    assert strategy == chosen
+
+
 def test_panel_with_known_future_inputs_and_a_dict_of_series():
     """Each series' history ends where its target does; the rows after it give only the known inputs."""
     rng = np.random.default_rng(1)

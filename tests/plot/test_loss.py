@@ -87,6 +87,16 @@ def test_a_panel_backtest_is_coloured_by_fold():
     assert legend[:2] == ["fold 1 (3 series)", "fold 2 (3 series)"]
 
 
+def test_a_global_panel_backtest_draws_each_folds_model_once():
+    shared = _result()  # a global model: every series holds the same fold histories
+    panel = PanelBacktest(results={k: shared for k in ("a", "b", "c")}, scores=None, mean_scores=None,
+                          coverage=None, strategy="global")
+    ax = plot_loss_curves(panel)
+    assert len(ax.get_lines()) == 2 * 3  # folds x (train, validation, mark), not x series
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[:2] == ["fold 1 (one model, 3 series)", "fold 2 (one model, 3 series)"]
+
+
 def test_bad_runs_and_arguments_are_named():
     with pytest.raises(ValueError, match="Run 0 is not a training history"):
         plot_loss_curves([{"accuracy": [1.0]}])
