@@ -21,8 +21,8 @@ and its own backtest folds at its own end. Two strategies:
 windows (and no static covariates or id inputs), else 'global'. Measured on monthly panels of 9
 series with 100-170 windows each, the global model scored as well or better than a model per series
 (mean MASE 0.668 vs 0.718, 0.690 vs 0.688, 0.672 vs 0.808) in a third to a half of the time; on 3
-long, unlike series (1,000 windows each) the models per series scored better (0.834 vs 0.860). A series too short for
-the window, horizon and folds is left out and named in `skipped_`.
+long, unlike series (1,000 windows each) the models per series scored better (0.834 vs 0.860).
+A series too short for the window, horizon and folds is left out and named in `skipped_`.
 
 Static covariates (`static=` of fit/backtest: region, store size) and id inputs
 (`PanelForecaster(id_inputs=True)`) are extra inputs constant within a series

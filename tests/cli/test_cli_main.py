@@ -56,3 +56,13 @@ def test_a_warning_is_one_line_of_the_command(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err == "lstmkit generate: warning: out.png: no installed font has the character(s) 北: drawn as boxes\n"
     assert warnings.showwarning.__module__ == "warnings"  # restored after the command
+
+
+def test_pad_counts_wide_characters_as_two_cells_and_cuts_long_ids():
+    from lstmkit.cli.forecast_output import pad
+
+    assert pad("abc", 6) == "abc   "
+    assert pad("北京店", 8) == "北京店  "  # 6 cells of text, 2 of space
+    assert pad("abcdefgh", 6) == "abcde~"
+    assert pad("北京店北京", 8) == "北京店~ "  # a wide character never split: 7 cells, then a space
+    assert pad(7, 3) == "7  "
